@@ -16,9 +16,9 @@ public sealed class ZstdCodec : CompressionCodec
     public const int DefaultLevel = 3;
 
     /// <summary>
-    /// Largest window a frame may demand (zstd's own default limit, 128 MiB). Frames at levels up
-    /// to 19 use at most 2^23; the limit we apply is the smaller of this and what the output limit
-    /// needs, but never below <see cref="MinWindowLog"/> so ordinary frames always decode.
+    /// Largest window a frame may demand (zstd's own default limit, 128 MiB). The decoder allocates
+    /// the window a frame declares, so we allow only what the output limit could need, but never
+    /// less than 2^23: streamed frames at levels up to 19 declare that much even for tiny batches.
     /// </summary>
     public const int MaxWindowLog = 27;
 
@@ -48,7 +48,7 @@ public sealed class ZstdCodec : CompressionCodec
     {
         ArgumentNullException.ThrowIfNull(destination);
         using var compressor = new Compressor(Level);
-        Span<byte> span = destination.GetSpan(compressor.GetCompressBound(source.Length));
+        Span<byte> span = destination.GetSpan(Compressor.GetCompressBound(source.Length));
         destination.Advance(compressor.Wrap(source, span));
     }
 

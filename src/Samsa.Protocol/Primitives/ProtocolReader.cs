@@ -166,7 +166,8 @@ public ref struct ProtocolReader
     public ReadOnlyMemory<byte>? ReadNullableBytes(bool compact)
     {
         int length = ReadLength(compact, wide: true, "bytes");
-        return length < 0 ? null : ReadRaw(length);
+        // Cast needed: a bare null would convert to an empty ReadOnlyMemory through byte[].
+        return length < 0 ? (ReadOnlyMemory<byte>?)null : ReadRaw(length);
     }
 
     /// <summary>Returns the next <paramref name="length"/> bytes as a slice of the frame, without copying.</summary>

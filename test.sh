@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds everything and runs every test project: the one test command (README, .ci/run).
+# Installs what the tests need on first use; ends with a line that counts the tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK (dotnet) is required: https://dotnet.microsoft.com/download" >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+echo "== build"
+dotnet build Samsa.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
+
+echo "== generated protocol code matches the schemas"
+dotnet run --no-build -c Release --project tools/Samsa.Protocol.Generator -- --check
+
+echo "== tests"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Samsa.slnx -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
+
+# dotnet test prints one summary per test project; add them up into the final line.
+awk '
+  /(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+/ {
+    for (i = 1; i <= NF; i++) {
+      if ($i == "Failed:")  { f += $(i+1) + 0 }
+      if ($i == "Passed:")  { p += $(i+1) + 0 }
+      if ($i == "Skipped:") { s += $(i+1) + 0 }
+    }
+    projects++
+  }
+  END { printf "%d passed, %d failed, %d skipped (%d test projects)\n", p, f, s, projects }
+' "$log"
+exit $status
