@@ -58,6 +58,9 @@ public readonly ref struct Record
 
     public RecordHeaderEnumerator Headers => new(_headers, HeaderCount);
 
+    /// <summary>The encoded headers, which a rebuilt batch copies as they are.</summary>
+    internal ReadOnlySpan<byte> RawHeaders => _headers;
+
     public long GetOffset(long baseOffset) => baseOffset + OffsetDelta;
 
     public long GetTimestamp(long baseTimestamp) => baseTimestamp + TimestampDelta;

@@ -52,13 +52,11 @@ public sealed class DecoderFuzzTests
             {
                 IApiMessage message = MessageCases.Create(key, isRequest: true);
                 byte[] truncated = valid.AsSpan(0, length).ToArray();
-                Assert.Throws<ProtocolException>(() =>
+                Assert.Throws<ProtocolException>((Action)(() =>
                 {
                     var reader = new ProtocolReader(truncated);
                     message.Read(ref reader, version);
-                    reader.ExpectEnd("message"); // a prefix that happens to parse is still short
-                    throw new ProtocolException("parsed a strict prefix");
-                });
+                }));
             }
         }
     }
