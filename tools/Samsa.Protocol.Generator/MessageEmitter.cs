@@ -394,7 +394,7 @@ internal sealed class MessageEmitter
             _w.Close();
             _w.Line($"{target} = {list};");
             _w.Close();
-                        return;
+            return;
         }
 
         EmitReadElement(field, target, reader, compact, isAdd: false);
@@ -413,7 +413,7 @@ internal sealed class MessageEmitter
                     _w.Line($"string? s{d} = {reader}.ReadNullableString({compact});");
                     EmitNullGuard(field, target, $"s{d} is null");
                     _w.Line(Assign($"s{d}"));
-                                    }
+                }
                 else
                 {
                     _w.Line(Assign($"{reader}.ReadString({compact})"));
@@ -428,7 +428,7 @@ internal sealed class MessageEmitter
                     _w.Line($"ReadOnlyMemory<byte>? b{d} = {reader}.ReadNullableBytes({compact});");
                     EmitNullGuard(field, target, $"b{d} is null");
                     _w.Line(Assign($"b{d}"));
-                                    }
+                }
                 else
                 {
                     _w.Line(Assign($"{reader}.ReadBytes({compact})"));
@@ -436,32 +436,32 @@ internal sealed class MessageEmitter
 
                 break;
             case FieldKind.Struct:
-            {
-                int d = _depth++;
-                string local = $"s{d}";
-                if (nullableScalar)
                 {
-                    // Kafka marks a nullable struct with one signed byte: negative = null.
-                    _w.Line($"sbyte present{d} = {reader}.ReadInt8();");
-                    EmitNullGuard(field, target, $"present{d} < 0");
-                    _w.Open($"if (present{d} < 0)");
-                    _w.Line($"{target} = null;");
-                    _w.Close();
-                    _w.Open("else");
-                    _w.Line($"var {local} = new {ClassName(field.Struct!)}();");
-                    _w.Line($"{local}.Read(ref {reader}, version);");
-                    _w.Line(Assign(local));
-                    _w.Close();
-                }
-                else
-                {
-                    _w.Line($"var {local} = new {ClassName(field.Struct!)}();");
-                    _w.Line($"{local}.Read(ref {reader}, version);");
-                    _w.Line(Assign(local));
-                }
+                    int d = _depth++;
+                    string local = $"s{d}";
+                    if (nullableScalar)
+                    {
+                        // Kafka marks a nullable struct with one signed byte: negative = null.
+                        _w.Line($"sbyte present{d} = {reader}.ReadInt8();");
+                        EmitNullGuard(field, target, $"present{d} < 0");
+                        _w.Open($"if (present{d} < 0)");
+                        _w.Line($"{target} = null;");
+                        _w.Close();
+                        _w.Open("else");
+                        _w.Line($"var {local} = new {ClassName(field.Struct!)}();");
+                        _w.Line($"{local}.Read(ref {reader}, version);");
+                        _w.Line(Assign(local));
+                        _w.Close();
+                    }
+                    else
+                    {
+                        _w.Line($"var {local} = new {ClassName(field.Struct!)}();");
+                        _w.Line($"{local}.Read(ref {reader}, version);");
+                        _w.Line(Assign(local));
+                    }
 
-                                break;
-            }
+                    break;
+                }
 
             default:
                 _w.Line(Assign($"{reader}.{ScalarReadMethod(field.Kind)}()"));
@@ -599,7 +599,7 @@ internal sealed class MessageEmitter
             EmitWriteElement(field, $"e{d}", writer, compact, nullableType: false);
             _w.Close();
             _w.Close();
-                        return;
+            return;
         }
 
         if (nullableType)
