@@ -86,5 +86,10 @@ public sealed class Lz4Codec : CompressionCodec
             // K4os reports some malformed frame descriptors (e.g. an unknown block size) this way.
             throw Corrupt(Type, ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // ...and some corrupt block headers as a decoder state error.
+            throw Corrupt(Type, ex);
+        }
     }
 }

@@ -67,7 +67,7 @@ public sealed class SnappyCodec : CompressionCodec
         ReadOnlySpan<byte> input = source.Span;
         if (!input.StartsWith(XerialMagic))
         {
-            DecompressBlock(input, destination, maxDecompressedBytes);
+            DecompressBlock(input, destination, maxDecompressedBytes, maxDecompressedBytes);
             return;
         }
 
@@ -93,7 +93,7 @@ public sealed class SnappyCodec : CompressionCodec
                 throw Corrupt(Type, "xerial chunk length beyond the data");
             }
 
-            budget -= DecompressBlock(input[..chunkLength], destination, budget);
+            budget -= DecompressBlock(input[..chunkLength], destination, budget, maxDecompressedBytes);
             input = input[chunkLength..];
         }
     }
@@ -105,7 +105,7 @@ public sealed class SnappyCodec : CompressionCodec
     }
 
     /// <summary>Decodes one raw snappy block, checking its declared length against the budget before allocating.</summary>
-    private static int DecompressBlock(ReadOnlySpan<byte> block, PooledBufferWriter destination, int budget)
+    private static int DecompressBlock(ReadOnlySpan<byte> block, PooledBufferWriter destination, int budget, int maxDecompressedBytes)
     {
         // Snappy's preamble is the uncompressed length as an unsigned varint; reading it ourselves
         // keeps a hostile length from reaching an allocation.
@@ -116,7 +116,7 @@ public sealed class SnappyCodec : CompressionCodec
 
         if (declared > (uint)budget)
         {
-            ThrowTooLarge(budget);
+            ThrowTooLarge(maxDecompressedBytes);
         }
 
         int length = (int)declared;

@@ -78,7 +78,7 @@ public readonly record struct EndTransactionMarker
             IsTransactional = true,
             IsControlBatch = true,
         };
-        builder.AppendSpans(baseOffset, timestamp, key, isKeyNull: false, value, isValueNull: false);
+        builder.AppendWithOffset(baseOffset, timestamp, key, isKeyNull: false, value, isValueNull: false);
         return builder.Complete();
     }
 }

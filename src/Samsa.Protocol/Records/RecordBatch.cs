@@ -139,7 +139,7 @@ public static class RecordBatch
     public static RecordBatchEnumerator Enumerate(ReadOnlyMemory<byte> records) => new(records);
 
     /// <summary>
-    /// Opens a validated batch's records. Uncompressed records are read in place; compressed ones
+    /// Opens a validated batch (exactly its bytes) for reading its records. Uncompressed records are read in place; compressed ones
     /// are decompressed into <paramref name="decompressed"/> (cleared first, owned by the caller,
     /// and it must outlive the returned enumerator), failing with <see cref="ProtocolException"/>
     /// past <paramref name="maxDecompressedBytes"/>.
@@ -148,6 +148,12 @@ public static class RecordBatch
     {
         ArgumentNullException.ThrowIfNull(decompressed);
         var header = new RecordBatchHeader(batch.Span);
+        if (header.SizeInBytes != batch.Length)
+        {
+            // A cut batch can still decompress "successfully" when only a codec trailer is lost.
+            ProtocolThrow.Invalid("Record batch length does not match its header.");
+        }
+
         int recordCount = header.RecordCount;
         CompressionType compression = header.CompressionType;
         if ((int)compression > MaxKnownCompression)

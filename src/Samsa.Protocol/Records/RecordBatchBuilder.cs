@@ -69,25 +69,39 @@ public sealed class RecordBatchBuilder : IDisposable
 
     public int RecordCount => _count;
 
-    /// <summary>Appends a record at the offset after the last one. A null key or value is written as length -1.</summary>
-    public long Append(long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeaderEntry> headers = default) =>
+    /// <summary>Appends a record at the offset after the last one; a null key or value is written as length -1.</summary>
+    public long Append(long timestamp, byte[]? key, byte[]? value, ReadOnlySpan<RecordHeaderEntry> headers = default) =>
         AppendWithOffset(_lastOffset + 1, timestamp, key, value, headers);
 
     /// <summary>
     /// Appends a record at an explicit offset, which must be above the previous one and within
     /// int32 of the base offset; compaction keeps the original offsets this way, leaving gaps.
     /// </summary>
-    public long AppendWithOffset(long offset, long timestamp, ReadOnlyMemory<byte>? key, ReadOnlyMemory<byte>? value, ReadOnlySpan<RecordHeaderEntry> headers = default)
+    public long AppendWithOffset(long offset, long timestamp, byte[]? key, byte[]? value, ReadOnlySpan<RecordHeaderEntry> headers = default) =>
+        AppendWithOffset(offset, timestamp, key, key is null, value, value is null, headers);
+
+    /// <summary>
+    /// Appends from borrowed bytes. Nullness is explicit because a span cannot be null (and a
+    /// nullable memory would silently turn a null array into an empty, non-null value).
+    /// </summary>
+    public long AppendWithOffset(
+        long offset,
+        long timestamp,
+        ReadOnlySpan<byte> key,
+        bool isKeyNull,
+        ReadOnlySpan<byte> value,
+        bool isValueNull,
+        ReadOnlySpan<RecordHeaderEntry> headers = default)
     {
         int offsetDelta = BeginRecord(offset, timestamp);
         WriteRecord(
             _uncompressed ?? _destination,
             offsetDelta,
             timestamp - _baseTimestamp,
-            key.GetValueOrDefault().Span,
-            !key.HasValue,
-            value.GetValueOrDefault().Span,
-            !value.HasValue,
+            key,
+            isKeyNull,
+            value,
+            isValueNull,
             headers,
             rawHeaders: default,
             rawHeaderCount: 0);
@@ -113,15 +127,6 @@ public sealed class RecordBatchBuilder : IDisposable
             default,
             record.RawHeaders,
             record.HeaderCount);
-        EndRecord(offset);
-        return offset;
-    }
-
-    /// <summary>Span form for callers holding borrowed bytes, such as the transaction-marker writer.</summary>
-    internal long AppendSpans(long offset, long timestamp, ReadOnlySpan<byte> key, bool isKeyNull, ReadOnlySpan<byte> value, bool isValueNull)
-    {
-        int offsetDelta = BeginRecord(offset, timestamp);
-        WriteRecord(_uncompressed ?? _destination, offsetDelta, timestamp - _baseTimestamp, key, isKeyNull, value, isValueNull, default, default, 0);
         EndRecord(offset);
         return offset;
     }
@@ -247,7 +252,7 @@ public sealed class RecordBatchBuilder : IDisposable
                 bodySize
                 + Varint.SizeOfSigned(header.Key.Length)
                 + header.Key.Length
-                + SizeOfNullableBytes(header.Value.GetValueOrDefault().Span, !header.Value.HasValue));
+                + SizeOfNullableBytes(header.Value, header.Value is null));
         }
 
         int total = checked(Varint.SizeOfSigned(bodySize) + bodySize);
@@ -262,9 +267,9 @@ public sealed class RecordBatchBuilder : IDisposable
         foreach (ref readonly RecordHeaderEntry header in headers)
         {
             pos += Varint.WriteSigned(span[pos..], header.Key.Length);
-            header.Key.Span.CopyTo(span[pos..]);
+            header.Key.CopyTo(span[pos..]);
             pos += header.Key.Length;
-            pos += WriteNullableBytes(span[pos..], header.Value.GetValueOrDefault().Span, !header.Value.HasValue);
+            pos += WriteNullableBytes(span[pos..], header.Value, header.Value is null);
         }
 
         rawHeaders.CopyTo(span[pos..]);

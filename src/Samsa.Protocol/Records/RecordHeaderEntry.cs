@@ -1,8 +1,7 @@
 namespace Samsa.Protocol.Records;
 
 /// <summary>
-/// A header to write through <see cref="RecordBatchBuilder"/>: UTF-8 key bytes and a value that is
-/// null when <see cref="Value"/> has no value. Beware that a null byte[] converts to an empty,
-/// non-null value; pass <c>null</c> itself for a null header value.
+/// A header to write through <see cref="RecordBatchBuilder"/>: the key's UTF-8 bytes (never null)
+/// and a value that may be null. Arrays rather than memory, so null stays null.
 /// </summary>
-public readonly record struct RecordHeaderEntry(ReadOnlyMemory<byte> Key, ReadOnlyMemory<byte>? Value);
+public readonly record struct RecordHeaderEntry(byte[] Key, byte[]? Value);

@@ -1,5 +1,3 @@
-using Samsa.Protocol.Primitives;
-
 namespace Samsa.Protocol.Records;
 
 /// <summary>
