@@ -1,0 +1,21 @@
+namespace Samsa.Testing;
+
+/// <summary>
+/// A <see cref="TimeProvider"/> that moves only when a test says so, for retention, roll and
+/// timeout behaviour without sleeping.
+/// </summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private long _ticks = start.UtcTicks;
+
+    public ManualClock()
+        : this(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero))
+    {
+    }
+
+    public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+
+    public long UnixTimeMilliseconds => GetUtcNow().ToUnixTimeMilliseconds();
+
+    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+}
