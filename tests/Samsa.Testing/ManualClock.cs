@@ -15,6 +15,11 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
 
+    // Elapsed-time measurements (GetTimestamp/GetElapsedTime) follow the manual clock too.
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
     public long UnixTimeMilliseconds => GetUtcNow().ToUnixTimeMilliseconds();
 
     public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
