@@ -1,0 +1,9 @@
+namespace Samsa.Broker.Configuration;
+
+/// <summary>Kafka's importance levels, shown in docs and DescribeConfigs.</summary>
+internal enum ConfigImportance
+{
+    High,
+    Medium,
+    Low,
+}
