@@ -65,7 +65,7 @@ internal sealed record ConfigKey(
         throw new ConfigException(Name, trimmed, "Expected value to be either true or false");
     }
 
-    private static IReadOnlyList<string> ParseList(string trimmed)
+    private static string[] ParseList(string trimmed)
     {
         if (trimmed.Length == 0)
         {

@@ -27,6 +27,9 @@ internal sealed partial class KafkaConnection
     private readonly ILogger _logger;
     private readonly Channel<PendingResponse> _pending;
     private readonly string _client;
+
+    // Send loop only: contexts whose responses are in the current output batch.
+    private readonly List<RequestContext> _written = [];
     private long _lastActivityTimestamp;
 
     public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, string listenerName, TimeProvider time, ILogger logger)
@@ -211,7 +214,7 @@ internal sealed partial class KafkaConnection
                 {
                     // KIP-511: answer a too-new ApiVersions with a v0 error naming our range, so
                     // the client can retry with a version we speak.
-                    var fallback = new PendingResponse(header.CorrelationId, ApiKey.ApiVersions, 0, frame, new ValueTask<IResponseData?>(UnsupportedApiVersions(handler)));
+                    var fallback = new PendingResponse(header.CorrelationId, ApiKey.ApiVersions, 0, frame, null, new ValueTask<IResponseData?>(UnsupportedApiVersions(handler)));
                     await _pending.Writer.WriteAsync(fallback, cancellationToken).ConfigureAwait(false);
                     return true;
                 }
@@ -237,7 +240,7 @@ internal sealed partial class KafkaConnection
 
         var context = new RequestContext(header, _socket.RemoteEndPoint, _listenerName);
         ValueTask<IResponseData?> response = handler!.HandleAsync(context, body, cancellationToken);
-        await _pending.Writer.WriteAsync(new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, response), cancellationToken).ConfigureAwait(false);
+        await _pending.Writer.WriteAsync(new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, context, response), cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -250,6 +253,7 @@ internal sealed partial class KafkaConnection
     private async Task SendLoopAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
         using var output = new PooledBufferWriter(64 * 1024);
+        _written.Clear();
         ChannelReader<PendingResponse> pending = _pending.Reader;
         while (await pending.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -277,6 +281,11 @@ internal sealed partial class KafkaConnection
                 {
                     Frame.WriteResponse(output, next.CorrelationId, body, next.ApiVersion);
                 }
+
+                if (next.Context is not null)
+                {
+                    _written.Add(next.Context);
+                }
             }
 
             if (output.WrittenCount > 0)
@@ -284,12 +293,20 @@ internal sealed partial class KafkaConnection
                 await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
                 Touch();
             }
+
+            // Response data (fetched records) was copied into the output above; its buffers can go back.
+            foreach (RequestContext context in _written)
+            {
+                context.ReturnResponseBuffers();
+            }
+
+            _written.Clear();
         }
     }
 
     private void Touch() => Interlocked.Exchange(ref _lastActivityTimestamp, _time.GetTimestamp());
 
-    private readonly record struct PendingResponse(int CorrelationId, ApiKey ApiKey, short ApiVersion, byte[] Frame, ValueTask<IResponseData?> Response);
+    private readonly record struct PendingResponse(int CorrelationId, ApiKey ApiKey, short ApiVersion, byte[] Frame, RequestContext? Context, ValueTask<IResponseData?> Response);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection from {Client}: frame of {Size} bytes exceeds socket.request.max.bytes ({Max}).")]
     private static partial void LogFrameTooLarge(ILogger logger, string client, int size, int max);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using Samsa.Protocol.Messages;
 
@@ -20,4 +21,34 @@ internal sealed class RequestContext(RequestHeader header, EndPoint? clientAddre
     public EndPoint? ClientAddress { get; } = clientAddress;
 
     public string ListenerName { get; } = listenerName;
+
+    private List<byte[]>? _rented;
+
+    /// <summary>
+    /// A pooled buffer for response data (fetched records) that lives until the response has been
+    /// written to the socket; the connection returns it to the pool then. Not thread-safe: one
+    /// handler invocation owns a context.
+    /// </summary>
+    public byte[] RentResponseBuffer(int minimumLength)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(minimumLength);
+        (_rented ??= []).Add(buffer);
+        return buffer;
+    }
+
+    /// <summary>Called by the connection once the response is written (or dropped).</summary>
+    public void ReturnResponseBuffers()
+    {
+        if (_rented is null)
+        {
+            return;
+        }
+
+        foreach (byte[] buffer in _rented)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _rented = null;
+    }
 }

@@ -1,0 +1,335 @@
+using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
+using Samsa.Protocol;
+using Samsa.Protocol.Primitives;
+
+namespace Samsa.Broker.Controller;
+
+/// <summary>Topic creation, partition growth and deletion, run on the controller loop.</summary>
+internal sealed partial class KafkaController
+{
+    /// <summary>Creates topics (or, with <paramref name="validateOnly"/>, checks that it could).</summary>
+    public Task<IReadOnlyList<TopicCreationResult>> CreateTopicsAsync(IReadOnlyList<TopicCreation> topics, bool validateOnly, CancellationToken cancellationToken) =>
+        _loop.SubmitAsync(() => CreateTopicsOnLoopAsync(topics, validateOnly, cancellationToken), cancellationToken);
+
+    private async Task<IReadOnlyList<TopicCreationResult>> CreateTopicsOnLoopAsync(IReadOnlyList<TopicCreation> topics, bool validateOnly, CancellationToken cancellationToken)
+    {
+        var results = new List<TopicCreationResult>(topics.Count);
+        var created = new List<string>();
+        foreach (TopicCreation topic in topics)
+        {
+            if (!_isActive)
+            {
+                results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.NotController, "This broker is not the controller."));
+                continue;
+            }
+
+            TopicCreationResult result = Validate(topic, out Dictionary<int, int[]>? assignment);
+            if (result.Error != ErrorCode.None || validateOnly)
+            {
+                results.Add(result);
+                continue;
+            }
+
+            Uuid topicId = Uuid.NewRandom();
+            try
+            {
+                // Config first, then the assignment: a broker that sees the topic finds its config.
+                await WriteFencedAsync(
+                    [
+                        CoordinationOp.Create(ZkPaths.TopicConfig(topic.Name), new ConfigZNode(topic.Configs).Encode(), CreateMode.Persistent),
+                        CoordinationOp.Create(ZkPaths.Topic(topic.Name), new TopicAssignmentZNode(topicId, assignment!).Encode(), CreateMode.Persistent),
+                    ],
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+            {
+                results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.TopicAlreadyExists, $"Topic '{topic.Name}' already exists."));
+                continue;
+            }
+
+            _topics[topic.Name] = new TopicInfo(topic.Name, topicId, assignment!);
+            created.Add(topic.Name);
+            results.Add(result with { TopicId = topicId });
+        }
+
+        if (created.Count > 0)
+        {
+            await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
+            await SendTopicsAsync(created, cancellationToken).ConfigureAwait(false);
+        }
+
+        return results;
+    }
+
+    private TopicCreationResult Validate(TopicCreation topic, out Dictionary<int, int[]>? assignment)
+    {
+        assignment = null;
+        if (TopicNameRules.Validate(topic.Name) is string nameError)
+        {
+            return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidTopicException, nameError);
+        }
+
+        if (_topics.ContainsKey(topic.Name))
+        {
+            return TopicCreationResult.Failed(topic.Name, ErrorCode.TopicAlreadyExists, $"Topic '{topic.Name}' already exists.");
+        }
+
+        string collisionKey = TopicNameRules.CollisionKey(topic.Name);
+        foreach (string existing in _topics.Keys)
+        {
+            if (TopicNameRules.CollisionKey(existing) == collisionKey)
+            {
+                return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidTopicException, $"Topic '{topic.Name}' collides with existing topics: {existing}");
+            }
+        }
+
+        if (_options.ValidateTopicConfig(topic.Configs) is string configError)
+        {
+            return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidConfig, configError);
+        }
+
+        var brokers = new List<int>(_liveBrokers.Keys);
+        if (topic.Assignment is { Count: > 0 } explicitAssignment)
+        {
+            if (topic.NumPartitions != -1 || topic.ReplicationFactor != -1)
+            {
+                return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+            }
+
+            int replicationFactor = -1;
+            for (int p = 0; p < explicitAssignment.Count; p++)
+            {
+                if (!explicitAssignment.TryGetValue(p, out int[]? replicas) || replicas.Length == 0)
+                {
+                    return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicaAssignment, "Partitions should be a consecutive 0-based integer sequence.");
+                }
+
+                if (replicationFactor != -1 && replicas.Length != replicationFactor)
+                {
+                    return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicaAssignment, "All partitions should have the same number of replicas.");
+                }
+
+                replicationFactor = replicas.Length;
+                var seen = new HashSet<int>();
+                foreach (int replica in replicas)
+                {
+                    if (!seen.Add(replica))
+                    {
+                        return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicaAssignment, $"Duplicate replica assignment found: {string.Join(',', replicas)}");
+                    }
+
+                    if (!_liveBrokers.ContainsKey(replica))
+                    {
+                        return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicaAssignment, $"Unknown broker {replica} in replica assignment.");
+                    }
+                }
+            }
+
+            assignment = new Dictionary<int, int[]>(explicitAssignment);
+            return new TopicCreationResult(topic.Name, ErrorCode.None, null, Uuid.Zero, assignment.Count, replicationFactor);
+        }
+
+        int partitions = topic.NumPartitions == -1 ? _options.DefaultNumPartitions : topic.NumPartitions;
+        int factor = topic.ReplicationFactor == -1 ? _options.DefaultReplicationFactor : topic.ReplicationFactor;
+        if (partitions <= 0)
+        {
+            return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidPartitions, "Number of partitions must be larger than 0.");
+        }
+
+        if (factor <= 0)
+        {
+            return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0.");
+        }
+
+        if (factor > brokers.Count)
+        {
+            return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicationFactor, $"Replication factor: {factor} larger than available brokers: {brokers.Count}.");
+        }
+
+        assignment = ReplicaPlacement.Assign(brokers, partitions, factor, 0, _placementRandom);
+        return new TopicCreationResult(topic.Name, ErrorCode.None, null, Uuid.Zero, partitions, factor);
+    }
+
+    /// <summary>Adds partitions to a topic (CreatePartitions): the count can only grow.</summary>
+    public Task<(ErrorCode Error, string? Message)> CreatePartitionsAsync(string topic, int totalCount, IReadOnlyList<int[]>? newAssignments, bool validateOnly, CancellationToken cancellationToken) =>
+        _loop.SubmitAsync(() => CreatePartitionsOnLoopAsync(topic, totalCount, newAssignments, validateOnly, cancellationToken), cancellationToken);
+
+    private async Task<(ErrorCode, string?)> CreatePartitionsOnLoopAsync(string topic, int totalCount, IReadOnlyList<int[]>? newAssignments, bool validateOnly, CancellationToken cancellationToken)
+    {
+        if (!_isActive)
+        {
+            return (ErrorCode.NotController, "This broker is not the controller.");
+        }
+
+        if (!_topics.TryGetValue(topic, out TopicInfo? info))
+        {
+            return (ErrorCode.UnknownTopicOrPartition, $"The topic '{topic}' does not exist.");
+        }
+
+        int current = info.Partitions.Count;
+        if (totalCount < current)
+        {
+            return (ErrorCode.InvalidPartitions, $"Topic currently has {current} partitions, which is higher than the requested {totalCount}.");
+        }
+
+        if (totalCount == current)
+        {
+            return (ErrorCode.InvalidPartitions, $"Topic already has {current} partitions.");
+        }
+
+        int factor = info.Partitions[0].Length;
+        var assignment = new Dictionary<int, int[]>(info.Partitions);
+        if (newAssignments is { Count: > 0 })
+        {
+            if (newAssignments.Count != totalCount - current)
+            {
+                return (ErrorCode.InvalidReplicaAssignment, $"Increasing the number of partitions by {totalCount - current} but {newAssignments.Count} assignments provided.");
+            }
+
+            for (int i = 0; i < newAssignments.Count; i++)
+            {
+                foreach (int broker in newAssignments[i])
+                {
+                    if (!_liveBrokers.ContainsKey(broker))
+                    {
+                        return (ErrorCode.InvalidReplicaAssignment, $"Unknown broker {broker} in replica assignment.");
+                    }
+                }
+
+                assignment[current + i] = newAssignments[i];
+            }
+        }
+        else
+        {
+            if (factor > _liveBrokers.Count)
+            {
+                return (ErrorCode.InvalidReplicationFactor, $"Replication factor: {factor} larger than available brokers: {_liveBrokers.Count}.");
+            }
+
+            foreach ((int p, int[] replicas) in ReplicaPlacement.Assign([.. _liveBrokers.Keys], totalCount - current, factor, current, _placementRandom))
+            {
+                assignment[p] = replicas;
+            }
+        }
+
+        if (validateOnly)
+        {
+            return (ErrorCode.None, null);
+        }
+
+        await WriteFencedAsync([CoordinationOp.SetData(ZkPaths.Topic(topic), new TopicAssignmentZNode(info.TopicId, assignment).Encode())], cancellationToken).ConfigureAwait(false);
+        _topics[topic] = info with { Partitions = assignment };
+        await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
+        await SendTopicsAsync([topic], cancellationToken).ConfigureAwait(false);
+        return (ErrorCode.None, null);
+    }
+
+    /// <summary>Deletes topics: marks them under /admin/delete_topics and completes the deletion at once.</summary>
+    public Task<IReadOnlyList<(string Topic, Uuid TopicId, ErrorCode Error, string? Message)>> DeleteTopicsAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken) =>
+        _loop.SubmitAsync(() => DeleteTopicsOnLoopAsync(topics, cancellationToken), cancellationToken);
+
+    private async Task<IReadOnlyList<(string, Uuid, ErrorCode, string?)>> DeleteTopicsOnLoopAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
+    {
+        var results = new List<(string, Uuid, ErrorCode, string?)>(topics.Count);
+        foreach (string topic in topics)
+        {
+            if (!_isActive)
+            {
+                results.Add((topic, Uuid.Zero, ErrorCode.NotController, "This broker is not the controller."));
+            }
+            else if (!_options.DeleteTopicEnable)
+            {
+                results.Add((topic, Uuid.Zero, ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled."));
+            }
+            else if (!_topics.TryGetValue(topic, out TopicInfo? info))
+            {
+                results.Add((topic, Uuid.Zero, ErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition."));
+            }
+            else
+            {
+                try
+                {
+                    await _store.CreateAsync(ZkPaths.DeleteTopic(topic), ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+                {
+                }
+
+                await CompleteDeletionAsync(topic, cancellationToken).ConfigureAwait(false);
+                results.Add((topic, info.TopicId, ErrorCode.None, null));
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Picks up delete markers written by anyone (also those left by a controller that died mid-way).</summary>
+    private async Task WatchDeletionsAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> pending = await _store.GetChildrenAsync(ZkPaths.DeleteTopics, new CallbackWatcher(_ => _loop.Post(() => WatchDeletionsAsync(CancellationToken.None))), cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (string topic in pending)
+        {
+            await CompleteDeletionAsync(topic, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Tells brokers to drop the topic (metadata first, then the replicas' logs), then removes its znodes.</summary>
+    private async Task CompleteDeletionAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (!_isActive)
+        {
+            return;
+        }
+
+        if (_topics.TryGetValue(topic, out TopicInfo? info))
+        {
+            await SendDeletionAsync(info, cancellationToken).ConfigureAwait(false);
+            foreach (int partition in info.Partitions.Keys)
+            {
+                await DeleteIfExistsAsync(ZkPaths.TopicPartitionState(topic, partition), cancellationToken).ConfigureAwait(false);
+                await DeleteIfExistsAsync(ZkPaths.TopicPartition(topic, partition), cancellationToken).ConfigureAwait(false);
+                _partitions.Remove((topic, partition));
+            }
+
+            await DeleteIfExistsAsync(ZkPaths.TopicPartitions(topic), cancellationToken).ConfigureAwait(false);
+            await DeleteIfExistsAsync(ZkPaths.Topic(topic), cancellationToken).ConfigureAwait(false);
+            await DeleteIfExistsAsync(ZkPaths.TopicConfig(topic), cancellationToken).ConfigureAwait(false);
+            _topics.Remove(topic);
+        }
+
+        await DeleteIfExistsAsync(ZkPaths.DeleteTopic(topic), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeleteIfExistsAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.DeleteAsync(path, -1, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e) when (e.Error == CoordinationError.NoNode)
+        {
+        }
+    }
+
+    /// <summary>Writes only while our controller epoch is current: a deposed controller's writes fail.</summary>
+    private async Task WriteFencedAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken)
+    {
+        var fenced = new List<CoordinationOp>(operations.Count + 1) { CoordinationOp.Check(ZkPaths.ControllerEpoch, _epochZkVersion) };
+        fenced.AddRange(operations);
+        try
+        {
+            await _store.MultiAsync(fenced, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e) when (e.Error == CoordinationError.BadVersion && e.FailedOperationIndex == 0)
+        {
+            Volatile.Write(ref _isActive, false);
+            throw new CoordinationException(CoordinationError.BadVersion, "Controller epoch moved on: this broker is no longer the controller.", e);
+        }
+        catch (CoordinationException e) when (e.FailedOperationIndex > 0)
+        {
+            // Report the failing operation's own error, as a single write would.
+            throw new CoordinationException(e.Error, e.Message, e.Path, e.FailedOperationIndex - 1, e);
+        }
+    }
+}

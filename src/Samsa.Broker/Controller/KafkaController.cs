@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+
+namespace Samsa.Broker.Controller;
+
+/// <summary>
+/// The cluster controller (Kafka's ZooKeeper-mode design): elected through the /controller
+/// ephemeral node, it owns topic placement and partition leadership, keeps them in the
+/// coordination store with compare-and-set, and tells brokers through LeaderAndIsr,
+/// UpdateMetadata and StopReplica. The same code runs over the embedded store (standalone) and
+/// over ZooKeeper. All state below is touched only on <see cref="_loop"/>.
+/// </summary>
+internal sealed partial class KafkaController : IAsyncDisposable
+{
+    private readonly int _brokerId;
+    private readonly ICoordinationStore _store;
+    private readonly IControllerChannel _channel;
+    private readonly ControllerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ControllerLoop _loop;
+    private readonly Random _placementRandom;
+
+    // Controller state: valid only while _isActive; rebuilt from the store on election.
+    private bool _isActive;
+    private int _epoch;
+    private int _epochZkVersion;
+    private readonly Dictionary<int, BrokerRegistration> _liveBrokers = [];
+    private readonly Dictionary<string, TopicInfo> _topics = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Topic, int Partition), PartitionLeadership> _partitions = [];
+
+    public KafkaController(int brokerId, ICoordinationStore store, IControllerChannel channel, ControllerOptions options, TimeProvider time, ILogger logger)
+    {
+        _brokerId = brokerId;
+        _store = store;
+        _channel = channel;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _placementRandom = options.PlacementSeed is int seed ? new Random(seed) : new Random();
+        _loop = new ControllerLoop(e => LogLoopFailure(_logger, e));
+    }
+
+    /// <summary>True while this broker is the active controller.</summary>
+    public bool IsActive => Volatile.Read(ref _isActive);
+
+    public int Epoch => Volatile.Read(ref _epoch);
+
+    /// <summary>Tries to become the controller; if another broker is, watches for it to go away.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        _loop.SubmitAsync(async () => { await ElectAsync(cancellationToken).ConfigureAwait(false); return true; }, cancellationToken);
+
+    private async Task ElectAsync(CancellationToken cancellationToken)
+    {
+        if (_isActive)
+        {
+            return;
+        }
+
+        byte[] registration = Encoding.UTF8.GetBytes(string.Create(
+            CultureInfo.InvariantCulture,
+            $"{{\"version\":1,\"brokerid\":{_brokerId},\"timestamp\":\"{_time.GetUtcNow().ToUnixTimeMilliseconds()}\"}}"));
+        try
+        {
+            await _store.CreateAsync(ZkPaths.Controller, registration, CreateMode.Ephemeral, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+        {
+            // Someone else leads; try again when their node goes away.
+            NodeStat? stat = await _store.ExistsAsync(ZkPaths.Controller, new CallbackWatcher(_ => _loop.Post(() => ElectAsync(CancellationToken.None))), cancellationToken).ConfigureAwait(false);
+            if (stat is null)
+            {
+                _loop.Post(() => ElectAsync(CancellationToken.None));
+            }
+
+            return;
+        }
+
+        await IncrementEpochAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _isActive, true);
+        LogElected(_logger, _brokerId, _epoch);
+        await LoadAndSyncAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task IncrementEpochAsync(CancellationToken cancellationToken)
+    {
+        NodeData? current = await _store.GetDataAsync(ZkPaths.ControllerEpoch, null, cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            _epoch = 1;
+            await _store.CreateAsync(ZkPaths.ControllerEpoch, Encoding.UTF8.GetBytes("1"), CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+            NodeStat? stat = await _store.ExistsAsync(ZkPaths.ControllerEpoch, null, cancellationToken).ConfigureAwait(false);
+            _epochZkVersion = stat?.Version ?? 0;
+            return;
+        }
+
+        int epoch = int.Parse(Encoding.UTF8.GetString(current.Data.Span), NumberStyles.Integer, CultureInfo.InvariantCulture) + 1;
+        NodeStat updated = await _store.SetDataAsync(
+            ZkPaths.ControllerEpoch,
+            Encoding.UTF8.GetBytes(epoch.ToString(CultureInfo.InvariantCulture)),
+            current.Stat.Version,
+            cancellationToken).ConfigureAwait(false);
+        _epoch = epoch;
+        _epochZkVersion = updated.Version;
+    }
+
+    /// <summary>Reads brokers and topics, gives every partition without state a leader, and tells every broker everything.</summary>
+    private async Task LoadAndSyncAsync(CancellationToken cancellationToken)
+    {
+        await RefreshLiveBrokersAsync(cancellationToken).ConfigureAwait(false);
+        _topics.Clear();
+        _partitions.Clear();
+        IReadOnlyList<string> topics = await _store.GetChildrenAsync(ZkPaths.BrokerTopics, new CallbackWatcher(_ => _loop.Post(() => OnTopicsChangedAsync(CancellationToken.None))), cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (string topic in topics)
+        {
+            await LoadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+        }
+
+        await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
+        await WatchDeletionsAsync(cancellationToken).ConfigureAwait(false);
+        await SendEverythingAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RefreshLiveBrokersAsync(CancellationToken cancellationToken)
+    {
+        _liveBrokers.Clear();
+        IReadOnlyList<string> ids = await _store.GetChildrenAsync(ZkPaths.BrokerIds, new CallbackWatcher(_ => _loop.Post(() => OnBrokersChangedAsync(CancellationToken.None))), cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (string id in ids)
+        {
+            NodeData? data = await _store.GetDataAsync(ZkPaths.BrokerIds + "/" + id, null, cancellationToken).ConfigureAwait(false);
+            if (data is not null)
+            {
+                BrokerRegistration registration = BrokerRegistration.Decode(data.Data.Span, data.Stat.Czxid, int.Parse(id, NumberStyles.None, CultureInfo.InvariantCulture));
+                _liveBrokers[registration.BrokerId] = registration;
+            }
+        }
+    }
+
+    private async Task LoadTopicAsync(string topic, CancellationToken cancellationToken)
+    {
+        NodeData? data = await _store.GetDataAsync(ZkPaths.Topic(topic), null, cancellationToken).ConfigureAwait(false);
+        if (data is null)
+        {
+            return;
+        }
+
+        TopicAssignmentZNode assignment = TopicAssignmentZNode.Decode(data.Data.Span);
+        _topics[topic] = new TopicInfo(topic, assignment.TopicId, new Dictionary<int, int[]>(assignment.Partitions));
+        foreach (int partition in assignment.Partitions.Keys)
+        {
+            NodeData? state = await _store.GetDataAsync(ZkPaths.TopicPartitionState(topic, partition), null, cancellationToken).ConfigureAwait(false);
+            if (state is not null)
+            {
+                _partitions[(topic, partition)] = new PartitionLeadership(PartitionStateZNode.Decode(state.Data.Span), state.Stat.Version);
+            }
+        }
+    }
+
+    /// <summary>New partitions get leader = first live replica and ISR = the live replicas, epoch 0.</summary>
+    private async Task InitializeMissingLeadershipAsync(CancellationToken cancellationToken)
+    {
+        foreach (TopicInfo topic in _topics.Values)
+        {
+            foreach ((int partition, int[] replicas) in topic.Partitions)
+            {
+                if (_partitions.ContainsKey((topic.Name, partition)))
+                {
+                    continue;
+                }
+
+                var isr = new List<int>();
+                foreach (int replica in replicas)
+                {
+                    if (_liveBrokers.ContainsKey(replica))
+                    {
+                        isr.Add(replica);
+                    }
+                }
+
+                int leader = isr.Count > 0 ? isr[0] : PartitionStateZNode.NoLeader;
+                var state = new PartitionStateZNode(_epoch, leader, 0, [.. isr]);
+                await CreatePathAsync(ZkPaths.TopicPartitions(topic.Name), cancellationToken).ConfigureAwait(false);
+                await CreatePathAsync(ZkPaths.TopicPartition(topic.Name, partition), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await _store.CreateAsync(ZkPaths.TopicPartitionState(topic.Name, partition), state.Encode(), CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+                    _partitions[(topic.Name, partition)] = new PartitionLeadership(state, 0);
+                }
+                catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+                {
+                    NodeData? existing = await _store.GetDataAsync(ZkPaths.TopicPartitionState(topic.Name, partition), null, cancellationToken).ConfigureAwait(false);
+                    if (existing is not null)
+                    {
+                        _partitions[(topic.Name, partition)] = new PartitionLeadership(PartitionStateZNode.Decode(existing.Data.Span), existing.Stat.Version);
+                    }
+                }
+            }
+        }
+    }
+
+    private async Task CreatePathAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+        {
+        }
+    }
+
+    private async Task OnBrokersChangedAsync(CancellationToken cancellationToken)
+    {
+        if (!_isActive)
+        {
+            return;
+        }
+
+        var before = new HashSet<int>(_liveBrokers.Keys);
+        await RefreshLiveBrokersAsync(cancellationToken).ConfigureAwait(false);
+        bool changed = before.Count != _liveBrokers.Count;
+        foreach (int id in _liveBrokers.Keys)
+        {
+            changed |= !before.Contains(id);
+        }
+
+        if (changed)
+        {
+            await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
+            await SendEverythingAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task OnTopicsChangedAsync(CancellationToken cancellationToken)
+    {
+        if (!_isActive)
+        {
+            return;
+        }
+
+        IReadOnlyList<string> topics = await _store.GetChildrenAsync(ZkPaths.BrokerTopics, new CallbackWatcher(_ => _loop.Post(() => OnTopicsChangedAsync(CancellationToken.None))), cancellationToken).ConfigureAwait(false) ?? [];
+        var added = new List<string>();
+        foreach (string topic in topics)
+        {
+            if (!_topics.ContainsKey(topic))
+            {
+                await LoadTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+                added.Add(topic);
+            }
+        }
+
+        if (added.Count > 0)
+        {
+            await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
+            await SendTopicsAsync(added, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The leadership of every partition of a topic, for the Metadata and CreateTopics paths.</summary>
+    internal IReadOnlyDictionary<(string Topic, int Partition), PartitionLeadership> Partitions => _partitions;
+
+    public async ValueTask DisposeAsync()
+    {
+        Volatile.Write(ref _isActive, false);
+        await _loop.DisposeAsync().ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Broker {BrokerId} is the controller (epoch {Epoch}).")]
+    private static partial void LogElected(ILogger logger, int brokerId, int epoch);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Controller event failed.")]
+    private static partial void LogLoopFailure(ILogger logger, Exception exception);
+
+    /// <summary>A topic as the controller keeps it: id and replica assignment per partition.</summary>
+    internal sealed record TopicInfo(string Name, Uuid TopicId, Dictionary<int, int[]> Partitions);
+
+    /// <summary>A partition's state znode and its version (the partition epoch, for compare-and-set).</summary>
+    internal sealed record PartitionLeadership(PartitionStateZNode State, int ZkVersion);
+
+    /// <summary>A one-shot watch that runs a callback.</summary>
+    private sealed class CallbackWatcher(Action<WatchEvent> callback) : IWatcher
+    {
+        public void Process(WatchEvent e) => callback(e);
+    }
+}

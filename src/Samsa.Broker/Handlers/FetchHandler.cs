@@ -1,0 +1,160 @@
+using Samsa.Broker.Metadata;
+using Samsa.Broker.Partitions;
+using Samsa.Broker.Requests;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+using Samsa.Storage.Log;
+
+namespace Samsa.Broker.Handlers;
+
+/// <summary>
+/// Fetch (1): returns stored batches as they are, up to the high watermark for consumers, within
+/// the request's byte limits (always at least one whole batch of the first partition with data,
+/// KIP-74). When less than <c>MinBytes</c> is available it waits, up to <c>MaxWaitMs</c>, for any of
+/// the partitions to change. Sessionless: it answers every fetch in full with session id 0, which
+/// tells clients not to send incremental fetches.
+/// </summary>
+internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache metadata, TimeProvider time) : RequestHandler<FetchRequestData, FetchResponseData>
+{
+    public override ApiKey ApiKey => ApiKey.Fetch;
+
+    public override short MinVersion => 4;
+
+    public override short MaxVersion => 16;
+
+    protected override async ValueTask<FetchResponseData?> HandleAsync(RequestContext context, FetchRequestData request, CancellationToken cancellationToken)
+    {
+        FetchResponseData response = ReadAll(context, request, out int bytes, out List<Partition>? watched);
+        if (bytes >= request.MinBytes || request.MaxWaitMs <= 0 || watched is null)
+        {
+            return response;
+        }
+
+        // Long poll: park until one of the partitions changes or the wait is over, then read again.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(request.MaxWaitMs), time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        while (true)
+        {
+            var changes = new Task[watched.Count];
+            for (int i = 0; i < watched.Count; i++)
+            {
+                changes[i] = watched[i].WaitForChangeAsync();
+            }
+
+            try
+            {
+                await Task.WhenAny(changes).WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Out of time: answer with whatever there is now.
+                context.ReturnResponseBuffers();
+                return ReadAll(context, request, out _, out _);
+            }
+
+            context.ReturnResponseBuffers();
+            response = ReadAll(context, request, out bytes, out watched);
+            if (bytes >= request.MinBytes || watched is null)
+            {
+                return response;
+            }
+        }
+    }
+
+    private FetchResponseData ReadAll(RequestContext context, FetchRequestData request, out int totalBytes, out List<Partition>? watched)
+    {
+        bool byId = context.ApiVersion >= 13;
+        MetadataCache.Snapshot snapshot = metadata.Current;
+        var response = new FetchResponseData { SessionId = 0 };
+        int remaining = request.MaxBytes;
+        totalBytes = 0;
+        watched = null;
+        foreach (FetchRequestData.FetchTopic topic in request.Topics)
+        {
+            string? name = byId ? snapshot.Topic(topic.TopicId)?.Name : topic.Topic;
+            var topicResponse = new FetchResponseData.FetchableTopicResponse { Topic = topic.Topic, TopicId = topic.TopicId };
+            response.Responses.Add(topicResponse);
+            foreach (FetchRequestData.FetchPartition fetch in topic.Partitions)
+            {
+                var result = new FetchResponseData.PartitionData
+                {
+                    PartitionIndex = fetch.Partition,
+                    HighWatermark = -1,
+                    LastStableOffset = -1,
+                    LogStartOffset = -1,
+                };
+                topicResponse.Partitions.Add(result);
+                if (name is null)
+                {
+                    result.ErrorCode = (short)(byId ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition);
+                    continue;
+                }
+
+                Partition? partition = partitions.Get(name, fetch.Partition);
+                if (partition is null || !partition.IsLeader)
+                {
+                    result.ErrorCode = (short)(snapshot.Partition(name, fetch.Partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);
+                    if (partition is not null)
+                    {
+                        result.CurrentLeader = new FetchResponseData.LeaderIdAndEpoch { LeaderId = partition.LeaderId, LeaderEpoch = partition.LeaderEpoch };
+                    }
+
+                    continue;
+                }
+
+                ErrorCode epochError = partition.CheckLeaderEpoch(fetch.CurrentLeaderEpoch);
+                long highWatermark = partition.HighWatermark;
+                result.HighWatermark = highWatermark;
+                result.LastStableOffset = highWatermark;
+                result.LogStartOffset = partition.LogStartOffset;
+                if (epochError != ErrorCode.None)
+                {
+                    result.ErrorCode = (short)epochError;
+                    continue;
+                }
+
+                (watched ??= []).Add(partition);
+                int limit = Math.Min(fetch.PartitionMaxBytes, remaining);
+                bool minOneBatch = totalBytes == 0;
+                if (limit <= 0 && !minOneBatch)
+                {
+                    continue;
+                }
+
+                LogReadInfo read = partition.Log.Read(fetch.FetchOffset, Math.Max(limit, 0), highWatermark, minOneBatch);
+                if (read.Status == LogReadStatus.OffsetOutOfRange)
+                {
+                    // Asking exactly for the high watermark is "nothing new yet", not out of range.
+                    if (fetch.FetchOffset != highWatermark)
+                    {
+                        result.ErrorCode = (short)ErrorCode.OffsetOutOfRange;
+                    }
+
+                    continue;
+                }
+
+                if (read.Status != LogReadStatus.Success)
+                {
+                    result.ErrorCode = (short)(read.Status == LogReadStatus.LogClosed ? ErrorCode.NotLeaderOrFollower : ErrorCode.KafkaStorageError);
+                    continue;
+                }
+
+                if (read.Length > 0)
+                {
+                    byte[] buffer = context.RentResponseBuffer(read.Length);
+                    int copied = read.CopyTo(buffer);
+                    result.Records = buffer.AsMemory(0, copied);
+                    totalBytes += copied;
+                    remaining -= copied;
+                }
+                else
+                {
+                    result.Records = ReadOnlyMemory<byte>.Empty;
+                }
+            }
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,129 @@
+using Samsa.Broker.Controller;
+using Samsa.Broker.Metadata;
+using Samsa.Broker.Requests;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+
+namespace Samsa.Broker.Handlers;
+
+/// <summary>
+/// Metadata (3): brokers, the controller and the partitions of the topics asked for, from the
+/// metadata cache. Unknown topics are created when both the client and auto.create.topics.enable
+/// allow it, with the broker's default partitions and replication factor.
+/// </summary>
+internal sealed class MetadataHandler(MetadataCache metadata, KafkaController controller, bool autoCreateTopicsEnable) : RequestHandler<MetadataRequestData, MetadataResponseData>
+{
+    /// <summary>Kafka's "authorized operations not requested" marker.</summary>
+    private const int OperationsNotRequested = int.MinValue;
+
+    public override ApiKey ApiKey => ApiKey.Metadata;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 12;
+
+    protected override async ValueTask<MetadataResponseData?> HandleAsync(RequestContext context, MetadataRequestData request, CancellationToken cancellationToken)
+    {
+        MetadataCache.Snapshot snapshot = metadata.Current;
+        bool allTopics = request.Topics is null || (context.ApiVersion == 0 && request.Topics.Count == 0);
+        var wanted = new List<(string? Name, Uuid Id)>();
+        if (!allTopics)
+        {
+            foreach (MetadataRequestData.MetadataRequestTopic topic in request.Topics!)
+            {
+                wanted.Add((topic.Name, topic.TopicId));
+            }
+        }
+
+        // Auto-create before answering, so the answer already carries the new topic's leaders.
+        bool autoCreate = autoCreateTopicsEnable && request.AllowAutoTopicCreation;
+        if (autoCreate && !allTopics)
+        {
+            var missing = new List<TopicCreation>();
+            foreach ((string? name, Uuid id) in wanted)
+            {
+                if (name is not null && id.IsZero && snapshot.Topic(name) is null && TopicNameRules.Validate(name) is null && !name.StartsWith("__", StringComparison.Ordinal))
+                {
+                    missing.Add(new TopicCreation(name, -1, -1, null, new Dictionary<string, string>()));
+                }
+            }
+
+            if (missing.Count > 0 && controller.IsActive)
+            {
+                await controller.CreateTopicsAsync(missing, validateOnly: false, cancellationToken).ConfigureAwait(false);
+                snapshot = metadata.Current;
+            }
+        }
+
+        var response = new MetadataResponseData
+        {
+            ClusterId = metadata.ClusterId,
+            ControllerId = snapshot.ControllerId,
+        };
+        foreach (BrokerNode broker in snapshot.Brokers.Values)
+        {
+            BrokerEndpoint? endpoint = broker.EndpointFor(context.ListenerName);
+            if (endpoint is not null)
+            {
+                response.Brokers.Add(new MetadataResponseData.MetadataResponseBroker { NodeId = broker.Id, Host = endpoint.Host, Port = endpoint.Port, Rack = broker.Rack });
+            }
+        }
+
+        if (allTopics)
+        {
+            foreach (TopicState topic in snapshot.Topics.Values)
+            {
+                response.Topics.Add(Describe(topic, request.IncludeTopicAuthorizedOperations));
+            }
+
+            return response;
+        }
+
+        foreach ((string? name, Uuid id) in wanted)
+        {
+            TopicState? topic = name is not null ? snapshot.Topic(name) : snapshot.Topic(id);
+            if (topic is not null)
+            {
+                response.Topics.Add(Describe(topic, request.IncludeTopicAuthorizedOperations));
+                continue;
+            }
+
+            ErrorCode error = name is not null && TopicNameRules.Validate(name) is not null
+                ? ErrorCode.InvalidTopicException
+                : name is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
+            response.Topics.Add(new MetadataResponseData.MetadataResponseTopic { ErrorCode = (short)error, Name = name, TopicId = id });
+        }
+
+        return response;
+    }
+
+    private static MetadataResponseData.MetadataResponseTopic Describe(TopicState topic, bool includeOperations)
+    {
+        var result = new MetadataResponseData.MetadataResponseTopic
+        {
+            Name = topic.Name,
+            TopicId = topic.TopicId,
+            IsInternal = topic.IsInternal,
+            TopicAuthorizedOperations = includeOperations ? AllTopicOperations : OperationsNotRequested,
+        };
+        foreach (PartitionState partition in topic.Partitions)
+        {
+            result.Partitions.Add(new MetadataResponseData.MetadataResponsePartition
+            {
+                ErrorCode = (short)(partition.Leader < 0 ? ErrorCode.LeaderNotAvailable : ErrorCode.None),
+                PartitionIndex = partition.Partition,
+                LeaderId = partition.Leader,
+                LeaderEpoch = partition.LeaderEpoch,
+                ReplicaNodes = [.. partition.Replicas],
+                IsrNodes = [.. partition.Isr],
+                OfflineReplicas = [.. partition.OfflineReplicas],
+            });
+        }
+
+        return result;
+    }
+
+    /// <summary>No authorizer: every topic operation is allowed (READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS as bits).</summary>
+    private const int AllTopicOperations = (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+}

@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+using Samsa.Storage;
+using Samsa.Storage.Log;
+
+namespace Samsa.Broker.Partitions;
+
+/// <summary>
+/// The partition replicas this broker hosts (Kafka's replica manager): created, led, followed and
+/// removed only as the controller says through LeaderAndIsr and StopReplica; looked up by the
+/// produce, fetch and offset handlers. The control requests are applied one at a time
+/// (<see cref="_controlLock"/>); lookups are lock-free.
+/// </summary>
+internal sealed partial class LocalPartitions
+{
+    private readonly int _brokerId;
+    private readonly LogDirectory _logs;
+    private readonly Func<string, LogConfig> _configFor;
+    private readonly ILogger _logger;
+    private readonly Lock _controlLock = new();
+    private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
+    private int _controllerEpoch = -1;
+
+    /// <param name="configFor">The log config of a topic: broker defaults plus the topic's overrides.</param>
+    public LocalPartitions(int brokerId, LogDirectory logs, Func<string, LogConfig> configFor, ILogger logger)
+    {
+        _brokerId = brokerId;
+        _logs = logs;
+        _configFor = configFor;
+        _logger = logger;
+    }
+
+    public Partition? Get(TopicPartition id) => _partitions.GetValueOrDefault(id);
+
+    public Partition? Get(string topic, int partition) => _partitions.GetValueOrDefault(new TopicPartition(topic, partition));
+
+    public ICollection<Partition> All => _partitions.Values;
+
+    /// <summary>Becomes leader (or follower) for each listed partition, creating its log on first sight.</summary>
+    public LeaderAndIsrResponseData ApplyLeaderAndIsr(LeaderAndIsrRequestData request)
+    {
+        var response = new LeaderAndIsrResponseData();
+        lock (_controlLock)
+        {
+            if (request.ControllerEpoch < _controllerEpoch)
+            {
+                response.ErrorCode = (short)ErrorCode.StaleControllerEpoch;
+                return response;
+            }
+
+            _controllerEpoch = request.ControllerEpoch;
+            foreach (LeaderAndIsrRequestData.LeaderAndIsrTopicState topic in request.TopicStates)
+            {
+                var errors = new LeaderAndIsrResponseData.LeaderAndIsrTopicError { TopicId = topic.TopicId };
+                foreach (LeaderAndIsrRequestData.LeaderAndIsrPartitionState state in topic.PartitionStates)
+                {
+                    ErrorCode error = ApplyOne(topic.TopicName, topic.TopicId, state);
+                    errors.PartitionErrors.Add(new LeaderAndIsrResponseData.LeaderAndIsrPartitionError
+                    {
+                        TopicName = topic.TopicName,
+                        PartitionIndex = state.PartitionIndex,
+                        ErrorCode = (short)error,
+                    });
+                }
+
+                response.Topics.Add(errors);
+            }
+        }
+
+        return response;
+    }
+
+    private ErrorCode ApplyOne(string topic, Uuid topicId, LeaderAndIsrRequestData.LeaderAndIsrPartitionState state)
+    {
+        var id = new TopicPartition(topic, state.PartitionIndex);
+        Partition? partition = _partitions.GetValueOrDefault(id);
+        if (partition is null || partition.TopicId != topicId)
+        {
+            PartitionLog log;
+            try
+            {
+                log = _logs.GetOrCreateLog(id, topicId, _configFor(topic));
+            }
+            catch (StorageException e)
+            {
+                LogStorageFailure(_logger, id.ToString(), e.Message);
+                return ErrorCode.KafkaStorageError;
+            }
+            catch (IOException e)
+            {
+                LogStorageFailure(_logger, id.ToString(), e.Message);
+                return ErrorCode.KafkaStorageError;
+            }
+
+            partition = new Partition(id, topicId, log, _brokerId);
+            _partitions[id] = partition;
+        }
+
+        return partition.ApplyLeadership(state.Leader, state.LeaderEpoch, state.PartitionEpoch, [.. state.Replicas], [.. state.Isr])
+            ? ErrorCode.None
+            : ErrorCode.StaleControllerEpoch;
+    }
+
+    /// <summary>Stops hosting partitions; with DeletePartition their logs are closed and removed.</summary>
+    public StopReplicaResponseData ApplyStopReplica(StopReplicaRequestData request)
+    {
+        var response = new StopReplicaResponseData();
+        lock (_controlLock)
+        {
+            if (request.ControllerEpoch < _controllerEpoch)
+            {
+                response.ErrorCode = (short)ErrorCode.StaleControllerEpoch;
+                return response;
+            }
+
+            foreach (StopReplicaRequestData.StopReplicaTopicState topic in request.TopicStates)
+            {
+                foreach (StopReplicaRequestData.StopReplicaPartitionState state in topic.PartitionStates)
+                {
+                    var id = new TopicPartition(topic.TopicName, state.PartitionIndex);
+                    ErrorCode error = ErrorCode.None;
+                    if (_partitions.TryRemove(id, out Partition? partition) && state.DeletePartition)
+                    {
+                        try
+                        {
+                            _logs.DeleteLog(id);
+                        }
+                        catch (StorageException e)
+                        {
+                            LogStorageFailure(_logger, id.ToString(), e.Message);
+                            error = ErrorCode.KafkaStorageError;
+                        }
+                        catch (IOException e)
+                        {
+                            LogStorageFailure(_logger, id.ToString(), e.Message);
+                            error = ErrorCode.KafkaStorageError;
+                        }
+                    }
+
+                    _ = partition;
+                    response.PartitionErrors.Add(new StopReplicaResponseData.StopReplicaPartitionError
+                    {
+                        TopicName = topic.TopicName,
+                        PartitionIndex = state.PartitionIndex,
+                        ErrorCode = (short)error,
+                    });
+                }
+            }
+        }
+
+        return response;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Storage failure for partition {Partition}: {Reason}")]
+    private static partial void LogStorageFailure(ILogger logger, string partition, string reason);
+}

@@ -1,0 +1,264 @@
+using Samsa.Protocol.Records;
+
+namespace Samsa.Storage.Log;
+
+public sealed partial class PartitionLog
+{
+    /// <summary>
+    /// Appends client batches the broker has already checked against topic policy: checks their
+    /// structure (never throws for bad input), assigns offsets from the log end and stamps
+    /// <paramref name="leaderEpoch"/> in place (and LogAppendTime when the topic says so), rolls
+    /// if needed, writes, indexes, records a new epoch, and only then moves the log end.
+    /// </summary>
+    public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch)
+    {
+        LogAppendStatus status = CheckStructure(records, out int recordCount);
+        if (status != LogAppendStatus.Success)
+        {
+            return LogAppendInfo.Failed(status, LogStartOffset);
+        }
+
+        if (records.IsEmpty)
+        {
+            return new LogAppendInfo(LogAppendStatus.Success, -1, -1, -1, -1, 0, -1, LogStartOffset);
+        }
+
+        bool logAppendTime = Config.MessageTimestampType == TimestampType.LogAppendTime;
+        LogAppendInfo info;
+        bool rolled;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return LogAppendInfo.Failed(LogAppendStatus.LogClosed, LogStartOffset);
+            }
+
+            long now = NowMs;
+            long firstOffset = _logEndOffset;
+            long next = firstOffset;
+            long maxTimestamp = -1;
+            long offsetOfMax = firstOffset;
+            Span<byte> span = records.Span;
+            for (int p = 0; p < span.Length;)
+            {
+                var header = new RecordBatchHeader(span[p..]);
+                int size = (int)header.SizeInBytes;
+                Span<byte> batch = span.Slice(p, size);
+                RecordBatch.SetBaseOffset(batch, next);
+                RecordBatch.SetPartitionLeaderEpoch(batch, leaderEpoch);
+                if (logAppendTime)
+                {
+                    RecordBatch.SetMaxTimestamp(batch, TimestampType.LogAppendTime, now);
+                }
+
+                var stamped = new RecordBatchHeader(batch);
+                next = stamped.LastOffset + 1;
+                if (stamped.MaxTimestamp > maxTimestamp)
+                {
+                    maxTimestamp = stamped.MaxTimestamp;
+                    offsetOfMax = stamped.LastOffset;
+                }
+
+                p += size;
+            }
+
+            rolled = AppendLocked(span, firstOffset, next - 1, now);
+            if (leaderEpoch >= 0 && _epochCache.LatestEpoch != leaderEpoch)
+            {
+                _epochCache.Assign(leaderEpoch, firstOffset);
+            }
+
+            info = new LogAppendInfo(
+                LogAppendStatus.Success,
+                firstOffset,
+                next - 1,
+                maxTimestamp,
+                offsetOfMax,
+                recordCount,
+                logAppendTime ? now : -1,
+                _logStartOffset);
+        }
+
+        MaybeFlushAfterAppend(rolled);
+        return info;
+    }
+
+    /// <summary>
+    /// Appends batches replicated from the leader with their offsets and epochs as they are. The
+    /// first must start at or after the log end and offsets must grow (gaps are allowed: a
+    /// compacted leader has them). New leader epochs in the batches go to the epoch cache.
+    /// </summary>
+    public LogAppendInfo AppendAsFollower(ReadOnlyMemory<byte> records)
+    {
+        LogAppendStatus status = CheckStructure(records, out int recordCount);
+        if (status != LogAppendStatus.Success)
+        {
+            return LogAppendInfo.Failed(status, LogStartOffset);
+        }
+
+        if (records.IsEmpty)
+        {
+            return new LogAppendInfo(LogAppendStatus.Success, -1, -1, -1, -1, 0, -1, LogStartOffset);
+        }
+
+        LogAppendInfo info;
+        bool rolled;
+        lock (_lock)
+        {
+            if (_closed)
+            {
+                return LogAppendInfo.Failed(LogAppendStatus.LogClosed, LogStartOffset);
+            }
+
+            ReadOnlySpan<byte> span = records.Span;
+            long previousLast = _logEndOffset - 1;
+            long firstOffset = -1;
+            long maxTimestamp = -1;
+            long offsetOfMax = -1;
+            for (int p = 0; p < span.Length;)
+            {
+                var header = new RecordBatchHeader(span[p..]);
+                if (header.BaseOffset <= previousLast)
+                {
+                    return LogAppendInfo.Failed(LogAppendStatus.OffsetOutOfOrder, _logStartOffset);
+                }
+
+                if (firstOffset < 0)
+                {
+                    firstOffset = header.BaseOffset;
+                }
+
+                previousLast = header.LastOffset;
+                if (header.MaxTimestamp > maxTimestamp)
+                {
+                    maxTimestamp = header.MaxTimestamp;
+                    offsetOfMax = header.LastOffset;
+                }
+
+                p += (int)header.SizeInBytes;
+            }
+
+            rolled = AppendLocked(span, firstOffset, previousLast, NowMs);
+            for (int p = 0; p < span.Length;)
+            {
+                var header = new RecordBatchHeader(span[p..]);
+                int epoch = header.PartitionLeaderEpoch;
+                if (epoch >= 0 && (_epochCache.LatestEpoch is not int latest || epoch > latest))
+                {
+                    _epochCache.Assign(epoch, header.BaseOffset);
+                }
+
+                p += (int)header.SizeInBytes;
+            }
+
+            info = new LogAppendInfo(LogAppendStatus.Success, firstOffset, previousLast, maxTimestamp, offsetOfMax, recordCount, -1, _logStartOffset);
+        }
+
+        MaybeFlushAfterAppend(rolled);
+        return info;
+    }
+
+    /// <summary>
+    /// The structure every stored batch must have: whole batches only, each valid (size, magic,
+    /// CRC), offsets that count up (lastOffsetDelta &gt;= 0), at most max.message.bytes each, the
+    /// whole at most segment.bytes. Runs before the append lock: CRCs are the costly part.
+    /// </summary>
+    private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, out int recordCount)
+    {
+        recordCount = 0;
+        if (records.Length > Config.SegmentBytes)
+        {
+            return LogAppendStatus.RecordListTooLarge;
+        }
+
+        RecordBatchEnumerator batches = RecordBatch.Enumerate(records);
+        while (batches.MoveNext())
+        {
+            ReadOnlySpan<byte> batch = batches.Current.Span;
+            if (RecordBatch.TryValidate(batch) != RecordBatchStatus.Valid)
+            {
+                return LogAppendStatus.CorruptMessage;
+            }
+
+            if (batch.Length > Config.MaxMessageBytes)
+            {
+                return LogAppendStatus.MessageTooLarge;
+            }
+
+            var header = new RecordBatchHeader(batch);
+            if (header.LastOffsetDelta < 0)
+            {
+                return LogAppendStatus.CorruptMessage;
+            }
+
+            recordCount += header.RecordCount;
+        }
+
+        return batches.Status == RecordBatchEnumeratorStatus.Complete ? LogAppendStatus.Success : LogAppendStatus.CorruptMessage;
+    }
+
+    /// <summary>Rolls if needed, writes, and publishes the new end. Returns whether it rolled. Under _lock.</summary>
+    private bool AppendLocked(ReadOnlySpan<byte> records, long firstOffset, long lastOffset, long nowMs)
+    {
+        LogSegment active = _activeSegment;
+        bool rolled = false;
+        if (ShouldRoll(active, records.Length, lastOffset, nowMs))
+        {
+            active = Roll(firstOffset);
+            rolled = true;
+        }
+
+        int size = active.Append(records, nowMs);
+        PublishEnd(lastOffset + 1, active, size);
+        return rolled;
+    }
+
+    /// <summary>Kafka's roll rules, checked before each append.</summary>
+    private bool ShouldRoll(LogSegment active, int appendBytes, long lastOffset, long nowMs)
+    {
+        int size = active.Size;
+        return (size > 0 && size + (long)appendBytes > Config.SegmentBytes)
+            || (size > 0 && nowMs - active.RollingBaseTimeMs > Config.SegmentMs)
+            || active.IsIndexFull
+            || lastOffset - active.BaseOffset > int.MaxValue;
+    }
+
+    /// <summary>
+    /// Seals the active segment and starts a new one at <paramref name="baseOffset"/>. The sealed
+    /// segment is fsynced by the flush that follows the append, outside the lock. Under _lock.
+    /// </summary>
+    private LogSegment Roll(long baseOffset)
+    {
+        LogSegment old = _activeSegment;
+        if (old.Size == 0 && old.BaseOffset == baseOffset)
+        {
+            return old;
+        }
+
+        old.Seal();
+        LogSegment[] segments = _segments;
+        LogSegment created = LogSegment.CreateNew(_dir, baseOffset, Config);
+        var updated = new LogSegment[segments.Length + 1];
+        segments.CopyTo(updated, 0);
+        updated[^1] = created;
+        Volatile.Write(ref _segments, updated);
+        PublishEnd(_logEndOffset, created, 0);
+        return created;
+    }
+
+    /// <summary>
+    /// flush.messages / flush.ms, and the fsync of a segment just rolled. Runs on the appending
+    /// thread after the append lock is released, so other appends proceed meanwhile.
+    /// </summary>
+    private void MaybeFlushAfterAppend(bool rolled)
+    {
+        long end = LogEndOffset;
+        long unflushed = end - RecoveryPoint;
+        if (rolled
+            || unflushed >= Config.FlushMessages
+            || (Config.FlushMs != long.MaxValue && unflushed > 0 && NowMs - Volatile.Read(ref _lastFlushMs) >= Config.FlushMs))
+        {
+            FlushUpTo(rolled && unflushed < Config.FlushMessages ? _activeSegment.BaseOffset : end);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+
+namespace Samsa.Storage.Log;
+
+/// <summary>
+/// A segment's time index in memory: entries (max timestamp so far, offset where it was reached),
+/// added only when the segment's max timestamp grows, saved to <c>.timeindex</c> as 12 bytes per
+/// entry (big-endian int64 timestamp + int32 relative offset, Kafka's format). Same single-writer,
+/// lock-free-reader rules as <see cref="OffsetIndex"/>; the two arrays travel in one object so a
+/// reader never pairs a timestamp with another entry's offset.
+/// </summary>
+internal sealed class TimeIndex
+{
+    private const int EntrySize = LogConfig.TimeIndexEntrySize;
+    private const int InitialCapacity = 16;
+
+    private readonly long _baseOffset;
+    private readonly int _maxEntries;
+    private Entries _entries;
+    private int _count;
+    private int _persistedCount;
+
+    public TimeIndex(long baseOffset, int maxEntries)
+        : this(baseOffset, maxEntries, new Entries([], []), 0)
+    {
+    }
+
+    private TimeIndex(long baseOffset, int maxEntries, Entries entries, int count)
+    {
+        _baseOffset = baseOffset;
+        _maxEntries = Math.Max(1, maxEntries);
+        _entries = entries;
+        _count = count;
+        _persistedCount = count;
+    }
+
+    public int Count => Volatile.Read(ref _count);
+
+    public bool IsFull => Volatile.Read(ref _count) >= _maxEntries;
+
+    public int HeapBytes => _entries.Timestamps.Length * (sizeof(long) + sizeof(int));
+
+    /// <summary>The newest entry, or (-1, base) when there is none.</summary>
+    public (long Timestamp, long Offset) LastEntry
+    {
+        get
+        {
+            int count = Volatile.Read(ref _count);
+            if (count == 0)
+            {
+                return (-1, _baseOffset);
+            }
+
+            Entries entries = Volatile.Read(ref _entries);
+            return (entries.Timestamps[count - 1], _baseOffset + entries.Offsets[count - 1]);
+        }
+    }
+
+    /// <summary>
+    /// Adds (timestamp, offset) when the timestamp is above the last entry's. <paramref name="force"/>
+    /// ignores capacity: the final entry written when a segment rolls. Writer only.
+    /// </summary>
+    public void MaybeAppend(long timestamp, long offset, bool force = false)
+    {
+        int count = _count;
+        if ((count > 0 && timestamp <= _entries.Timestamps[count - 1]) || (!force && count >= _maxEntries))
+        {
+            return;
+        }
+
+        if (count == _entries.Timestamps.Length)
+        {
+            int capacity = Math.Max(InitialCapacity, count * 2);
+            var grown = new Entries(new long[capacity], new int[capacity]);
+            _entries.Timestamps.AsSpan(0, count).CopyTo(grown.Timestamps);
+            _entries.Offsets.AsSpan(0, count).CopyTo(grown.Offsets);
+            Volatile.Write(ref _entries, grown);
+        }
+
+        _entries.Timestamps[count] = timestamp;
+        _entries.Offsets[count] = checked((int)(offset - _baseOffset));
+        Volatile.Write(ref _count, count + 1);
+    }
+
+    /// <summary>
+    /// The newest entry with a timestamp below <paramref name="timestamp"/>: every record up to its
+    /// offset is older than the target, so a search may start there. (-1, base) when none is.
+    /// </summary>
+    public (long Timestamp, long Offset) LookupBelow(long timestamp)
+    {
+        int count = Volatile.Read(ref _count);
+        Entries entries = Volatile.Read(ref _entries);
+        int lo = 0;
+        int hi = count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (entries.Timestamps[mid] < timestamp)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo == 0 ? (-1, _baseOffset) : (entries.Timestamps[lo - 1], _baseOffset + entries.Offsets[lo - 1]);
+    }
+
+    /// <summary>Drops entries at or above <paramref name="offset"/> (log truncation). Writer only.</summary>
+    public void TruncateToOffset(long offset)
+    {
+        int count = _count;
+        while (count > 0 && _baseOffset + _entries.Offsets[count - 1] >= offset)
+        {
+            count--;
+        }
+
+        Volatile.Write(ref _count, count);
+        _persistedCount = Math.Min(_persistedCount, count);
+    }
+
+    /// <summary>Writes the entries not yet on disk and cuts a longer file; see <see cref="OffsetIndex.Save"/>. Writer only.</summary>
+    public void Save(string path, bool fsync)
+    {
+        int count = _count;
+        using SafeFileHandle file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        long expectedLength = (long)count * EntrySize;
+        int from = RandomAccess.GetLength(file) < (long)_persistedCount * EntrySize ? 0 : _persistedCount;
+        if (RandomAccess.GetLength(file) != expectedLength)
+        {
+            RandomAccess.SetLength(file, expectedLength);
+        }
+
+        if (count > from)
+        {
+            byte[] buffer = ArrayPool<byte>.Shared.Rent((count - from) * EntrySize);
+            try
+            {
+                Span<byte> span = buffer.AsSpan(0, (count - from) * EntrySize);
+                for (int i = from; i < count; i++)
+                {
+                    Span<byte> slot = span[((i - from) * EntrySize)..];
+                    BinaryPrimitives.WriteInt64BigEndian(slot, _entries.Timestamps[i]);
+                    BinaryPrimitives.WriteInt32BigEndian(slot[8..], _entries.Offsets[i]);
+                }
+
+                RandomAccess.Write(file, span, (long)from * EntrySize);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+
+        if (fsync)
+        {
+            RandomAccess.FlushToDisk(file);
+        }
+
+        _persistedCount = count;
+    }
+
+    /// <summary>Reads a time index file, or null when missing or failing the sanity check (timestamps and offsets must grow).</summary>
+    public static TimeIndex? Load(string path, long baseOffset, int maxEntries)
+    {
+        byte[]? bytes = IndexFile.TryReadAll(path, EntrySize);
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        int count = bytes.Length / EntrySize;
+        var entries = new Entries(new long[count], new int[count]);
+        long previousTimestamp = long.MinValue;
+        int previousOffset = -1;
+        for (int i = 0; i < count; i++)
+        {
+            long timestamp = BinaryPrimitives.ReadInt64BigEndian(bytes.AsSpan(i * EntrySize));
+            int offset = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan((i * EntrySize) + 8));
+            if (timestamp <= previousTimestamp || offset < previousOffset)
+            {
+                return null;
+            }
+
+            entries.Timestamps[i] = timestamp;
+            entries.Offsets[i] = offset;
+            previousTimestamp = timestamp;
+            previousOffset = offset;
+        }
+
+        return new TimeIndex(baseOffset, maxEntries, entries, count);
+    }
+
+    private sealed class Entries(long[] timestamps, int[] offsets)
+    {
+        public long[] Timestamps { get; } = timestamps;
+
+        public int[] Offsets { get; } = offsets;
+    }
+}
