@@ -73,6 +73,9 @@ public sealed partial class PartitionLog
         log.PublishEnd(logEnd, last, last.Size);
         epochCache.TruncateFromEnd(logEnd);
         epochCache.TruncateFromStart(start);
+
+        // An idle partition holds no file handle: the first append or read reopens it.
+        last.ReleaseIdleResources(keepIndexes: true);
         return log;
     }
 

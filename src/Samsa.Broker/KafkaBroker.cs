@@ -1,0 +1,318 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Samsa.Broker.Configuration;
+using Samsa.Broker.Controller;
+using Samsa.Broker.Handlers;
+using Samsa.Broker.Metadata;
+using Samsa.Broker.Network;
+using Samsa.Broker.Partitions;
+using Samsa.Broker.Requests;
+using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
+using Samsa.Coordination.Embedded;
+using Samsa.Storage;
+using Samsa.Storage.Checkpoints;
+
+namespace Samsa.Broker;
+
+/// <summary>
+/// A running broker: the composition root that opens storage and the coordination store, starts
+/// the controller and the network, and shuts them down in the reverse order. Standalone mode
+/// (no zookeeper.connect) keeps cluster metadata in an embedded store inside the first log dir.
+/// </summary>
+public sealed partial class KafkaBroker : IAsyncDisposable
+{
+    /// <summary>The embedded coordination store's folder inside the log dir (not a partition name).</summary>
+    public const string MetadataDirectoryName = "samsa-metadata";
+
+    private readonly BrokerOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LogDirectory _logs;
+    private readonly ICoordinationStore _store;
+    private readonly KafkaController _controller;
+    private readonly SocketServer _network;
+    private readonly LocalPartitions _partitions;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _maintenance;
+    private int _stopped;
+
+    private KafkaBroker(BrokerOptions options, TimeProvider time, ILogger logger, LogDirectory logs, ICoordinationStore store, KafkaController controller, SocketServer network, LocalPartitions partitions, string clusterId)
+    {
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _logs = logs;
+        _store = store;
+        _controller = controller;
+        _network = network;
+        _partitions = partitions;
+        ClusterId = clusterId;
+        _maintenance = RunMaintenanceAsync(_stopping.Token);
+    }
+
+    public string ClusterId { get; }
+
+    public int BrokerId => _options.BrokerId;
+
+    /// <summary>The addresses the listeners actually bound (port 0 resolved).</summary>
+    public IReadOnlyList<IPEndPoint> BoundEndpoints => _network.BoundEndpoints;
+
+    public static async Task<KafkaBroker> StartAsync(BrokerOptions options, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        if (!options.IsStandalone)
+        {
+            throw new ConfigException("zookeeper.connect", options.ZooKeeperConnect ?? string.Empty, "ZooKeeper mode is not available yet; leave zookeeper.connect unset to run a standalone broker");
+        }
+
+        ILogger logger = loggerFactory.CreateLogger("Samsa.Broker");
+        string logDir = options.LogDirs[0];
+        Directory.CreateDirectory(logDir);
+
+        ICoordinationStore store = EmbeddedCoordinationStore.Open(Path.Combine(logDir, MetadataDirectoryName), time);
+        LogDirectory? logs = null;
+        SocketServer? network = null;
+        KafkaController? controller = null;
+        try
+        {
+            foreach (string path in ZkPaths.Persistent)
+            {
+                await CreateIfMissingAsync(store, path, cancellationToken).ConfigureAwait(false);
+            }
+
+            string clusterId = await GetOrCreateClusterIdAsync(store, logDir, options.BrokerId, time, cancellationToken).ConfigureAwait(false);
+            var configs = new TopicLogConfigs(options);
+            logs = LogDirectory.Open(logDir, time, configs.For);
+            var metadata = new MetadataCache(options.BrokerId, clusterId);
+            var partitions = new LocalPartitions(options.BrokerId, logs, configs.For, logger);
+            var channel = new LocalControllerChannel(options.BrokerId, partitions, metadata);
+            controller = new KafkaController(
+                options.BrokerId,
+                store,
+                channel,
+                new ControllerOptions
+                {
+                    DefaultNumPartitions = options.NumPartitions,
+                    DefaultReplicationFactor = options.DefaultReplicationFactor,
+                    DeleteTopicEnable = options.DeleteTopicEnable,
+                },
+                time,
+                logger);
+
+            RequestRouter? router = null;
+            IRequestHandler[] handlers =
+            [
+                new ApiVersionsHandler(() => router!),
+                new MetadataHandler(metadata, controller, options.AutoCreateTopicsEnable),
+                new ProduceHandler(partitions, metadata, options.MinInsyncReplicas, time),
+                new FetchHandler(partitions, metadata, time),
+                new ListOffsetsHandler(partitions, metadata),
+                new CreateTopicsHandler(controller),
+                new DeleteTopicsHandler(controller, metadata),
+            ];
+            router = new RequestRouter(handlers);
+            network = new SocketServer(
+                router,
+                new NetworkOptions
+                {
+                    SocketRequestMaxBytes = options.SocketRequestMaxBytes,
+                    ConnectionsMaxIdle = TimeSpan.FromMilliseconds(options.ConnectionsMaxIdleMs),
+                },
+                time,
+                logger);
+            network.Start(BindAddresses(options.Listeners));
+
+            // Register with the endpoints clients should use; a port 0 listener advertises the port it got.
+            var advertised = new List<(string, string, int)>();
+            IReadOnlyList<IPEndPoint> bound = network.BoundEndpoints;
+            for (int i = 0; i < options.AdvertisedListeners.Count; i++)
+            {
+                ListenerEndpoint endpoint = options.AdvertisedListeners[i];
+                int port = endpoint.Port != 0 ? endpoint.Port : PortOf(options.Listeners, bound, endpoint.Name);
+                advertised.Add((endpoint.Name, endpoint.Host, port));
+            }
+
+            var registration = new BrokerRegistration(options.BrokerId, advertised, options.BrokerRack, -1);
+            await store.CreateAsync(ZkPaths.BrokerId(options.BrokerId), registration.Encode(time.GetUtcNow().ToUnixTimeMilliseconds()), CreateMode.Ephemeral, cancellationToken).ConfigureAwait(false);
+            await controller.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            var broker = new KafkaBroker(options, time, logger, logs, store, controller, network, partitions, clusterId);
+            LogStarted(logger, options.BrokerId);
+            return broker;
+        }
+        catch
+        {
+            if (network is not null)
+            {
+                await network.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (controller is not null)
+            {
+                await controller.DisposeAsync().ConfigureAwait(false);
+            }
+
+            logs?.Dispose();
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static int PortOf(IReadOnlyList<ListenerEndpoint> listeners, IReadOnlyList<IPEndPoint> bound, string name)
+    {
+        for (int i = 0; i < listeners.Count; i++)
+        {
+            if (listeners[i].Name == name)
+            {
+                return bound[i].Port;
+            }
+        }
+
+        return bound.Count > 0 ? bound[0].Port : 0;
+    }
+
+    private static List<(string, IPEndPoint)> BindAddresses(IReadOnlyList<ListenerEndpoint> listeners)
+    {
+        var result = new List<(string, IPEndPoint)>(listeners.Count);
+        foreach (ListenerEndpoint listener in listeners)
+        {
+            IPAddress address;
+            if (string.IsNullOrEmpty(listener.Host) || listener.Host == "0.0.0.0")
+            {
+                address = IPAddress.Any;
+            }
+            else if (!IPAddress.TryParse(listener.Host, out address!))
+            {
+                IPAddress[] resolved = Dns.GetHostAddresses(listener.Host);
+                address = Array.Find(resolved, a => a.AddressFamily == AddressFamily.InterNetwork) ?? resolved[0];
+            }
+
+            result.Add((listener.Name, new IPEndPoint(address, listener.Port)));
+        }
+
+        return result;
+    }
+
+    private static async Task CreateIfMissingAsync(ICoordinationStore store, string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The cluster id lives in /cluster/id and in meta.properties; they must agree, and the broker
+    /// id in meta.properties must match broker.id (Kafka refuses to start otherwise).
+    /// </summary>
+    private static async Task<string> GetOrCreateClusterIdAsync(ICoordinationStore store, string logDir, int brokerId, TimeProvider time, CancellationToken cancellationToken)
+    {
+        string clusterId;
+        NodeData? node = await store.GetDataAsync(ZkPaths.ClusterId, null, cancellationToken).ConfigureAwait(false);
+        if (node is null)
+        {
+            clusterId = Protocol.Primitives.Uuid.NewRandom().ToString();
+            await store.CreateAsync(ZkPaths.ClusterId, ClusterIdZNode.Encode(clusterId), CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            clusterId = ClusterIdZNode.Decode(node.Data.Span);
+        }
+
+        var metaFile = new MetaPropertiesFile(Path.Combine(logDir, MetaPropertiesFile.FileName), time);
+        MetaProperties? meta = metaFile.Read();
+        if (meta is null)
+        {
+            metaFile.Write(new MetaProperties(MetaProperties.ZooKeeperVersion, brokerId, null, clusterId, null));
+        }
+        else if (meta.ClusterId != clusterId)
+        {
+            throw new StorageException($"The cluster id {clusterId} doesn't match the stored cluster id {meta.ClusterId} in meta.properties of {logDir}. The broker is trying to join the wrong cluster.");
+        }
+        else if (meta.BrokerId is int stored && stored != brokerId)
+        {
+            throw new StorageException($"Configured broker.id {brokerId} doesn't match stored broker.id {stored} in meta.properties of {logDir}.");
+        }
+
+        return clusterId;
+    }
+
+    /// <summary>Retention, flush-by-time and checkpoints, on their Kafka intervals, until shutdown.</summary>
+    private async Task RunMaintenanceAsync(CancellationToken stopping)
+    {
+        TimeSpan retentionEvery = TimeSpan.FromMilliseconds(Math.Max(_options.LogRetentionCheckIntervalMs, 100));
+        TimeSpan checkpointEvery = TimeSpan.FromMilliseconds(Math.Max(_options.LogFlushOffsetCheckpointIntervalMs, 100));
+        TimeSpan tick = retentionEvery < checkpointEvery ? retentionEvery : checkpointEvery;
+        long lastRetention = _time.GetTimestamp();
+        long lastCheckpoint = lastRetention;
+        using var timer = new PeriodicTimer(tick, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
+            {
+                if (_time.GetElapsedTime(lastRetention) >= retentionEvery)
+                {
+                    lastRetention = _time.GetTimestamp();
+                    _logs.ApplyRetention(id => _partitions.Get(id)?.HighWatermark ?? 0);
+                }
+
+                if (_time.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
+                {
+                    lastCheckpoint = _time.GetTimestamp();
+                    _logs.Checkpoint();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (StorageException e)
+        {
+            LogMaintenanceFailed(_logger, e);
+        }
+    }
+
+    /// <summary>
+    /// Clean shutdown: stop accepting and let connections finish in-flight requests, stop the
+    /// controller, then flush and close every log and mark the shutdown clean.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0)
+        {
+            return;
+        }
+
+        LogStopping(_logger, _options.BrokerId);
+        await _network.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _maintenance.ConfigureAwait(false);
+        await _controller.DisposeAsync().ConfigureAwait(false);
+        _logs.Dispose();
+        await _store.DisposeAsync().ConfigureAwait(false);
+        LogStopped(_logger, _options.BrokerId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _network.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] started (kafka.server.KafkaServer)")]
+    private static partial void LogStarted(ILogger logger, int brokerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] shutting down (kafka.server.KafkaServer)")]
+    private static partial void LogStopping(ILogger logger, int brokerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] shut down completed (kafka.server.KafkaServer)")]
+    private static partial void LogStopped(ILogger logger, int brokerId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Log maintenance failed.")]
+    private static partial void LogMaintenanceFailed(ILogger logger, Exception exception);
+}

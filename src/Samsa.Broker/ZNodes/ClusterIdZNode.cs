@@ -1,0 +1,25 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Samsa.Broker.ZNodes;
+
+/// <summary>/cluster/id: <c>{"version":"1","id":"&lt;22-char id&gt;"}</c> (Kafka writes the version as a string).</summary>
+internal static class ClusterIdZNode
+{
+    public static byte[] Encode(string clusterId) =>
+        Encoding.UTF8.GetBytes("{\"version\":\"1\",\"id\":" + JsonSerializer.Serialize(clusterId) + "}");
+
+    public static string Decode(ReadOnlySpan<byte> data)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(data);
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            return document.RootElement.GetProperty("id").GetString() ?? throw new InvalidDataException("Cluster id is null.");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            throw new InvalidDataException("Malformed /cluster/id znode: " + e.Message, e);
+        }
+    }
+}
