@@ -10,6 +10,11 @@ namespace Samsa.Storage.Tests.Log;
 /// shutdown, then idle resources released. SAMSA_IDLE_PARTITIONS raises the count (10000 for the
 /// figure in the storage notes); the default keeps the suite fast.
 /// </summary>
+/// <remarks>
+/// Runs alone: it measures the whole process's managed heap, which tests running beside it would
+/// inflate.
+/// </remarks>
+[Collection(nameof(MemoryMeasurementCollection))]
 public sealed class PartitionLogIdleFootprintTests(ITestOutputHelper output)
 {
     [Fact]
@@ -59,3 +64,7 @@ public sealed class PartitionLogIdleFootprintTests(ITestOutputHelper output)
         GC.KeepAlive(logs);
     }
 }
+
+/// <summary>Tests that measure process-wide memory; xunit runs this collection with nothing else.</summary>
+[CollectionDefinition(nameof(MemoryMeasurementCollection), DisableParallelization = true)]
+public sealed class MemoryMeasurementCollection;
