@@ -29,7 +29,7 @@ internal sealed class MessageEmitter
     }
 
     public static string Emit(ApiSchema api, bool isRequest) =>
-        new MessageEmitter(api, isRequest ? api.Request : api.Response, isRequest).Emit();
+        new MessageEmitter(api, isRequest ? api.Request : api.Response!, isRequest).Emit();
 
     private string Emit()
     {
@@ -47,15 +47,27 @@ internal sealed class MessageEmitter
         _w.Line();
         _w.Line("namespace Samsa.Protocol.Messages;");
         _w.Line();
-        string kind = _isRequest ? "request" : "response";
-        _w.Line($"/// <summary>The {_api.Name} {kind} (API key {_api.Key}), versions {_api.Versions}.</summary>");
-        _w.Open($"public sealed class {_message.Name} : I{(_isRequest ? "Request" : "Response")}Data");
+        if (_api.IsData)
+        {
+            _w.Line($"/// <summary>The {_api.Name} data structure (not an API message), versions {_api.Versions}.</summary>");
+            _w.Open($"public sealed class {_message.Name} : IProtocolData");
+        }
+        else
+        {
+            string kind = _isRequest ? "request" : "response";
+            _w.Line($"/// <summary>The {_api.Name} {kind} (API key {_api.Key}), versions {_api.Versions}.</summary>");
+            _w.Open($"public sealed class {_message.Name} : I{(_isRequest ? "Request" : "Response")}Data");
+        }
+
         _w.Line($"public const short LowestSupportedVersion = {_api.Versions.Min};");
         _w.Line();
         _w.Line($"public const short HighestSupportedVersion = {_api.Versions.Max};");
         _w.Line();
-        _w.Line($"public ApiKey ApiKey => ApiKey.{_api.Name};");
-        _w.Line();
+        if (!_api.IsData)
+        {
+            _w.Line($"public ApiKey ApiKey => ApiKey.{_api.Name};");
+            _w.Line();
+        }
         EmitStructBody(_message, isTop: true);
 
         var emitted = new HashSet<string>(StringComparer.Ordinal);

@@ -21,6 +21,8 @@ catch (SchemaException e)
     return 2;
 }
 
+var dataSchemas = apis.Where(a => a.IsData).ToList();
+apis.RemoveAll(a => a.IsData);
 apis.Sort((a, b) => a.Key.CompareTo(b.Key));
 for (int i = 1; i < apis.Count; i++)
 {
@@ -40,6 +42,17 @@ foreach (ApiSchema api in apis)
 {
     outputs[$"{api.Name}RequestData.g.cs"] = MessageEmitter.Emit(api, isRequest: true);
     outputs[$"{api.Name}ResponseData.g.cs"] = MessageEmitter.Emit(api, isRequest: false);
+}
+
+foreach (ApiSchema data in dataSchemas)
+{
+    if (outputs.ContainsKey($"{data.Name}.g.cs"))
+    {
+        Console.Error.WriteLine($"Data schema {data.Name} collides with a generated file name.");
+        return 2;
+    }
+
+    outputs[$"{data.Name}.g.cs"] = MessageEmitter.Emit(data, isRequest: true);
 }
 
 var stale = new List<string>();
@@ -85,7 +98,7 @@ if (check && stale.Count > 0)
 
 Console.WriteLine(check
     ? $"Generated protocol code is up to date ({apis.Count} APIs)."
-    : $"{apis.Count} APIs, {outputs.Count} files, {stale.Count} changed.");
+    : $"{apis.Count} APIs, {dataSchemas.Count} data schemas, {outputs.Count} files, {stale.Count} changed.");
 return 0;
 
 static string FindRepoRoot(string start)

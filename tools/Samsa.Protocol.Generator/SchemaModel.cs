@@ -18,16 +18,23 @@ internal enum FieldKind
     Struct,
 }
 
-/// <summary>One API's schema file: its key, versions and the request and response structures.</summary>
+/// <summary>
+/// One schema file: an API (key, versions, request and response structures), or a versioned data
+/// structure that is not an API message (Key -1, <see cref="Response"/> null; e.g. the records of
+/// the offsets topic), whose fields are in <see cref="Request"/>.
+/// </summary>
 internal sealed record ApiSchema(
     string Name,
     short Key,
     VersionRange Versions,
     VersionRange Flexible,
     StructSchema Request,
-    StructSchema Response,
+    StructSchema? Response,
     IReadOnlyDictionary<string, StructSchema> CommonStructs,
-    string SourceFile);
+    string SourceFile)
+{
+    public bool IsData => Response is null;
+}
 
 /// <summary>A struct: the body of a message, or a nested or common struct type.</summary>
 internal sealed class StructSchema(string name, VersionRange versions)

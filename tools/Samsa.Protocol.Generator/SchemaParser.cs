@@ -28,6 +28,7 @@ internal sealed class SchemaParser
         VersionRange versions = VersionRange.None;
         VersionRange flexible = VersionRange.None;
         StructSchema? request = null;
+        bool isData = false;
         StructSchema? response = null;
 
         // Stack of (indent, struct) for the block being filled.
@@ -61,19 +62,21 @@ internal sealed class SchemaParser
                 switch (tokens[0])
                 {
                     case "api":
+                    case "data":
                         if (name is not null)
                         {
-                            throw Error(lineNo, "a second 'api' line");
+                            throw Error(lineNo, "a second 'api' or 'data' line");
                         }
 
                         if (tokens.Length < 2)
                         {
-                            throw Error(lineNo, "'api' needs a name");
+                            throw Error(lineNo, $"'{tokens[0]}' needs a name");
                         }
 
                         name = tokens[1];
+                        isData = tokens[0] == "data";
                         Dictionary<string, string> attrs = ParseAttributes(tokens.AsSpan(2), lineNo);
-                        key = short.Parse(Required(attrs, "key", lineNo), NumberStyles.None, CultureInfo.InvariantCulture);
+                        key = isData ? (short)-1 : short.Parse(Required(attrs, "key", lineNo), NumberStyles.None, CultureInfo.InvariantCulture);
                         versions = ParseRange(Required(attrs, "versions", lineNo), lineNo);
                         flexible = Clip(ParseRange(Required(attrs, "flexible", lineNo), lineNo), versions);
                         if (versions.IsEmpty)
@@ -82,11 +85,15 @@ internal sealed class SchemaParser
                         }
 
                         break;
-                    case "request":
+                    case "fields" when isData:
+                        request = new StructSchema(name!, versions);
+                        stack.Add((2, request));
+                        break;
+                    case "request" when !isData:
                         request = new StructSchema(name + "RequestData", versions);
                         stack.Add((2, request));
                         break;
-                    case "response":
+                    case "response" when !isData:
                         response = new StructSchema(name + "ResponseData", versions);
                         stack.Add((2, response));
                         break;
@@ -105,12 +112,12 @@ internal sealed class SchemaParser
                         stack.Add((2, common));
                         break;
                     default:
-                        throw Error(lineNo, $"unexpected '{tokens[0]}' at the top level (expected api, request, response or struct)");
+                        throw Error(lineNo, $"unexpected '{tokens[0]}' at the top level (expected api with request and response, or data with fields; and struct)");
                 }
 
                 if (name is null)
                 {
-                    throw Error(lineNo, "the 'api' line must come first");
+                    throw Error(lineNo, "the 'api' or 'data' line must come first");
                 }
 
                 continue;
@@ -146,9 +153,9 @@ internal sealed class SchemaParser
             }
         }
 
-        if (name is null || request is null || response is null)
+        if (name is null || request is null || (response is null && !isData))
         {
-            throw Error(lines.Length, "a schema needs an 'api' line, a 'request' block and a 'response' block");
+            throw Error(lines.Length, "a schema needs an 'api' line with 'request' and 'response' blocks, or a 'data' line with a 'fields' block");
         }
 
         foreach (FieldSchema field in _unresolved)
@@ -168,6 +175,10 @@ internal sealed class SchemaParser
         }
 
         var api = new ApiSchema(name, key, versions, flexible, request, response, _common, _path);
+        if (isData && response is not null)
+        {
+            throw Error(lines.Length, "a data schema has one 'fields' block");
+        }
         Validate(api);
         return api;
     }
@@ -360,7 +371,10 @@ internal sealed class SchemaParser
         var names = new Dictionary<string, StructSchema>(StringComparer.Ordinal);
         ValidateStruct(api, api.Request, names);
         names.Clear();
-        ValidateStruct(api, api.Response, names);
+        if (api.Response is not null)
+        {
+            ValidateStruct(api, api.Response, names);
+        }
     }
 
     private void ValidateStruct(ApiSchema api, StructSchema schema, Dictionary<string, StructSchema> names)

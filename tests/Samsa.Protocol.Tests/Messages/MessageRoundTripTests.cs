@@ -78,7 +78,7 @@ public sealed class MessageRoundTripTests
         }
     }
 
-    internal static byte[] Encode(IApiMessage message, short version)
+    internal static byte[] Encode(IProtocolData message, short version)
     {
         using var buffer = new PooledBufferWriter();
         var writer = new ProtocolWriter(buffer);
