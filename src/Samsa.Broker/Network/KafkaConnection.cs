@@ -272,6 +272,18 @@ internal sealed partial class KafkaConnection
                 {
                     body = await next.Response.ConfigureAwait(false);
                 }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+#pragma warning disable CA1031 // A handler failure is a bug: log it and close this connection, never leave it hanging.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    LogHandlerFailed(_logger, next.ApiKey.ToString(), next.ApiVersion, _client, e);
+                    Abort();
+                    return;
+                }
                 finally
                 {
                     ArrayPool<byte>.Shared.Return(next.Frame);
@@ -316,6 +328,9 @@ internal sealed partial class KafkaConnection
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection from {Client}: malformed request (API key {ApiKey} version {Version}): {Reason}")]
     private static partial void LogMalformed(ILogger logger, string client, short apiKey, short version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handler for {ApiKey} v{Version} failed; closing the connection from {Client}.")]
+    private static partial void LogHandlerFailed(ILogger logger, string apiKey, short version, string client, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Client} ended: {Reason}")]
     private static partial void LogConnectionError(ILogger logger, string client, string reason);
