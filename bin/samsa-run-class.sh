@@ -30,6 +30,8 @@ if [ "$stale" = 1 ]; then
   exec 9>"$root/artifacts/.build.lock" 2>/dev/null || { mkdir -p "$root/artifacts"; exec 9>"$root/artifacts/.build.lock"; }
   flock 9
   dotnet build "$root/src/$project/$project.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly >&2
+  # An up-to-date incremental build leaves the dll's time alone; mark it checked so the next run skips the build.
+  touch "$dll"
   flock -u 9
 fi
 

@@ -3,10 +3,13 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.Configuration;
 using Samsa.Broker.Controller;
+using Samsa.Broker.Groups;
+using Samsa.Broker.Fetching;
 using Samsa.Broker.Handlers;
 using Samsa.Broker.Metadata;
 using Samsa.Broker.Network;
 using Samsa.Broker.Partitions;
+using Samsa.Broker.Producers;
 using Samsa.Broker.Requests;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
@@ -34,12 +37,15 @@ public sealed partial class KafkaBroker : IAsyncDisposable
     private readonly KafkaController _controller;
     private readonly SocketServer _network;
     private readonly LocalPartitions _partitions;
+    private readonly GroupCoordinator _groups;
+    private readonly TopicConfigWatcher _configWatcher;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _maintenance;
     private int _stopped;
 
-    private KafkaBroker(BrokerOptions options, TimeProvider time, ILogger logger, LogDirectory logs, ICoordinationStore store, KafkaController controller, SocketServer network, LocalPartitions partitions, string clusterId)
+    private KafkaBroker(BrokerOptions options, TimeProvider time, ILogger logger, LogDirectory logs, ICoordinationStore store, KafkaController controller, SocketServer network, LocalPartitions partitions, TopicConfigWatcher configWatcher, GroupCoordinator groups, string clusterId)
     {
+        _groups = groups;
         _options = options;
         _time = time;
         _logger = logger;
@@ -48,6 +54,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         _controller = controller;
         _network = network;
         _partitions = partitions;
+        _configWatcher = configWatcher;
         ClusterId = clusterId;
         _maintenance = RunMaintenanceAsync(_stopping.Token);
     }
@@ -74,6 +81,8 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         LogDirectory? logs = null;
         SocketServer? network = null;
         KafkaController? controller = null;
+        TopicConfigWatcher? configWatcher = null;
+        GroupCoordinator? groups = null;
         try
         {
             foreach (string path in ZkPaths.Persistent)
@@ -83,10 +92,15 @@ public sealed partial class KafkaBroker : IAsyncDisposable
 
             string clusterId = await GetOrCreateClusterIdAsync(store, logDir, options.BrokerId, time, cancellationToken).ConfigureAwait(false);
             var configs = new TopicLogConfigs(options);
+
+            // Topic overrides before the log dir: reopened logs start with their topic's config.
+            configWatcher = new TopicConfigWatcher(store, configs, time, logger);
+            await configWatcher.LoadAllAsync(cancellationToken).ConfigureAwait(false);
             logs = LogDirectory.Open(logDir, time, configs.For);
+            await configWatcher.StartAsync(logs, cancellationToken).ConfigureAwait(false);
             var metadata = new MetadataCache(options.BrokerId, clusterId);
             var partitions = new LocalPartitions(options.BrokerId, logs, configs.For, logger);
-            var channel = new LocalControllerChannel(options.BrokerId, partitions, metadata);
+            var channel = new LocalControllerChannel(options.BrokerId, partitions, metadata, configWatcher);
             controller = new KafkaController(
                 options.BrokerId,
                 store,
@@ -96,20 +110,44 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                     DefaultNumPartitions = options.NumPartitions,
                     DefaultReplicationFactor = options.DefaultReplicationFactor,
                     DeleteTopicEnable = options.DeleteTopicEnable,
+                    ValidateTopicConfig = TopicConfigDefinition.Validate,
                 },
                 time,
                 logger);
 
+            var topicConfigEditor = new TopicConfigEditor(new TopicConfigStore(store), configWatcher);
+            // Subscribed to leadership changes before the controller starts electing, so a restart reloads groups.
+            groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), partitions, metadata, controller, time, logger);
+            groups.Start();
             RequestRouter? router = null;
             IRequestHandler[] handlers =
             [
                 new ApiVersionsHandler(() => router!),
                 new MetadataHandler(metadata, controller, options.AutoCreateTopicsEnable),
                 new ProduceHandler(partitions, metadata, options.MinInsyncReplicas, time),
-                new FetchHandler(partitions, metadata, time),
+                new FetchHandler(partitions, metadata, time, new FetchSessionCache(options.MaxIncrementalFetchSessionCacheSlots)),
                 new ListOffsetsHandler(partitions, metadata),
                 new CreateTopicsHandler(controller),
                 new DeleteTopicsHandler(controller, metadata),
+                new DescribeConfigsHandler(options, new TopicConfigStore(store)),
+                new AlterConfigsHandler(topicConfigEditor),
+                new IncrementalAlterConfigsHandler(topicConfigEditor),
+                new InitProducerIdHandler(new ProducerIdAllocator(store, options.BrokerId), logger),
+                new CreatePartitionsHandler(controller, metadata),
+                new DeleteRecordsHandler(partitions, metadata),
+                new OffsetForLeaderEpochHandler(partitions, metadata),
+                new DescribeClusterHandler(metadata),
+                new FindCoordinatorHandler(groups),
+                new JoinGroupHandler(groups),
+                new SyncGroupHandler(groups),
+                new HeartbeatHandler(groups),
+                new LeaveGroupHandler(groups),
+                new OffsetCommitHandler(groups, metadata, time),
+                new OffsetFetchHandler(groups),
+                new DescribeGroupsHandler(groups),
+                new ListGroupsHandler(groups),
+                new DeleteGroupsHandler(groups),
+                new OffsetDeleteHandler(groups, metadata),
             ];
             router = new RequestRouter(handlers);
             network = new SocketServer(
@@ -137,7 +175,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             await store.CreateAsync(ZkPaths.BrokerId(options.BrokerId), registration.Encode(time.GetUtcNow().ToUnixTimeMilliseconds()), CreateMode.Ephemeral, cancellationToken).ConfigureAwait(false);
             await controller.StartAsync(cancellationToken).ConfigureAwait(false);
 
-            var broker = new KafkaBroker(options, time, logger, logs, store, controller, network, partitions, clusterId);
+            var broker = new KafkaBroker(options, time, logger, logs, store, controller, network, partitions, configWatcher, groups, clusterId);
             LogStarted(logger, options.BrokerId);
             return broker;
         }
@@ -148,9 +186,19 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 await network.DisposeAsync().ConfigureAwait(false);
             }
 
+            if (groups is not null)
+            {
+                await groups.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (controller is not null)
             {
                 await controller.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (configWatcher is not null)
+            {
+                await configWatcher.DisposeAsync().ConfigureAwait(false);
             }
 
             logs?.Dispose();
@@ -257,7 +305,8 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 if (_time.GetElapsedTime(lastRetention) >= retentionEvery)
                 {
                     lastRetention = _time.GetTimestamp();
-                    _logs.ApplyRetention(id => _partitions.Get(id)?.HighWatermark ?? 0);
+                    // Retention, compaction, flush.ms and idle-handle release, in one pass over the logs.
+                    _logs.RunMaintenance(_time.GetUtcNow().ToUnixTimeMilliseconds(), id => _partitions.Get(id)?.HighWatermark ?? 0);
                 }
 
                 if (_time.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
@@ -288,10 +337,13 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         }
 
         LogStopping(_logger, _options.BrokerId);
+        // Parked JoinGroup/SyncGroup requests are answered first, so in-flight requests can drain.
+        await _groups.DisposeAsync().ConfigureAwait(false);
         await _network.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _maintenance.ConfigureAwait(false);
         await _controller.DisposeAsync().ConfigureAwait(false);
+        await _configWatcher.DisposeAsync().ConfigureAwait(false);
         _logs.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
         LogStopped(_logger, _options.BrokerId);

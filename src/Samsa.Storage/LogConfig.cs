@@ -19,6 +19,8 @@ public sealed record LogConfig
     public const string RetentionBytesKey = "retention.bytes";
     public const string CleanupPolicyKey = "cleanup.policy";
     public const string DeleteRetentionMsKey = "delete.retention.ms";
+    public const string MinCompactionLagMsKey = "min.compaction.lag.ms";
+    public const string MinCleanableDirtyRatioKey = "min.cleanable.dirty.ratio";
     public const string MaxMessageBytesKey = "max.message.bytes";
     public const string FileDeleteDelayMsKey = "file.delete.delay.ms";
     public const string MessageTimestampTypeKey = "message.timestamp.type";
@@ -63,6 +65,12 @@ public sealed record LogConfig
     /// <summary><c>delete.retention.ms</c>: how long compaction keeps tombstones. Default 1 day.</summary>
     public long DeleteRetentionMs { get; init; } = 24L * 60 * 60 * 1000;
 
+    /// <summary><c>min.compaction.lag.ms</c>: a record stays uncompacted at least this long after its timestamp. Default 0.</summary>
+    public long MinCompactionLagMs { get; init; }
+
+    /// <summary><c>min.cleanable.dirty.ratio</c>: compact once the uncompacted share of the log reaches this. Default 0.5.</summary>
+    public double MinCleanableDirtyRatio { get; init; } = 0.5;
+
     /// <summary><c>max.message.bytes</c>: the largest batch the log accepts. Default 1048588.</summary>
     public int MaxMessageBytes { get; init; } = 1048588;
 
@@ -101,6 +109,12 @@ public sealed record LogConfig
             (long)CleanupPolicy,
             "delete, compact or both");
         Require(DeleteRetentionMs >= 0, DeleteRetentionMsKey, DeleteRetentionMs, "at least 0");
+        Require(MinCompactionLagMs >= 0, MinCompactionLagMsKey, MinCompactionLagMs, "at least 0");
+        if (!(MinCleanableDirtyRatio >= 0 && MinCleanableDirtyRatio <= 1))
+        {
+            throw new ArgumentException($"Invalid value {MinCleanableDirtyRatio} for configuration {MinCleanableDirtyRatioKey}: must be between 0 and 1.", MinCleanableDirtyRatioKey);
+        }
+
         Require(MaxMessageBytes >= 0, MaxMessageBytesKey, MaxMessageBytes, "at least 0");
         Require(FileDeleteDelayMs >= 0, FileDeleteDelayMsKey, FileDeleteDelayMs, "at least 0");
         Require(

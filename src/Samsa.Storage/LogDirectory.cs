@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Samsa.Protocol.Primitives;
 using Samsa.Storage.Checkpoints;
+using Samsa.Storage.Cleaning;
 using Samsa.Storage.Log;
 
 namespace Samsa.Storage;
@@ -12,7 +13,7 @@ namespace Samsa.Storage;
 /// log-start-offset checkpoints, and marks a clean shutdown on close. Thread-safe: logs are kept in
 /// a concurrent map; creation and deletion of one partition are serialized by <see cref="_lifecycleLock"/>.
 /// </summary>
-public sealed class LogDirectory : IDisposable
+public sealed partial class LogDirectory : IDisposable
 {
     private const string DeleteSuffix = "-delete";
 
@@ -24,8 +25,9 @@ public sealed class LogDirectory : IDisposable
     private readonly OffsetCheckpointFile _logStartOffsets;
     private bool _closed;
 
-    private LogDirectory(string path, LogDirectoryLock directoryLock, TimeProvider time, bool hadCleanShutdown)
+    private LogDirectory(string path, LogDirectoryLock directoryLock, TimeProvider time, bool hadCleanShutdown, LogCleanerConfig cleanerConfig)
     {
+        _cleaner = new LogCleaner(path, cleanerConfig);
         Path = path;
         _lock = directoryLock;
         _time = time;
@@ -45,14 +47,14 @@ public sealed class LogDirectory : IDisposable
     /// Opens (creating if needed) a log dir and loads its partitions. <paramref name="configFor"/>
     /// gives a topic's log config. Directories marked for deletion are removed, not loaded.
     /// </summary>
-    public static LogDirectory Open(string path, TimeProvider time, Func<string, LogConfig> configFor)
+    public static LogDirectory Open(string path, TimeProvider time, Func<string, LogConfig> configFor, LogCleanerConfig? cleanerConfig = null)
     {
         Directory.CreateDirectory(path);
         LogDirectoryLock directoryLock = LogDirectoryLock.Acquire(path);
         try
         {
             bool clean = CleanShutdownFile.Exists(path);
-            var directory = new LogDirectory(path, directoryLock, time, clean);
+            var directory = new LogDirectory(path, directoryLock, time, clean, cleanerConfig ?? LogCleanerConfig.Default);
             directory.LoadAll(configFor);
 
             // From here on a crash must look unclean, whatever the previous run did.
@@ -126,6 +128,7 @@ public sealed class LogDirectory : IDisposable
 
                 _logs.TryRemove(id, out _);
                 existing.Delete();
+                _cleaner.Forget(id);
             }
 
             string dir = System.IO.Path.Combine(Path, id.DirectoryName);
@@ -149,6 +152,7 @@ public sealed class LogDirectory : IDisposable
             if (_logs.TryRemove(id, out PartitionLog? log))
             {
                 log.Delete();
+                _cleaner.Forget(id);
             }
         }
     }

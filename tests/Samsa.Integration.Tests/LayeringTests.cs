@@ -62,17 +62,26 @@ public sealed class LayeringTests
                 continue;
             }
 
-            foreach (string reference in ProjectReferences(path))
+            foreach (string reference in ProjectReferences(path, includeBuildOrderOnly: false))
             {
                 Assert.DoesNotContain(reference, NeverReferenced);
             }
         }
     }
 
-    private static IEnumerable<string> ProjectReferences(string csproj)
+    /// <summary>
+    /// The projects a csproj references. A build-order-only reference (ReferenceOutputAssembly
+    /// false: a test project that runs the built server as a child process) links no code.
+    /// </summary>
+    private static IEnumerable<string> ProjectReferences(string csproj, bool includeBuildOrderOnly = true)
     {
         foreach (XElement element in XDocument.Load(csproj).Descendants("ProjectReference"))
         {
+            if (!includeBuildOrderOnly && string.Equals((string?)element.Attribute("ReferenceOutputAssembly"), "false", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
             string include = (string?)element.Attribute("Include") ?? string.Empty;
             yield return Path.GetFileNameWithoutExtension(include.Replace('\\', '/'));
         }

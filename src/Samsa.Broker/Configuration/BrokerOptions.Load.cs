@@ -27,12 +27,14 @@ public sealed partial record BrokerOptions
 
         var unknown = new List<string>();
         var explicitKeys = new HashSet<string>(StringComparer.Ordinal);
+        var originals = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (KeyValuePair<string, string> pair in properties)
         {
             if (BrokerConfigDefinition.TryGetKey(pair.Key, out ConfigKey key))
             {
                 values[pair.Key] = key.Parse(pair.Value);
                 explicitKeys.Add(pair.Key);
+                originals[pair.Key] = pair.Value;
             }
             else
             {
@@ -41,7 +43,7 @@ public sealed partial record BrokerOptions
         }
 
         warnings = unknown;
-        return Build(new Values(values, explicitKeys));
+        return Build(new Values(values, explicitKeys)) with { Originals = originals };
     }
 
     /// <summary>The file's properties with <c>--override</c> pairs applied on top (an override wins).</summary>

@@ -290,6 +290,12 @@ public sealed partial record BrokerOptions
     public int FetchMaxBytes { get; init; }
 
     /// <summary>
+    /// The known keys the operator set (file and overrides), as written: what DescribeConfigs
+    /// reports as STATIC_BROKER_CONFIG. Every other key has its default.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Originals { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>
     /// The topic-level defaults the broker's <c>log.*</c> keys give every topic without overrides,
     /// as Kafka maps them (log.segment.bytes → segment.bytes, log.retention.* → retention.ms, ...).
     /// </summary>
@@ -305,6 +311,7 @@ public sealed partial record BrokerOptions
         RetentionBytes = LogRetentionBytes,
         CleanupPolicy = LogCleanupPolicy,
         DeleteRetentionMs = LogCleanerDeleteRetentionMs,
+        MinCompactionLagMs = LogCleanerMinCompactionLagMs,
         MaxMessageBytes = MessageMaxBytes,
         FileDeleteDelayMs = LogSegmentDeleteDelayMs,
         MessageTimestampType = LogMessageTimestampType,

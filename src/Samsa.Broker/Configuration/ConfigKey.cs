@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 
 namespace Samsa.Broker.Configuration;
@@ -18,51 +19,101 @@ internal sealed record ConfigKey(
 {
     /// <summary>
     /// Parses and validates <paramref name="text"/> as this key's type, with Kafka's trimming rules.
-    /// Returns int, short, long, bool, string or IReadOnlyList&lt;string&gt;. Throws
+    /// Returns int, short, long, double, bool, string or IReadOnlyList&lt;string&gt;. Throws
     /// <see cref="ConfigException"/> naming the key and the value.
     /// </summary>
     public object Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        string trimmed = text.Trim();
-        object value = Type switch
-        {
-            ConfigType.Boolean => ParseBoolean(trimmed),
-            ConfigType.Int => int.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i)
-                ? i
-                : throw NotANumber(text, "INT"),
-            ConfigType.Short => short.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out short s)
-                ? s
-                : throw NotANumber(text, "SHORT"),
-            ConfigType.Long => long.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l)
-                ? l
-                : throw NotANumber(text, "LONG"),
-            ConfigType.List => ParseList(trimmed),
-            ConfigType.String or ConfigType.Password => trimmed,
-            _ => throw new InvalidOperationException($"Unhandled config type {Type}."),
-        };
-
-        if (Validator?.Check(value) is { } problem)
-        {
-            throw new ConfigException(Name, Type == ConfigType.Password ? "[hidden]" : text, problem);
-        }
-
-        return value;
+        return TryParseCore(text, out object? value, out string shown, out string? problem)
+            ? value!
+            : throw new ConfigException(Name, shown, problem);
     }
 
-    private bool ParseBoolean(string trimmed)
+    /// <summary>
+    /// <see cref="Parse"/> for values that arrive in requests (topic configs): a bad value is an
+    /// expected client error, so it comes back as Kafka's message instead of an exception.
+    /// </summary>
+    public bool TryParse(string text, [NotNullWhen(true)] out object? value, [NotNullWhen(false)] out string? error)
     {
-        if (trimmed.Equals("true", StringComparison.OrdinalIgnoreCase))
+        ArgumentNullException.ThrowIfNull(text);
+        if (TryParseCore(text, out object? parsed, out string shown, out string? problem))
         {
+            value = parsed!;
+            error = null;
             return true;
         }
 
-        if (trimmed.Equals("false", StringComparison.OrdinalIgnoreCase))
+        value = null;
+        error = $"Invalid value {shown} for configuration {Name}: {problem}";
+        return false;
+    }
+
+    private bool TryParseCore(string text, out object? value, out string shown, out string? problem)
+    {
+        string trimmed = text.Trim();
+        shown = Type == ConfigType.Password ? "[hidden]" : text;
+        value = null;
+        switch (Type)
         {
-            return false;
+            case ConfigType.Boolean:
+                if (trimmed.Equals("true", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("false", StringComparison.OrdinalIgnoreCase))
+                {
+                    value = trimmed.Equals("true", StringComparison.OrdinalIgnoreCase);
+                    break;
+                }
+
+                shown = trimmed;
+                problem = "Expected value to be either true or false";
+                return false;
+            case ConfigType.Int:
+                if (!int.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int i))
+                {
+                    problem = "Not a number of type INT";
+                    return false;
+                }
+
+                value = i;
+                break;
+            case ConfigType.Short:
+                if (!short.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out short s))
+                {
+                    problem = "Not a number of type SHORT";
+                    return false;
+                }
+
+                value = s;
+                break;
+            case ConfigType.Long:
+                if (!long.TryParse(trimmed, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long l))
+                {
+                    problem = "Not a number of type LONG";
+                    return false;
+                }
+
+                value = l;
+                break;
+            case ConfigType.Double:
+                if (!double.TryParse(trimmed, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) || !double.IsFinite(d))
+                {
+                    problem = "Not a number of type DOUBLE";
+                    return false;
+                }
+
+                value = d;
+                break;
+            case ConfigType.List:
+                value = ParseList(trimmed);
+                break;
+            case ConfigType.String or ConfigType.Password:
+                value = trimmed;
+                break;
+            default:
+                throw new InvalidOperationException($"Unhandled config type {Type}.");
         }
 
-        throw new ConfigException(Name, trimmed, "Expected value to be either true or false");
+        problem = Validator?.Check(value);
+        return problem is null;
     }
 
     private static string[] ParseList(string trimmed)
@@ -80,7 +131,4 @@ internal sealed record ConfigKey(
 
         return parts;
     }
-
-    private ConfigException NotANumber(string text, string typeName) =>
-        new(Name, text, $"Not a number of type {typeName}");
 }

@@ -9,6 +9,9 @@ internal enum ConfigType
     Short,
     Long,
 
+    /// <summary>A floating-point number (topic-level <c>min.cleanable.dirty.ratio</c>).</summary>
+    Double,
+
     /// <summary>Comma-separated, each item trimmed; empty text is an empty list.</summary>
     List,
 

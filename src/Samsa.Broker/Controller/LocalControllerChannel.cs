@@ -10,10 +10,24 @@ namespace Samsa.Broker.Controller;
 /// control requests are applied directly — the same messages a cluster sends over the network,
 /// minus the socket.
 /// </summary>
-internal sealed class LocalControllerChannel(int brokerId, LocalPartitions partitions, MetadataCache metadata) : IControllerChannel
+internal sealed class LocalControllerChannel(int brokerId, LocalPartitions partitions, MetadataCache metadata, TopicConfigWatcher? topicConfigs = null) : IControllerChannel
 {
-    public ValueTask<LeaderAndIsrResponseData> SendLeaderAndIsrAsync(int targetBrokerId, LeaderAndIsrRequestData request, CancellationToken cancellationToken) =>
-        new(targetBrokerId == brokerId ? partitions.ApplyLeaderAndIsr(request) : Unreachable<LeaderAndIsrResponseData>());
+    public async ValueTask<LeaderAndIsrResponseData> SendLeaderAndIsrAsync(int targetBrokerId, LeaderAndIsrRequestData request, CancellationToken cancellationToken)
+    {
+        if (targetBrokerId != brokerId)
+        {
+            return Unreachable<LeaderAndIsrResponseData>();
+        }
+
+        // A partition seen for the first time gets a new log, which must start with its topic's overrides.
+        // (Null only in tests that wire a broker without the coordination store's topic configs.)
+        if (topicConfigs is not null)
+        {
+            await topicConfigs.LoadForNewPartitionsAsync(request, partitions, cancellationToken).ConfigureAwait(false);
+        }
+
+        return partitions.ApplyLeaderAndIsr(request);
+    }
 
     public ValueTask<UpdateMetadataResponseData> SendUpdateMetadataAsync(int targetBrokerId, UpdateMetadataRequestData request, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using Samsa.Broker.Fetching;
 using Samsa.Broker.Metadata;
 using Samsa.Broker.Partitions;
 using Samsa.Broker.Requests;
@@ -12,10 +13,12 @@ namespace Samsa.Broker.Handlers;
 /// Fetch (1): returns stored batches as they are, up to the high watermark for consumers, within
 /// the request's byte limits (always at least one whole batch of the first partition with data,
 /// KIP-74). When less than <c>MinBytes</c> is available it waits, up to <c>MaxWaitMs</c>, for any of
-/// the partitions to change. Sessionless: it answers every fetch in full with session id 0, which
-/// tells clients not to send incremental fetches.
+/// the partitions to change. From v7 clients may use incremental fetch sessions (KIP-227, kept in
+/// the <see cref="FetchSessionCache"/>): a session's requests list only changed partitions and
+/// its responses only partitions with something new. Epoch -1 fetches are sessionless and
+/// answered in full with session id 0.
 /// </summary>
-internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache metadata, TimeProvider time) : RequestHandler<FetchRequestData, FetchResponseData>
+internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache metadata, TimeProvider time, FetchSessionCache sessions) : RequestHandler<FetchRequestData, FetchResponseData>
 {
     public override ApiKey ApiKey => ApiKey.Fetch;
 
@@ -25,7 +28,38 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
 
     protected override async ValueTask<FetchResponseData?> HandleAsync(RequestContext context, FetchRequestData request, CancellationToken cancellationToken)
     {
-        FetchResponseData response = ReadAll(context, request, out int bytes, out List<Partition>? watched);
+        FetchSessionStart session = sessions.Begin(request, context.ApiVersion >= 13);
+        if (session.Error != ErrorCode.None)
+        {
+            return new FetchResponseData { ErrorCode = (short)session.Error, SessionId = FetchSessionCache.NoSession };
+        }
+
+        IReadOnlyList<FetchRequestData.FetchTopic> topics = request.Topics;
+        if (session.Incremental)
+        {
+            lock (session.Session!.Lock)
+            {
+                topics = session.Session.ToTopics();
+            }
+        }
+
+        FetchResponseData response = await FetchAsync(context, request, topics, cancellationToken).ConfigureAwait(false);
+        if (session.Session is { } open)
+        {
+            lock (open.Lock)
+            {
+                open.Update(response, session.Incremental);
+            }
+
+            response.SessionId = open.Id;
+        }
+
+        return response;
+    }
+
+    private async ValueTask<FetchResponseData> FetchAsync(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, CancellationToken cancellationToken)
+    {
+        FetchResponseData response = ReadAll(context, request, topics, out int bytes, out List<Partition>? watched);
         if (bytes >= request.MinBytes || request.MaxWaitMs <= 0 || watched is null)
         {
             return response;
@@ -50,11 +84,11 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
             {
                 // Out of time: answer with whatever there is now.
                 context.ReturnResponseBuffers();
-                return ReadAll(context, request, out _, out _);
+                return ReadAll(context, request, topics, out _, out _);
             }
 
             context.ReturnResponseBuffers();
-            response = ReadAll(context, request, out bytes, out watched);
+            response = ReadAll(context, request, topics, out bytes, out watched);
             if (bytes >= request.MinBytes || watched is null)
             {
                 return response;
@@ -62,7 +96,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
         }
     }
 
-    private FetchResponseData ReadAll(RequestContext context, FetchRequestData request, out int totalBytes, out List<Partition>? watched)
+    private FetchResponseData ReadAll(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, out int totalBytes, out List<Partition>? watched)
     {
         bool byId = context.ApiVersion >= 13;
         MetadataCache.Snapshot snapshot = metadata.Current;
@@ -70,7 +104,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
         int remaining = request.MaxBytes;
         totalBytes = 0;
         watched = null;
-        foreach (FetchRequestData.FetchTopic topic in request.Topics)
+        foreach (FetchRequestData.FetchTopic topic in topics)
         {
             string? name = byId ? snapshot.Topic(topic.TopicId)?.Name : topic.Topic;
             var topicResponse = new FetchResponseData.FetchableTopicResponse { Topic = topic.Topic, TopicId = topic.TopicId };

@@ -3,6 +3,7 @@ using Samsa.Broker.Partitions;
 using Samsa.Broker.Requests;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
+using Samsa.Storage.Checkpoints;
 
 namespace Samsa.Broker.Handlers;
 
@@ -16,13 +17,16 @@ internal sealed class ListOffsetsHandler(LocalPartitions partitions, MetadataCac
     private const long Earliest = -2;
     private const long MaxTimestamp = -3;
     private const long EarliestLocal = -4;
-    private const long EarliestPending = -5;
+    private const long LatestTiered = -5;
+    private const int ConsumerReplicaId = -1;
 
     public override ApiKey ApiKey => ApiKey.ListOffsets;
 
     public override short MinVersion => 1;
 
-    public override short MaxVersion => 8;
+    // v7 adds MAX_TIMESTAMP (-3), v8 EARLIEST_LOCAL (-4), v9 LATEST_TIERED (-5), v10 TimeoutMs (for
+    // remote lookups, which we never wait on). v11's EARLIEST_PENDING_UPLOAD (-6) is Kafka 4.1+.
+    public override short MaxVersion => 10;
 
     protected override ValueTask<ListOffsetsResponseData?> HandleAsync(RequestContext context, ListOffsetsRequestData request, CancellationToken cancellationToken)
     {
@@ -50,30 +54,39 @@ internal sealed class ListOffsetsHandler(LocalPartitions partitions, MetadataCac
                     continue;
                 }
 
-                result.LeaderEpoch = partition.LeaderEpoch;
+                // Replicas and the debug consumer may see the whole log; clients what they can fetch.
+                long lastFetchable = request.ReplicaId == ConsumerReplicaId ? partition.HighWatermark : partition.LogEndOffset;
                 switch (p.Timestamp)
                 {
-                    case Earliest or EarliestLocal or EarliestPending:
+                    case Earliest or EarliestLocal:
+                        // Without tiered storage the local log is the whole log.
                         result.Offset = partition.LogStartOffset;
+                        result.LeaderEpoch = EarliestEpoch(partition.Log.LeaderEpochCache, result.Offset);
                         break;
                     case Latest:
-                        result.Offset = partition.HighWatermark;
+                        result.Offset = lastFetchable;
+                        result.LeaderEpoch = partition.LeaderEpoch;
+                        break;
+                    case LatestTiered:
+                        // Nothing is ever uploaded to remote storage here: Kafka answers offset -1, epoch -1.
                         break;
                     case MaxTimestamp:
-                        (long Offset, long Timestamp)? max = partition.Log.MaxTimestampOffset();
-                        if (max is { } found && found.Offset < partition.HighWatermark)
+                        if (partition.Log.MaxTimestampOffset() is { } max && max.Offset < lastFetchable)
                         {
-                            result.Offset = found.Offset;
-                            result.Timestamp = found.Timestamp;
+                            result.Offset = max.Offset;
+                            result.Timestamp = max.Timestamp;
+                            result.LeaderEpoch = EpochAt(partition.Log.LeaderEpochCache, max.Offset);
                         }
 
                         break;
                     default:
-                        long? offset = partition.Log.FindOffsetByTimestamp(p.Timestamp);
-                        if (offset is long at && at < partition.HighWatermark)
+                        // The found record's own timestamp, not the one asked for: clients show it as the
+                        // message time of OffsetsForTimes.
+                        if (partition.Log.FindByTimestamp(p.Timestamp) is { } found && found.Offset < lastFetchable)
                         {
-                            result.Offset = at;
-                            result.Timestamp = p.Timestamp;
+                            result.Offset = found.Offset;
+                            result.Timestamp = found.Timestamp;
+                            result.LeaderEpoch = EpochAt(partition.Log.LeaderEpochCache, found.Offset);
                         }
 
                         break;
@@ -82,5 +95,27 @@ internal sealed class ListOffsetsHandler(LocalPartitions partitions, MetadataCac
         }
 
         return new ValueTask<ListOffsetsResponseData?>(response);
+    }
+
+    /// <summary>The epoch of the log start, as Kafka answers EARLIEST: the first cached epoch if it covers the start.</summary>
+    private static int EarliestEpoch(LeaderEpochCache cache, long logStartOffset)
+    {
+        IReadOnlyList<EpochEntry> entries = cache.Entries;
+        return entries.Count > 0 && entries[0].StartOffset <= logStartOffset ? entries[0].Epoch : -1;
+    }
+
+    /// <summary>The leader epoch that wrote <paramref name="offset"/>: the last entry starting at or before it.</summary>
+    private static int EpochAt(LeaderEpochCache cache, long offset)
+    {
+        IReadOnlyList<EpochEntry> entries = cache.Entries;
+        for (int i = entries.Count - 1; i >= 0; i--)
+        {
+            if (entries[i].StartOffset <= offset)
+            {
+                return entries[i].Epoch;
+            }
+        }
+
+        return -1;
     }
 }

@@ -102,10 +102,20 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             {
                 result.CurrentLeader = new ProduceResponseData.LeaderIdAndEpoch { LeaderId = partition.LeaderId, LeaderEpoch = partition.LeaderEpoch };
             }
+            else if (error == ErrorCode.OutOfOrderSequenceNumber)
+            {
+                result.ErrorMessage = "The batch's sequence number does not follow the producer's last one on this partition.";
+            }
+            else if (error == ErrorCode.InvalidProducerEpoch)
+            {
+                result.ErrorMessage = "The producer epoch is older than the one this partition has seen.";
+            }
 
             return;
         }
 
+        // A duplicate (a retried batch already in the log) comes back as success with the original
+        // offsets and was not appended again; acks=all then waits for those offsets.
         result.BaseOffset = info.FirstOffset;
         result.LogAppendTimeMs = info.LogAppendTime;
         if (request.Acks == -1 && partition.HighWatermark <= info.LastOffset)

@@ -225,11 +225,9 @@ internal sealed partial class KafkaConnection
             }
 
             body = ApiMessageTable.CreateRequest(header.ApiKey)!;
+            // Bytes after the body are ignored, as Kafka does: librdkafka 2.x sends an all-topics
+            // Metadata v10+ request with three stray bytes after it, and Kafka brokers accept it.
             body.Read(ref reader, header.ApiVersion);
-            if (!reader.End)
-            {
-                throw new ProtocolException($"{reader.Remaining} trailing bytes after the request body.");
-            }
         }
         catch (ProtocolException e)
         {

@@ -59,7 +59,9 @@ internal sealed partial class SocketServer : IAsyncDisposable
                     socket.DualMode = true;
                 }
 
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                // No ReuseAddress: on Linux .NET turns it into SO_REUSEPORT too, and then a second
+                // broker binds the same port and the kernel splits connections between the two.
+                // The default socket already has SO_REUSEADDR, so a restart rebinds past TIME_WAIT.
                 socket.Bind(endpoint);
                 socket.Listen(512);
             }

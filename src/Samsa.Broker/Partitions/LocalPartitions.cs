@@ -39,6 +39,16 @@ internal sealed partial class LocalPartitions
 
     public ICollection<Partition> All => _partitions.Values;
 
+    /// <summary>
+    /// Raised after a LeaderAndIsr was applied to a partition (it may now lead or follow), on the
+    /// controller's thread under the control lock: handlers must return quickly (the group
+    /// coordinator loads or drops __consumer_offsets partitions this way).
+    /// </summary>
+    public event Action<Partition>? LeadershipChanged;
+
+    /// <summary>Raised after StopReplica removed a partition from this broker, like <see cref="LeadershipChanged"/>.</summary>
+    public event Action<TopicPartition>? PartitionRemoved;
+
     /// <summary>Becomes leader (or follower) for each listed partition, creating its log on first sight.</summary>
     public LeaderAndIsrResponseData ApplyLeaderAndIsr(LeaderAndIsrRequestData request)
     {
@@ -99,9 +109,13 @@ internal sealed partial class LocalPartitions
             _partitions[id] = partition;
         }
 
-        return partition.ApplyLeadership(state.Leader, state.LeaderEpoch, state.PartitionEpoch, [.. state.Replicas], [.. state.Isr])
-            ? ErrorCode.None
-            : ErrorCode.StaleControllerEpoch;
+        if (!partition.ApplyLeadership(state.Leader, state.LeaderEpoch, state.PartitionEpoch, [.. state.Replicas], [.. state.Isr]))
+        {
+            return ErrorCode.StaleControllerEpoch;
+        }
+
+        LeadershipChanged?.Invoke(partition);
+        return ErrorCode.None;
     }
 
     /// <summary>Stops hosting partitions; with DeletePartition their logs are closed and removed.</summary>
@@ -140,7 +154,11 @@ internal sealed partial class LocalPartitions
                         }
                     }
 
-                    _ = partition;
+                    if (partition is not null)
+                    {
+                        PartitionRemoved?.Invoke(id);
+                    }
+
                     response.PartitionErrors.Add(new StopReplicaResponseData.StopReplicaPartitionError
                     {
                         TopicName = topic.TopicName,

@@ -98,6 +98,12 @@ internal sealed class Partition
             }
 
             info = Log.AppendAsLeader(records, leadership.LeaderEpoch);
+            if (info.Status == LogAppendStatus.DuplicateSequence)
+            {
+                // A producer's retry of a batch already in the log: success with the original offsets.
+                return (ErrorCode.None, info);
+            }
+
             if (info.Status != LogAppendStatus.Success)
             {
                 return (ToErrorCode(info.Status), info);
@@ -163,6 +169,9 @@ internal sealed class Partition
         LogAppendStatus.RecordListTooLarge => ErrorCode.RecordListTooLarge,
         LogAppendStatus.OffsetOutOfOrder => ErrorCode.InvalidRecord,
         LogAppendStatus.LogClosed => ErrorCode.NotLeaderOrFollower,
+        LogAppendStatus.DuplicateSequence => ErrorCode.None,
+        LogAppendStatus.OutOfOrderSequence => ErrorCode.OutOfOrderSequenceNumber,
+        LogAppendStatus.InvalidProducerEpoch => ErrorCode.InvalidProducerEpoch,
         _ => ErrorCode.KafkaStorageError,
     };
 

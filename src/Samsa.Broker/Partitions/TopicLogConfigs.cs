@@ -5,36 +5,72 @@ namespace Samsa.Broker.Partitions;
 
 /// <summary>
 /// The log config each topic runs with: the broker's <c>log.*</c> defaults (server.properties),
-/// overlaid with the topic's own overrides as they are known. Overrides are set when a topic's
-/// config is read from the coordination store.
+/// overlaid with the topic's overrides from /config/topics as <see cref="TopicConfigWatcher"/>
+/// last read them. Read by log creation (any thread); written by the watcher. Each entry remembers
+/// the znode's mzxid so a slow, older read never replaces a newer one.
 /// </summary>
 internal sealed class TopicLogConfigs
 {
+    private static readonly IReadOnlyDictionary<string, string> NoOverrides = new Dictionary<string, string>(StringComparer.Ordinal);
+
     private readonly LogConfig _defaults;
-    private readonly Dictionary<string, LogConfig> _overrides = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Entry> _topics = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public TopicLogConfigs(BrokerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _defaults = options.LogDefaults;
         _defaults.Validate();
     }
 
     public LogConfig Defaults => _defaults;
 
+    /// <summary>The topic's log config: defaults plus its overrides (defaults for a topic not known yet).</summary>
     public LogConfig For(string topic)
     {
         lock (_lock)
         {
-            return _overrides.GetValueOrDefault(topic) ?? _defaults;
+            return _topics.GetValueOrDefault(topic)?.Config ?? _defaults;
         }
     }
 
-    public void Set(string topic, LogConfig config)
+    /// <summary>The topic's overrides as last read.</summary>
+    public IReadOnlyDictionary<string, string> OverridesOf(string topic)
     {
         lock (_lock)
         {
-            _overrides[topic] = config;
+            return _topics.GetValueOrDefault(topic)?.Overrides ?? NoOverrides;
         }
     }
+
+    /// <summary>
+    /// Records the topic's overrides read at <paramref name="mzxid"/> and returns the resulting log
+    /// config, or null when a newer read is already recorded.
+    /// </summary>
+    public LogConfig? Set(string topic, IReadOnlyDictionary<string, string> overrides, long mzxid)
+    {
+        LogConfig config = TopicConfigDefinition.BuildLogConfig(_defaults, overrides);
+        lock (_lock)
+        {
+            if (_topics.TryGetValue(topic, out Entry? current) && current.Mzxid > mzxid)
+            {
+                return null;
+            }
+
+            _topics[topic] = new Entry(overrides, config, mzxid);
+            return config;
+        }
+    }
+
+    /// <summary>Forgets a topic whose config node is gone (deleted topic): it falls back to the defaults.</summary>
+    public void Remove(string topic)
+    {
+        lock (_lock)
+        {
+            _topics.Remove(topic);
+        }
+    }
+
+    private sealed record Entry(IReadOnlyDictionary<string, string> Overrides, LogConfig Config, long Mzxid);
 }

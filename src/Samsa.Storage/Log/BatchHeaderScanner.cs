@@ -19,6 +19,7 @@ internal ref struct BatchHeaderScanner
     private int _position;
     private int _bufferStart;
     private int _bufferLength;
+    private int _headerStart;
     private BatchScanStatus _status;
 
     public BatchHeaderScanner(SafeFileHandle file, Span<byte> buffer, int start, int end)
@@ -40,6 +41,9 @@ internal ref struct BatchHeaderScanner
 
     /// <summary>Where the next batch starts; after a stop, where the scan stopped.</summary>
     public readonly int Position => _position;
+
+    /// <summary>The 61 header bytes of the batch the last successful <see cref="TryNext"/> returned (producer fields and all).</summary>
+    public readonly ReadOnlySpan<byte> CurrentHeader => _buffer.Slice(_headerStart, RecordBatch.HeaderSize);
 
     public bool TryNext(out BatchHeaderInfo batch)
     {
@@ -98,6 +102,7 @@ internal ref struct BatchHeaderScanner
         }
 
         batch = BatchHeaderInfo.Read(header, _position);
+        _headerStart = _position - _bufferStart;
         _position += (int)size;
         return true;
     }

@@ -19,4 +19,16 @@ public enum LogAppendStatus
 
     /// <summary>The log is closed or deleted.</summary>
     LogClosed,
+
+    /// <summary>
+    /// A retry of one of the producer's last five batches: nothing was appended, and the offsets
+    /// (and timestamp) in the result are the original batch's. The broker answers it as a success.
+    /// </summary>
+    DuplicateSequence,
+
+    /// <summary>An idempotent batch whose sequence does not follow the producer's last one: OUT_OF_ORDER_SEQUENCE_NUMBER.</summary>
+    OutOfOrderSequence,
+
+    /// <summary>An idempotent batch with an epoch older than the producer's current one: INVALID_PRODUCER_EPOCH.</summary>
+    InvalidProducerEpoch,
 }

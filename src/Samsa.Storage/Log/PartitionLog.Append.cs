@@ -1,4 +1,5 @@
 using Samsa.Protocol.Records;
+using Samsa.Storage.Producers;
 
 namespace Samsa.Storage.Log;
 
@@ -9,6 +10,9 @@ public sealed partial class PartitionLog
     /// structure (never throws for bad input), assigns offsets from the log end and stamps
     /// <paramref name="leaderEpoch"/> in place (and LogAppendTime when the topic says so), rolls
     /// if needed, writes, indexes, records a new epoch, and only then moves the log end.
+    /// Idempotent batches are checked against the producer state first, under the same lock:
+    /// a retried batch comes back as <see cref="LogAppendStatus.DuplicateSequence"/> with its
+    /// original offsets and is not written again; a sequence gap or a stale epoch is refused.
     /// </summary>
     public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch)
     {
@@ -33,12 +37,18 @@ public sealed partial class PartitionLog
                 return LogAppendInfo.Failed(LogAppendStatus.LogClosed, LogStartOffset);
             }
 
+            Span<byte> span = records.Span;
+            ProducerCheckResult producers = CheckProducers(span);
+            if (producers.Outcome != ProducerAppendCheck.Append)
+            {
+                return ProducerOutcome(producers, logAppendTime);
+            }
+
             long now = NowMs;
             long firstOffset = _logEndOffset;
             long next = firstOffset;
             long maxTimestamp = -1;
             long offsetOfMax = firstOffset;
-            Span<byte> span = records.Span;
             for (int p = 0; p < span.Length;)
             {
                 var header = new RecordBatchHeader(span[p..]);
@@ -62,11 +72,16 @@ public sealed partial class PartitionLog
                 p += size;
             }
 
-            rolled = AppendLocked(span, firstOffset, next - 1, now);
+            // The epoch is checkpointed before the write, as Kafka does: a crash in between leaves
+            // an entry past the log end, which load truncates; the other order (write, then crash
+            // before the checkpoint) left stored batches of an epoch the cache never heard of.
             if (leaderEpoch >= 0 && _epochCache.LatestEpoch != leaderEpoch)
             {
                 _epochCache.Assign(leaderEpoch, firstOffset);
             }
+
+            rolled = AppendLocked(span, firstOffset, next - 1, now);
+            UpdateProducers(span);
 
             info = new LogAppendInfo(
                 LogAppendStatus.Success,
@@ -138,7 +153,7 @@ public sealed partial class PartitionLog
                 p += (int)header.SizeInBytes;
             }
 
-            rolled = AppendLocked(span, firstOffset, previousLast, NowMs);
+            // Epochs before the write, as for the leader (see AppendAsLeader).
             for (int p = 0; p < span.Length;)
             {
                 var header = new RecordBatchHeader(span[p..]);
@@ -150,6 +165,9 @@ public sealed partial class PartitionLog
 
                 p += (int)header.SizeInBytes;
             }
+
+            rolled = AppendLocked(span, firstOffset, previousLast, NowMs);
+            UpdateProducers(span);
 
             info = new LogAppendInfo(LogAppendStatus.Success, firstOffset, previousLast, maxTimestamp, offsetOfMax, recordCount, -1, _logStartOffset);
         }
@@ -243,6 +261,9 @@ public sealed partial class PartitionLog
         updated[^1] = created;
         Volatile.Write(ref _segments, updated);
         PublishEnd(_logEndOffset, created, 0);
+
+        // Kafka's roll-time snapshot: a restart replays at most the active segment's batches.
+        TakeProducerSnapshot(baseOffset, fsync: false);
         return created;
     }
 

@@ -71,6 +71,7 @@ public sealed partial class PartitionLog
         log._recoveryPoint = newRecoveryPoint;
         log._lastFlushMs = nowMs;
         log.PublishEnd(logEnd, last, last.Size);
+        log.LoadProducerState(logEnd);
         epochCache.TruncateFromEnd(logEnd);
         epochCache.TruncateFromStart(start);
 

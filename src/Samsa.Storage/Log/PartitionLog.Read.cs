@@ -108,7 +108,13 @@ public sealed partial class PartitionLog
     /// Segments are chosen by their max timestamp, the batch through the time index and header
     /// scan, the record by reading that one batch (a LogAppendTime batch answers its base offset).
     /// </summary>
-    public long? FindOffsetByTimestamp(long timestamp)
+    public long? FindOffsetByTimestamp(long timestamp) => FindByTimestamp(timestamp)?.Offset;
+
+    /// <summary>
+    /// As <see cref="FindOffsetByTimestamp"/>, with the found record's own timestamp, which
+    /// ListOffsets answers (the batch's append time for a LogAppendTime batch).
+    /// </summary>
+    public (long Offset, long Timestamp)? FindByTimestamp(long timestamp)
     {
         long logStart = LogStartOffset;
         (long logEnd, LogSegment active, int activeSize) = ReadEnd();
@@ -138,10 +144,9 @@ public sealed partial class PartitionLog
                     continue;
                 }
 
-                long? offset = FindRecordByTimestamp(handle, batch, timestamp);
-                if (offset is long found)
+                if (FindRecordByTimestamp(handle, batch, timestamp) is { } found)
                 {
-                    return Math.Max(found, logStart);
+                    return (Math.Max(found.Offset, logStart), found.Timestamp);
                 }
             }
             finally
@@ -177,7 +182,7 @@ public sealed partial class PartitionLog
         return bestOffset < 0 ? null : (bestOffset, bestTimestamp);
     }
 
-    private static long? FindRecordByTimestamp(SafeFileHandle handle, BatchHeaderInfo batch, long timestamp)
+    private static (long Offset, long Timestamp)? FindRecordByTimestamp(SafeFileHandle handle, BatchHeaderInfo batch, long timestamp)
     {
         byte[] bytes = new byte[batch.Size];
         if (BatchHeaderScanner.ReadFully(handle, bytes, batch.Position) != bytes.Length)
@@ -188,7 +193,7 @@ public sealed partial class PartitionLog
         var header = new RecordBatchHeader(bytes);
         if (header.TimestampType == TimestampType.LogAppendTime)
         {
-            return header.BaseOffset;
+            return (header.BaseOffset, header.MaxTimestamp);
         }
 
         using var decompressed = new PooledBufferWriter();
@@ -198,9 +203,10 @@ public sealed partial class PartitionLog
             while (records.TryMoveNext() == RecordReadStatus.Record)
             {
                 Record record = records.Current;
-                if (record.GetTimestamp(header.BaseTimestamp) >= timestamp)
+                long recordTimestamp = record.GetTimestamp(header.BaseTimestamp);
+                if (recordTimestamp >= timestamp)
                 {
-                    return record.GetOffset(header.BaseOffset);
+                    return (record.GetOffset(header.BaseOffset), recordTimestamp);
                 }
             }
         }
@@ -209,6 +215,6 @@ public sealed partial class PartitionLog
             // A batch whose records do not decode: answer at batch granularity.
         }
 
-        return header.MaxTimestamp >= timestamp ? header.BaseOffset : null;
+        return header.MaxTimestamp >= timestamp ? (header.BaseOffset, header.MaxTimestamp) : null;
     }
 }

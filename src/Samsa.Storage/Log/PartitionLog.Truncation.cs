@@ -43,6 +43,7 @@ public sealed partial class PartitionLog
                 ScheduleDeletion(segments.AsSpan(keep));
                 Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, end));
                 _epochCache.TruncateFromEnd(end);
+                LoadProducerState(end);
                 return true;
             }
         }
@@ -171,6 +172,7 @@ public sealed partial class PartitionLog
         PublishEnd(offset, created, 0);
         Volatile.Write(ref _recoveryPoint, offset);
         _epochCache.Clear();
+        ClearProducerState();
     }
 
     private void RemoveOldest(LogSegment[] segments, int count)
@@ -182,6 +184,9 @@ public sealed partial class PartitionLog
 
         Volatile.Write(ref _segments, segments[count..]);
         ScheduleDeletion(segments.AsSpan(0, count));
+
+        // Producers stay known (Kafka keeps them until they expire); only their old snapshots go.
+        DeleteProducerSnapshotsBefore(segments[count].BaseOffset);
     }
 
     /// <summary>

@@ -51,12 +51,13 @@ public sealed partial class PartitionLog
     private long _recoveryPoint;
     private long _lastFlushMs;
     private volatile bool _closed;
+    private LogConfig _config;
 
     private PartitionLog(string dir, TopicPartition topicPartition, LogConfig config, TimeProvider time, LeaderEpochCache epochCache, LogSegment[] segments)
     {
         _dir = dir;
         TopicPartition = topicPartition;
-        Config = config;
+        _config = config;
         _time = time;
         _epochCache = epochCache;
         _segments = segments;
@@ -67,7 +68,12 @@ public sealed partial class PartitionLog
 
     public string Directory => _dir;
 
-    public LogConfig Config { get; }
+    /// <summary>
+    /// The settings the log runs with now. Appends, rolls, flushes and retention read it each time,
+    /// so a topic config change (<see cref="UpdateConfig"/>) applies from the next call on; a call
+    /// already running may finish with the config it started with.
+    /// </summary>
+    public LogConfig Config => Volatile.Read(ref _config);
 
     /// <summary>The partition's leader epochs (leader-epoch-checkpoint), kept in step with appends and truncations.</summary>
     public LeaderEpochCache LeaderEpochCache => _epochCache;
@@ -130,6 +136,17 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
+    /// Swaps in a changed topic config (AlterConfigs) without reopening anything. Existing segments
+    /// keep the index capacity they were created with; new segments use the new one.
+    /// </summary>
+    public void UpdateConfig(LogConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        Volatile.Write(ref _config, config);
+    }
+
+    /// <summary>
     /// Closes the file handles of every segment and drops the indexes of sealed ones; all of it
     /// reloads on the next use. The broker calls this for partitions nobody touched lately so
     /// thousands of idle partitions hold no handles. Safe with reads in flight.
@@ -174,6 +191,7 @@ public sealed partial class PartitionLog
                 }
 
                 Volatile.Write(ref _recoveryPoint, _logEndOffset);
+                TakeProducerSnapshot(_logEndOffset, fsync: true);
                 _closed = true;
                 foreach (LogSegment segment in segments)
                 {

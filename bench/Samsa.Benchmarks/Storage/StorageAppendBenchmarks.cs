@@ -1,0 +1,127 @@
+using BenchmarkDotNet.Attributes;
+using Samsa.Storage;
+using Samsa.Storage.Log;
+
+namespace Samsa.Benchmarks.Storage;
+
+/// <summary>
+/// Sequential append of 64 MiB per operation, in 16 KiB or 1 MiB batches, through
+/// <see cref="PartitionLog.AppendAsLeader"/> (structure check + CRC-32C, offset and epoch patch,
+/// write, index) beside a plain <see cref="FileStream"/> writing the same batch bytes the same
+/// number of times to the same disk. Each iteration starts from a fresh file (a new log dir or a
+/// new file), created and removed outside the measurement; removal does not sync either. Flush
+/// policy is the same for both: page cache only (Kafka's default), or one final fsync
+/// (<see cref="PartitionLog.Flush"/> / <see cref="FileStream.Flush(bool)"/>).
+/// </summary>
+[MemoryDiagnoser]
+public class StorageAppendBenchmarks : IDisposable
+{
+    private static readonly TopicPartition Partition = new("bench", 0);
+
+    private byte[] _batch = [];
+    private int _batches;
+    private string _root = "";
+    private string _iterationDir = "";
+    private PartitionLog? _log;
+    private FileStream? _file;
+
+    [Params(16 * 1024, 1024 * 1024)]
+    public int BatchBytes { get; set; }
+
+    [Params(false, true)]
+    public bool FinalFsync { get; set; }
+
+    [GlobalSetup]
+    public void GlobalSetup()
+    {
+        _batch = StorageBenchmarkData.BuildBatch(BatchBytes);
+        _batches = StorageBenchmarkData.BatchesPerOperation(_batch.Length);
+        _root = StorageBenchmarkData.CreateScratchDirectory("append");
+    }
+
+    // BenchmarkDotNet builds a subclass, so the class cannot be sealed; cleanup doubles as Dispose.
+    [GlobalCleanup]
+    public void Dispose()
+    {
+        _file?.Dispose();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    [IterationSetup(Target = nameof(PlainFileWrite))]
+    public void SetupPlainFile()
+    {
+        _iterationDir = NewIterationDirectory();
+        _file = new FileStream(Path.Combine(_iterationDir, "plain.log"), FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+    }
+
+    [IterationCleanup(Target = nameof(PlainFileWrite))]
+    public void CleanupPlainFile()
+    {
+        _file!.Dispose();
+        Directory.Delete(_iterationDir, recursive: true);
+    }
+
+    [IterationSetup(Target = nameof(LogAppend))]
+    public void SetupLog()
+    {
+        _iterationDir = NewIterationDirectory();
+        _log = PartitionLog.Open(Path.Combine(_iterationDir, Partition.DirectoryName), Partition, LogConfig.Default, TimeProvider.System, recoveryPoint: 0, hadCleanShutdown: true);
+    }
+
+    [IterationCleanup(Target = nameof(LogAppend))]
+    public void CleanupLog()
+    {
+        // Delete closes the handles without the fsync Close does, as the plain file's cleanup.
+        _log!.Delete();
+        Directory.Delete(_iterationDir, recursive: true);
+    }
+
+    [Benchmark(Baseline = true, Description = "FileStream.Write")]
+    public long PlainFileWrite()
+    {
+        FileStream file = _file!;
+        for (int i = 0; i < _batches; i++)
+        {
+            file.Write(_batch);
+        }
+
+        if (FinalFsync)
+        {
+            file.Flush(flushToDisk: true);
+        }
+
+        return file.Position;
+    }
+
+    [Benchmark(Description = "PartitionLog.AppendAsLeader")]
+    public long LogAppend()
+    {
+        PartitionLog log = _log!;
+        for (int i = 0; i < _batches; i++)
+        {
+            if (log.AppendAsLeader(_batch, leaderEpoch: 0).Status != LogAppendStatus.Success)
+            {
+                throw new InvalidOperationException("The log refused the benchmark batch.");
+            }
+        }
+
+        if (FinalFsync)
+        {
+            log.Flush();
+        }
+
+        return log.LogEndOffset;
+    }
+
+    private string NewIterationDirectory()
+    {
+        string dir = Path.Combine(_root, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+}

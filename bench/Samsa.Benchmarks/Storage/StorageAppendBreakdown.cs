@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using Samsa.Protocol.Records;
+using Samsa.Storage;
+using Samsa.Storage.Log;
+
+namespace Samsa.Benchmarks.Storage;
+
+/// <summary>
+/// A stopwatch breakdown of one append pass (64 MiB, page cache only), to explain a gap between
+/// <see cref="StorageAppendBenchmarks"/>' log and plain-file rows: the batch CRC check alone, the
+/// plain write, the log append, each the median of alternating rounds on fresh files.
+/// Run with <c>dotnet run -c Release --project bench/Samsa.Benchmarks -- storage-breakdown [rounds]</c>.
+/// </summary>
+internal static class StorageAppendBreakdown
+{
+    private static readonly TopicPartition Partition = new("bench", 0);
+
+    public static void Run(int rounds)
+    {
+        foreach (int batchBytes in (int[])[16 * 1024, 1024 * 1024])
+        {
+            byte[] batch = StorageBenchmarkData.BuildBatch(batchBytes);
+            int batches = StorageBenchmarkData.BatchesPerOperation(batch.Length);
+            string root = StorageBenchmarkData.CreateScratchDirectory("breakdown");
+            var crc = new List<double>();
+            var plain = new List<double>();
+            var log = new List<double>();
+            try
+            {
+                for (int round = 0; round < rounds; round++)
+                {
+                    crc.Add(Time(() =>
+                    {
+                        for (int i = 0; i < batches; i++)
+                        {
+                            if (RecordBatch.TryValidate(batch) != RecordBatchStatus.Valid)
+                            {
+                                throw new InvalidOperationException("invalid batch");
+                            }
+                        }
+                    }));
+                    plain.Add(PlainPass(root, batch, batches));
+                    log.Add(LogPass(root, batch, batches));
+                }
+            }
+            finally
+            {
+                Directory.Delete(root, recursive: true);
+            }
+
+            double megabytes = (double)batches * batch.Length / (1024 * 1024);
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"batch {batch.Length} B x {batches}: CRC check {Median(crc):F1} ms, plain write {Median(plain):F1} ms, "
+                + $"log append {Median(log):F1} ms ({megabytes / Median(log) * 1000:F0} MiB/s; log/plain time {Median(log) / Median(plain):F2}); "
+                + $"plain range {plain.Min():F1}-{plain.Max():F1}, log range {log.Min():F1}-{log.Max():F1}"));
+        }
+    }
+
+    private static double PlainPass(string root, byte[] batch, int batches)
+    {
+        string path = Path.Combine(root, "plain.log");
+        using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0))
+        {
+            double ms = Time(() =>
+            {
+                for (int i = 0; i < batches; i++)
+                {
+                    file.Write(batch);
+                }
+            });
+            File.Delete(path);
+            return ms;
+        }
+    }
+
+    private static double LogPass(string root, byte[] batch, int batches)
+    {
+        string dir = Path.Combine(root, Partition.DirectoryName);
+        PartitionLog log = PartitionLog.Open(dir, Partition, LogConfig.Default, TimeProvider.System, recoveryPoint: 0, hadCleanShutdown: true);
+        double ms = Time(() =>
+        {
+            for (int i = 0; i < batches; i++)
+            {
+                log.AppendAsLeader(batch, leaderEpoch: 0);
+            }
+        });
+        log.Delete();
+        return ms;
+    }
+
+    private static double Time(Action action)
+    {
+        long start = Stopwatch.GetTimestamp();
+        action();
+        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = new List<double>(values);
+        sorted.Sort();
+        return sorted[sorted.Count / 2];
+    }
+}

@@ -1,0 +1,70 @@
+using Samsa.Broker.Configuration;
+using Samsa.Broker.Requests;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+
+namespace Samsa.Broker.Handlers;
+
+/// <summary>
+/// AlterConfigs (33), the legacy non-incremental form: a topic's override set is replaced by the
+/// one sent (keys left out go back to their defaults). Broker resources are refused: Samsa has no
+/// dynamic broker configs; server.properties is the broker's config.
+/// </summary>
+internal sealed class AlterConfigsHandler(TopicConfigEditor editor) : RequestHandler<AlterConfigsRequestData, AlterConfigsResponseData>
+{
+    public const string BrokerConfigsUnsupported = "dynamic broker configs are not supported";
+
+    public override ApiKey ApiKey => ApiKey.AlterConfigs;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 2;
+
+    protected override async ValueTask<AlterConfigsResponseData?> HandleAsync(RequestContext context, AlterConfigsRequestData request, CancellationToken cancellationToken)
+    {
+        var response = new AlterConfigsResponseData();
+        foreach (AlterConfigsRequestData.AlterConfigsResource resource in request.Resources)
+        {
+            (ErrorCode error, string? message) = (ConfigResourceType)resource.ResourceType switch
+            {
+                ConfigResourceType.Topic => await AlterTopicAsync(resource, request.ValidateOnly, cancellationToken).ConfigureAwait(false),
+                ConfigResourceType.Broker => (ErrorCode.InvalidRequest, BrokerConfigsUnsupported),
+                _ => (ErrorCode.InvalidRequest, $"Unsupported resource type: {resource.ResourceType}"),
+            };
+            response.Responses.Add(new AlterConfigsResponseData.AlterConfigsResourceResponse
+            {
+                ResourceType = resource.ResourceType,
+                ResourceName = resource.ResourceName,
+                ErrorCode = (short)error,
+                ErrorMessage = message,
+            });
+        }
+
+        return response;
+    }
+
+    private Task<(ErrorCode, string?)> AlterTopicAsync(AlterConfigsRequestData.AlterConfigsResource resource, bool validateOnly, CancellationToken cancellationToken)
+    {
+        var next = new Dictionary<string, string>(StringComparer.Ordinal);
+        var nulls = new List<string>();
+        foreach (AlterConfigsRequestData.AlterableConfig config in resource.Configs)
+        {
+            if (config.Value is null)
+            {
+                nulls.Add(config.Name);
+            }
+            else
+            {
+                next[config.Name] = config.Value;
+            }
+        }
+
+        if (nulls.Count > 0)
+        {
+            return Task.FromResult<(ErrorCode, string?)>((ErrorCode.InvalidRequest, $"Null value not supported for : {string.Join(", ", nulls)}"));
+        }
+
+        // The whole set is replaced, whatever is stored now.
+        return editor.AlterAsync(resource.ResourceName, _ => new TopicConfigEditor.EditResult(next, ErrorCode.None, null), validateOnly, cancellationToken);
+    }
+}

@@ -1,0 +1,120 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+using Samsa.Protocol.Records;
+using Samsa.Storage.Log;
+
+namespace Samsa.Storage.Cleaning;
+
+/// <summary>
+/// Reads one sealed segment's batches in order, whole and CRC-checked, through large sequential
+/// reads into a pooled buffer (grown for a batch bigger than it). Holds a lease on the segment's
+/// file handle from <see cref="Open"/> to <see cref="Dispose"/>, so an idle release, retention or a
+/// compaction swap of the segment meanwhile cannot pull the file away. Cleaner thread only.
+/// </summary>
+internal sealed class SegmentBatchReader : IDisposable
+{
+    private const int ReadSize = 1024 * 1024;
+
+    private readonly SafeFileHandle _handle;
+    private readonly string _path;
+    private readonly int _end;
+    private byte[] _buffer;
+    private int _bufferStart; // file position of _buffer[0]
+    private int _filled;
+    private int _position; // file position of the next batch
+
+    private SegmentBatchReader(SafeFileHandle handle, string path, int end)
+    {
+        _handle = handle;
+        _path = path;
+        _end = end;
+        _buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+    }
+
+    /// <summary>A reader over [0, size) of <paramref name="segment"/>, or null when it is closed or gone.</summary>
+    public static SegmentBatchReader? Open(LogSegment segment)
+    {
+        SafeFileHandle? handle = segment.AcquireHandle();
+        return handle is null ? null : new SegmentBatchReader(handle, segment.LogPath, segment.Size);
+    }
+
+    /// <summary>
+    /// The next batch (valid only until the next call), or false at the end.
+    /// </summary>
+    /// <exception cref="StorageException">A batch is torn or fails its checks: the segment is corrupt.</exception>
+    public bool TryNext(out ReadOnlyMemory<byte> batch)
+    {
+        batch = default;
+        if (_position >= _end)
+        {
+            return false;
+        }
+
+        if (!Ensure(RecordBatch.LogOverhead))
+        {
+            throw Corrupt("a torn batch header");
+        }
+
+        int length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_position - _bufferStart + 8));
+        if (length < RecordBatch.HeaderSize - RecordBatch.LogOverhead || length > _end - _position - RecordBatch.LogOverhead)
+        {
+            throw Corrupt("a bad batch length");
+        }
+
+        int size = length + RecordBatch.LogOverhead;
+        if (!Ensure(size))
+        {
+            throw Corrupt("a torn batch");
+        }
+
+        batch = _buffer.AsMemory(_position - _bufferStart, size);
+        RecordBatchStatus status = RecordBatch.TryValidate(batch.Span);
+        if (status != RecordBatchStatus.Valid)
+        {
+            throw Corrupt(status.ToString());
+        }
+
+        _position += size;
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _handle.DangerousRelease();
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+    }
+
+    /// <summary>Makes [_position, _position + count) resident in the buffer; false when the file is shorter.</summary>
+    private bool Ensure(int count)
+    {
+        int offset = _position - _bufferStart;
+        if (offset + count <= _filled)
+        {
+            return true;
+        }
+
+        int available = _filled - offset;
+        if (count > _buffer.Length)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(count);
+            _buffer.AsSpan(offset, available).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+        else
+        {
+            _buffer.AsSpan(offset, available).CopyTo(_buffer);
+        }
+
+        _bufferStart = _position;
+        int want = Math.Min(_buffer.Length - available, _end - _position - available);
+        int read = want <= 0 ? 0 : BatchHeaderScanner.ReadFully(_handle, _buffer.AsSpan(available, want), _position + available);
+        _filled = available + read;
+        return count <= _filled;
+    }
+
+    private StorageException Corrupt(string what) =>
+        new($"Cannot compact {_path}: {what} at position {_position}.");
+}

@@ -1,0 +1,34 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+
+namespace Samsa.Testing;
+
+/// <summary>
+/// Sends a POSIX signal to one process by id. .NET can only SIGKILL a child (Process.Kill); a clean
+/// shutdown test needs SIGTERM, which the broker handles like Kafka's shutdown hook.
+/// </summary>
+internal static partial class UnixSignal
+{
+    public const int SigTerm = 15;
+
+    public static void Send(int pid, int signal)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            throw new PlatformNotSupportedException("Signals need a POSIX system.");
+        }
+
+        if (Kill(pid, signal) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            const int NoSuchProcess = 3; // ESRCH: it exited already, which is what the caller wants
+            if (errno != NoSuchProcess)
+            {
+                throw new Win32Exception(errno, $"kill({pid}, {signal}) failed");
+            }
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
