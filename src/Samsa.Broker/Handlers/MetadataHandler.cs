@@ -60,6 +60,9 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
         {
             ClusterId = metadata.ClusterId,
             ControllerId = snapshot.ControllerId,
+
+            // librdkafka's DescribeCluster asks here (Metadata v8-10), not through DescribeCluster (60).
+            ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? DescribeClusterHandler.AllClusterOperations : OperationsNotRequested,
         };
         foreach (BrokerNode broker in snapshot.Brokers.Values)
         {

@@ -63,6 +63,20 @@ internal sealed class TopicLogConfigs
         }
     }
 
+    /// <summary>
+    /// Sets a topic's log config directly, for callers that built it themselves (tests that wire a
+    /// broker without the coordination store). The next read from the store replaces it.
+    /// </summary>
+    public void Set(string topic, LogConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        lock (_lock)
+        {
+            _topics[topic] = new Entry(NoOverrides, config, 0);
+        }
+    }
+
     /// <summary>Forgets a topic whose config node is gone (deleted topic): it falls back to the defaults.</summary>
     public void Remove(string topic)
     {

@@ -21,7 +21,7 @@ public sealed class TopicConfigTests(BrokerFixture fixture) : IClassFixture<Brok
     {
         List<DescribeConfigsResult> results = await admin.DescribeConfigsAsync(
             [Topic(topic)],
-            new DescribeConfigsOptions { RequestTimeout = RequestTimeout, IncludeSynonyms = true, IncludeDocumentation = true });
+            new DescribeConfigsOptions { RequestTimeout = RequestTimeout });
         return Assert.Single(results).Entries;
     }
 
