@@ -134,5 +134,4 @@ internal sealed class FetchSession(int id, bool usesTopicIds)
             }
         }
     }
-
 }
