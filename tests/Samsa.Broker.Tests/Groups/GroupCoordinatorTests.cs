@@ -155,7 +155,7 @@ public sealed class GroupCoordinatorTests
         await using GroupTestBed bed = await GroupTestBed.StartAsync();
         Task<JoinGroupResponseData> joinA = bed.JoinAsync(GroupTestBed.Join("s", instanceId: "instance-a"));
         Task<JoinGroupResponseData> joinB = bed.JoinAsync(GroupTestBed.Join("s", instanceId: "instance-b"));
-        bed.Advance(GroupTestBed.InitialDelayMs);
+        bed.FinishInitialRebalance();
         JoinGroupResponseData a = await joinA;
         JoinGroupResponseData b = await joinB;
         Assert.StartsWith("instance-a-", a.MemberId, StringComparison.Ordinal);
@@ -324,7 +324,7 @@ public sealed class GroupCoordinatorTests
 
         JoinGroupResponseData refused = await bed.JoinAsync(GroupTestBed.Join("big", instanceId: "one-too-many"));
         Assert.Equal((short)ErrorCode.GroupMaxSizeReached, refused.ErrorCode);
-        bed.Advance(GroupTestBed.InitialDelayMs);
+        bed.FinishInitialRebalance();
         foreach (Task<JoinGroupResponseData> join in joins)
         {
             Assert.Equal((short)ErrorCode.None, (await join).ErrorCode);
@@ -348,7 +348,7 @@ public sealed class GroupCoordinatorTests
     {
         Task<JoinGroupResponseData> first = await bed.JoinNewDynamicAsync(group);
         Task<JoinGroupResponseData> second = await bed.JoinNewDynamicAsync(group);
-        bed.Advance(GroupTestBed.InitialDelayMs);
+        bed.FinishInitialRebalance();
         JoinGroupResponseData a = await first;
         JoinGroupResponseData b = await second;
         Assert.Equal(a.MemberId, a.Leader);

@@ -102,6 +102,16 @@ internal sealed class GroupTestBed : IAsyncDisposable
         Coordinator.RunTimers();
     }
 
+    /// <summary>
+    /// Ends the first rebalance of a group that got more than one joiner during its initial
+    /// delay: the delay, then the one extension the later joiners earned.
+    /// </summary>
+    public void FinishInitialRebalance()
+    {
+        Advance(InitialDelayMs);
+        Advance(InitialDelayMs);
+    }
+
     public static byte[] Subscription(params string[] topics)
     {
         using var buffer = new PooledBufferWriter();

@@ -18,6 +18,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
     private int _revocations;
     private int _consumed;
     private bool _closeOnStop = true;
+    private bool _disposed;
 
     public GroupConsumer(ConsumerConfig config, string topic)
     {
@@ -91,6 +92,9 @@ internal sealed class GroupConsumer : IAsyncDisposable
     {
         _closeOnStop = false;
         await StopAsync();
+        // Dispose without Close: librdkafka's handle goes away without a LeaveGroup, so its heartbeats just stop.
+        _consumer.Dispose();
+        _disposed = true;
     }
 
     public async ValueTask DisposeAsync()
@@ -100,7 +104,11 @@ internal sealed class GroupConsumer : IAsyncDisposable
             await StopAsync();
         }
 
-        _consumer.Dispose();
+        if (!_disposed)
+        {
+            _consumer.Dispose();
+        }
+
         _stop.Dispose();
     }
 }
