@@ -5,6 +5,7 @@ using Samsa.Broker.Requests;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
+using Samsa.Storage;
 using Samsa.Storage.Log;
 
 namespace Samsa.Broker.Handlers;
@@ -29,7 +30,8 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
         var response = new ProduceResponseData();
         List<Pending>? waits = null;
         bool validAcks = request.Acks is -1 or 0 or 1;
-        using var scratch = new PooledBufferWriter();
+        // Only compacted topics decompress batches to check keys; others need no scratch buffer.
+        PooledBufferWriter? scratch = null;
         foreach (ProduceRequestData.TopicProduceData topic in request.TopicData)
         {
             var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
@@ -58,10 +60,11 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
                     continue;
                 }
 
-                Append(partition, request, data, result, scratch, ref waits);
+                Append(partition, request, data, result, ref scratch, ref waits);
             }
         }
 
+        scratch?.Dispose();
         if (request.Acks == 0)
         {
             return new ValueTask<ProduceResponseData?>((ProduceResponseData?)null);
@@ -72,7 +75,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             : WaitForReplicationAsync(response, waits, request.TimeoutMs, cancellationToken);
     }
 
-    private void Append(Partition partition, ProduceRequestData request, ProduceRequestData.PartitionProduceData data, ProduceResponseData.PartitionProduceResponse result, PooledBufferWriter scratch, ref List<Pending>? waits)
+    private void Append(Partition partition, ProduceRequestData request, ProduceRequestData.PartitionProduceData data, ProduceResponseData.PartitionProduceResponse result, ref PooledBufferWriter? scratch, ref List<Pending>? waits)
     {
         if (data.Records is not { IsEmpty: false } records)
         {
@@ -81,7 +84,13 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             return;
         }
 
-        LogValidator.Result validation = LogValidator.Validate(records, partition.Log.Config, scratch);
+        LogConfig config = partition.Log.Config;
+        if ((config.CleanupPolicy & CleanupPolicy.Compact) != 0)
+        {
+            scratch ??= new PooledBufferWriter();
+        }
+
+        LogValidator.Result validation = LogValidator.Validate(records, config, scratch);
         if (validation.Error != ErrorCode.None)
         {
             result.ErrorCode = (short)validation.Error;
