@@ -1,0 +1,262 @@
+using System.Buffers.Binary;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+
+namespace Samsa.Broker.InterBroker;
+
+/// <summary>
+/// One Kafka-protocol connection from this broker to another (controller channel, replica fetcher,
+/// AlterPartition). Requests are pipelined: a send writes the frame and waits for the response with
+/// its correlation id, which Kafka brokers return in request order. The connection is opened on the
+/// first send and reopened on the next send after a failure; a failure fails every request in flight
+/// with <see cref="BrokerClientException"/>.
+/// <para>
+/// Each response is read into its own array, not a pooled one, because decoded messages (fetched
+/// record batches above all) are slices of it that outlive this call.
+/// </para>
+/// </summary>
+internal sealed partial class BrokerClient : IAsyncDisposable
+{
+    private readonly string _host;
+    private readonly int _port;
+    private readonly string _clientId;
+    private readonly BrokerClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _disposed = new();
+    private Connection? _connection;
+    private int _nextCorrelationId;
+
+    public BrokerClient(string host, int port, string clientId, BrokerClientOptions options, ILogger logger)
+    {
+        _host = host;
+        _port = port;
+        _clientId = clientId;
+        _options = options;
+        _logger = logger;
+    }
+
+    public string Host => _host;
+
+    public int Port => _port;
+
+    /// <summary>Sends <paramref name="request"/> at <paramref name="version"/> and decodes the response.</summary>
+    /// <exception cref="BrokerClientException">Unreachable, timed out, or the connection broke.</exception>
+    public async ValueTask<TResponse> SendAsync<TResponse>(IRequestData request, short version, CancellationToken cancellationToken)
+        where TResponse : IResponseData, new()
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PendingRequest pending;
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
+            Connection connection = _connection ??= await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            int correlationId = _nextCorrelationId++;
+            pending = new PendingRequest(correlationId, request.ApiKey, version);
+            using var frame = new PooledBufferWriter();
+            Frame.WriteRequest(frame, new RequestHeader { ApiKey = request.ApiKey, ApiVersion = version, CorrelationId = correlationId, ClientId = _clientId }, request);
+            lock (connection.Pending)
+            {
+                connection.Pending.Enqueue(pending);
+            }
+
+            try
+            {
+                await connection.Stream.WriteAsync(frame.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
+            {
+                Fail(connection, e);
+                throw new BrokerClientException($"Sending {request.ApiKey} to {_host}:{_port} failed: {e.Message}", e);
+            }
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+
+        byte[] body;
+        try
+        {
+            body = await pending.Response.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException e)
+        {
+            // A lost response desynchronizes the pipeline: drop the connection, fail the rest.
+            Connection? current = Volatile.Read(ref _connection);
+            if (current is not null)
+            {
+                Fail(current, e);
+            }
+
+            throw new BrokerClientException($"{request.ApiKey} to {_host}:{_port} timed out after {_options.RequestTimeout.TotalMilliseconds:0} ms.", e);
+        }
+
+        return Decode<TResponse>(body, pending);
+    }
+
+    private static TResponse Decode<TResponse>(byte[] frame, PendingRequest pending)
+        where TResponse : IResponseData, new()
+    {
+        try
+        {
+            var reader = new ProtocolReader(frame);
+            var header = new ResponseHeader();
+            header.Read(ref reader, ResponseHeader.HeaderVersionFor(pending.ApiKey, pending.Version));
+            var response = new TResponse();
+            response.Read(ref reader, pending.Version);
+            return response;
+        }
+        catch (ProtocolException e)
+        {
+            throw new BrokerClientException($"Malformed {pending.ApiKey} v{pending.Version} response: {e.Message}", e);
+        }
+    }
+
+    private async Task<Connection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+            timeout.CancelAfter(_options.ConnectTimeout);
+            await socket.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new BrokerClientException($"Cannot connect to broker at {_host}:{_port}: {e.Message}", e);
+        }
+
+        var connection = new Connection(socket, new NetworkStream(socket, ownsSocket: true));
+        connection.Reader = Task.Run(() => ReadLoopAsync(connection), CancellationToken.None);
+        LogConnected(_logger, _host, _port);
+        return connection;
+    }
+
+    private async Task ReadLoopAsync(Connection connection)
+    {
+        byte[] sizeBuffer = new byte[Frame.SizePrefixLength];
+        try
+        {
+            while (true)
+            {
+                await connection.Stream.ReadExactlyAsync(sizeBuffer, _disposed.Token).ConfigureAwait(false);
+                int size = BinaryPrimitives.ReadInt32BigEndian(sizeBuffer);
+                if (size < 4 || size > _options.MaxResponseSize)
+                {
+                    throw new BrokerClientException($"Broker at {_host}:{_port} sent a response frame of {size} bytes.");
+                }
+
+                byte[] body = GC.AllocateUninitializedArray<byte>(size);
+                await connection.Stream.ReadExactlyAsync(body, _disposed.Token).ConfigureAwait(false);
+                int correlationId = BinaryPrimitives.ReadInt32BigEndian(body);
+                PendingRequest? next;
+                lock (connection.Pending)
+                {
+                    connection.Pending.TryDequeue(out next);
+                }
+
+                if (next is null || next.CorrelationId != correlationId)
+                {
+                    throw new BrokerClientException($"Broker at {_host}:{_port} answered correlation id {correlationId}, expected {next?.CorrelationId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
+                }
+
+                next.Response.TrySetResult(body);
+            }
+        }
+        catch (Exception e)
+        {
+            Fail(connection, e);
+        }
+    }
+
+    /// <summary>Closes <paramref name="connection"/> (if still current) and fails everything in flight on it.</summary>
+    private void Fail(Connection connection, Exception cause)
+    {
+        PendingRequest[] failed;
+        lock (connection.Pending)
+        {
+            if (connection.Closed)
+            {
+                return;
+            }
+
+            connection.Closed = true;
+            failed = [.. connection.Pending];
+            connection.Pending.Clear();
+        }
+
+        Interlocked.CompareExchange(ref _connection, null, connection);
+        connection.Stream.Dispose();
+
+        var error = cause as BrokerClientException
+            ?? new BrokerClientException($"Connection to broker at {_host}:{_port} lost: {cause.Message}", cause);
+        foreach (PendingRequest request in failed)
+        {
+            request.Response.TrySetException(error);
+        }
+
+        if (!_disposed.IsCancellationRequested)
+        {
+            LogDisconnected(_logger, _host, _port, cause.Message);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposed.CancelAsync().ConfigureAwait(false);
+        Connection? connection = Volatile.Read(ref _connection);
+        if (connection is not null)
+        {
+            Fail(connection, new ObjectDisposedException(nameof(BrokerClient)));
+            if (connection.Reader is not null)
+            {
+                await connection.Reader.ConfigureAwait(false);
+            }
+        }
+
+        _sendLock.Dispose();
+        _disposed.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connected to broker at {Host}:{Port}.")]
+    private static partial void LogConnected(ILogger logger, string host, int port);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connection to broker at {Host}:{Port} closed: {Reason}")]
+    private static partial void LogDisconnected(ILogger logger, string host, int port, string reason);
+
+    private sealed class Connection(Socket socket, NetworkStream stream)
+    {
+        public Socket Socket { get; } = socket;
+
+        public NetworkStream Stream { get; } = stream;
+
+        public Task? Reader { get; set; }
+
+        /// <summary>Requests sent on this connection, oldest first; also the lock for <see cref="Closed"/>.</summary>
+        public Queue<PendingRequest> Pending { get; } = new();
+
+        public bool Closed { get; set; }
+    }
+
+    private sealed class PendingRequest(int correlationId, ApiKey apiKey, short version)
+    {
+        public int CorrelationId { get; } = correlationId;
+
+        public ApiKey ApiKey { get; } = apiKey;
+
+        public short Version { get; } = version;
+
+        public TaskCompletionSource<byte[]> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Samsa.Broker.Configuration;
+using Samsa.Broker.InterBroker;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Testing;
+
+namespace Samsa.Broker.Tests.InterBroker;
+
+/// <summary>The inter-broker connection against a real broker on a real socket, and against broken peers.</summary>
+public sealed class BrokerClientTests
+{
+    private static readonly BrokerClientOptions FastOptions = new()
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+        RequestTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    [Fact]
+    public async Task Pipelined_requests_to_a_broker_get_their_own_responses()
+    {
+        using var dir = new TempDirectory();
+        await using KafkaBroker broker = await StartBrokerAsync(dir.Path);
+        IPEndPoint endpoint = broker.BoundEndpoints[0];
+        await using var client = new BrokerClient("127.0.0.1", endpoint.Port, "test", FastOptions, NullLogger.Instance);
+
+        // Many requests in flight at once, of two kinds, so a mixed-up correlation would decode wrongly.
+        var tasks = new List<Task<IResponseData>>();
+        for (int i = 0; i < 40; i++)
+        {
+            tasks.Add(i % 2 == 0
+                ? Send<ApiVersionsResponseData>(client, new ApiVersionsRequestData { ClientSoftwareName = "samsa", ClientSoftwareVersion = "1" }, 3)
+                : Send<MetadataResponseData>(client, new MetadataRequestData { Topics = [] }, 12));
+        }
+
+        IResponseData[] responses = await Task.WhenAll(tasks);
+        for (int i = 0; i < responses.Length; i++)
+        {
+            if (i % 2 == 0)
+            {
+                var versions = Assert.IsType<ApiVersionsResponseData>(responses[i]);
+                Assert.Equal((short)ErrorCode.None, versions.ErrorCode);
+                Assert.NotEmpty(versions.ApiKeys);
+            }
+            else
+            {
+                var metadata = Assert.IsType<MetadataResponseData>(responses[i]);
+                Assert.Equal(broker.ClusterId, metadata.ClusterId);
+                Assert.Single(metadata.Brokers);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_broker_fails_with_BrokerClientException()
+    {
+        int port = FreePort();
+        await using var client = new BrokerClient("127.0.0.1", port, "test", FastOptions, NullLogger.Instance);
+
+        await Assert.ThrowsAsync<BrokerClientException>(async () =>
+            await client.SendAsync<ApiVersionsResponseData>(new ApiVersionsRequestData(), 0, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_peer_that_hangs_up_fails_the_request_and_the_next_send_reconnects()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        await using var client = new BrokerClient("127.0.0.1", port, "test", FastOptions, NullLogger.Instance);
+
+        // First peer: accepts, then closes without answering.
+        Task<BrokerClientException> first = Assert.ThrowsAsync<BrokerClientException>(async () =>
+            await client.SendAsync<ApiVersionsResponseData>(new ApiVersionsRequestData(), 0, CancellationToken.None));
+        using (Socket accepted = await listener.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            accepted.Shutdown(SocketShutdown.Both);
+        }
+
+        await first.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // Second send: a new connection, answered with garbage -> a clear error, not a hang.
+        Task<BrokerClientException> second = Assert.ThrowsAsync<BrokerClientException>(async () =>
+            await client.SendAsync<ApiVersionsResponseData>(new ApiVersionsRequestData(), 0, CancellationToken.None));
+        using (Socket accepted = await listener.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            await accepted.SendAsync(new byte[] { 0x7f, 0xff, 0xff, 0xff, 1, 2, 3 });
+            BrokerClientException error = await second.WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Contains("frame", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private static async Task<IResponseData> Send<T>(BrokerClient client, IRequestData request, short version)
+        where T : IResponseData, new() => await client.SendAsync<T>(request, version, CancellationToken.None);
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static Task<KafkaBroker> StartBrokerAsync(string logDir)
+    {
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["listeners"] = "PLAINTEXT://127.0.0.1:0",
+            ["log.dirs"] = logDir,
+            ["broker.id"] = "0",
+        };
+        BrokerOptions options = BrokerOptions.Load(properties, out _);
+        return KafkaBroker.StartAsync(options, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None);
+    }
+}
