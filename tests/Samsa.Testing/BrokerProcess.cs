@@ -34,11 +34,17 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     private int _port;
     private bool _disposed;
 
-    private BrokerProcess(TempDirectory logDir, IReadOnlyList<string> overrides)
+    private readonly int _brokerId;
+
+    private BrokerProcess(TempDirectory logDir, IReadOnlyList<string> overrides, int brokerId)
     {
         _logDir = logDir;
         _overrides = overrides;
+        _brokerId = brokerId;
     }
+
+    /// <summary>The broker.id it runs with.</summary>
+    public int BrokerId => _brokerId;
 
     /// <summary>The loopback port the broker listens on; kept across restarts.</summary>
     public int Port => _port;
@@ -69,9 +75,13 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     /// Starts a broker and returns once it reported both its bound port and "started".
     /// </summary>
     /// <param name="overrides">Extra <c>key=value</c> settings, passed as <c>--override</c> after the fixed ones.</param>
-    public static async Task<BrokerProcess> StartAsync(IEnumerable<string>? overrides = null, CancellationToken cancellationToken = default)
+    public static Task<BrokerProcess> StartAsync(IEnumerable<string>? overrides = null, CancellationToken cancellationToken = default) =>
+        StartAsync(brokerId: 0, overrides, cancellationToken);
+
+    /// <summary>Starts a broker with this broker.id (a cluster's brokers need distinct ids).</summary>
+    public static async Task<BrokerProcess> StartAsync(int brokerId, IEnumerable<string>? overrides, CancellationToken cancellationToken = default)
     {
-        var broker = new BrokerProcess(new TempDirectory("broker"), overrides is null ? [] : [.. overrides]);
+        var broker = new BrokerProcess(new TempDirectory("broker"), overrides is null ? [] : [.. overrides], brokerId);
         try
         {
             await broker.LaunchAsync(port: 0, cancellationToken).ConfigureAwait(false);
@@ -167,7 +177,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         start.ArgumentList.Add(Path.Combine(RepoRoot(), "config", "server.properties"));
         AddOverride(start, "log.dirs=" + _logDir.Path);
         AddOverride(start, "listeners=PLAINTEXT://127.0.0.1:" + port.ToString(CultureInfo.InvariantCulture));
-        AddOverride(start, "broker.id=0");
+        AddOverride(start, "broker.id=" + _brokerId.ToString(CultureInfo.InvariantCulture));
         foreach (string setting in _overrides)
         {
             AddOverride(start, setting);
@@ -223,11 +233,13 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         {
             listening.TrySetResult(int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture));
         }
-        else if (line.Contains("[KafkaServer id=0] started", StringComparison.Ordinal))
+        else if (line.Contains(StartedLine(), StringComparison.Ordinal))
         {
             started.TrySetResult();
         }
     }
+
+    private string StartedLine() => "[KafkaServer id=" + _brokerId.ToString(CultureInfo.InvariantCulture) + "] started";
 
     private void AppendOutput(string line)
     {
