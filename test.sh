@@ -11,6 +11,19 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The ZooKeeper client's tests (and the cluster tests) run a real Apache ZooKeeper ensemble from the
+# Debian package: install it when missing (as root, or through sudo when there is one).
+if [ ! -f /usr/share/java/zookeeper.jar ]; then
+  echo "== installing Apache ZooKeeper (apt-get install zookeeper) for the ZooKeeper tests"
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+  else
+    echo "test.sh: /usr/share/java/zookeeper.jar is missing and neither root nor sudo is available; the ZooKeeper tests will fail" >&2
+  fi
+fi
+
 echo "== build"
 dotnet build Samsa.slnx -c Release -nologo -v quiet -clp:ErrorsOnly
 

@@ -6,7 +6,8 @@ namespace Samsa.Benchmarks;
 
 /// <summary>
 /// Entry point: BenchmarkDotNet picks benchmarks from this assembly by the command-line filter;
-/// <c>storage-breakdown [rounds]</c> runs the stopwatch breakdown of the storage append instead.
+/// <c>storage-breakdown [rounds]</c> and <c>produce-breakdown [rounds]</c> run the stopwatch
+/// breakdowns of the storage append and of the produce path instead.
 /// </summary>
 internal static class Program
 {
@@ -15,6 +16,12 @@ internal static class Program
         if (args.Length > 0 && args[0] == "storage-breakdown")
         {
             StorageAppendBreakdown.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "produce-breakdown")
+        {
+            ProduceAppendBreakdown.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7);
             return;
         }
 

@@ -3,13 +3,15 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.Configuration;
 using Samsa.Broker.Controller;
-using Samsa.Broker.Groups;
 using Samsa.Broker.Fetching;
+using Samsa.Broker.Groups;
 using Samsa.Broker.Handlers;
+using Samsa.Broker.InterBroker;
 using Samsa.Broker.Metadata;
 using Samsa.Broker.Network;
 using Samsa.Broker.Partitions;
 using Samsa.Broker.Producers;
+using Samsa.Broker.Replication;
 using Samsa.Broker.Requests;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
@@ -39,12 +41,14 @@ public sealed partial class KafkaBroker : IAsyncDisposable
     private readonly LocalPartitions _partitions;
     private readonly GroupCoordinator _groups;
     private readonly TopicConfigWatcher _configWatcher;
+    private readonly ClusterParts _cluster;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _maintenance;
     private int _stopped;
 
-    private KafkaBroker(BrokerOptions options, TimeProvider time, ILogger logger, LogDirectory logs, ICoordinationStore store, KafkaController controller, SocketServer network, LocalPartitions partitions, TopicConfigWatcher configWatcher, GroupCoordinator groups, string clusterId)
+    private KafkaBroker(BrokerOptions options, TimeProvider time, ILogger logger, LogDirectory logs, ICoordinationStore store, KafkaController controller, SocketServer network, LocalPartitions partitions, TopicConfigWatcher configWatcher, GroupCoordinator groups, string clusterId, ClusterParts cluster)
     {
+        _cluster = cluster;
         _groups = groups;
         _options = options;
         _time = time;
@@ -57,6 +61,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         _configWatcher = configWatcher;
         ClusterId = clusterId;
         _maintenance = RunMaintenanceAsync(_stopping.Token);
+        _store.SessionStateChanged += OnSessionStateChanged;
     }
 
     public string ClusterId { get; }
@@ -70,14 +75,34 @@ public sealed partial class KafkaBroker : IAsyncDisposable
     {
         if (!options.IsStandalone)
         {
-            throw new ConfigException("zookeeper.connect", options.ZooKeeperConnect ?? string.Empty, "ZooKeeper mode is not available yet; leave zookeeper.connect unset to run a standalone broker");
+            ICoordinationStore zooKeeper = await ConnectZooKeeperAsync(options, loggerFactory, cancellationToken).ConfigureAwait(false);
+            return await StartAsync(options, zooKeeper, clusterMode: true, time, loggerFactory, cancellationToken, ct => ConnectZooKeeperAsync(options, loggerFactory, ct)).ConfigureAwait(false);
         }
 
+        Directory.CreateDirectory(options.LogDirs[0]);
+        ICoordinationStore store = EmbeddedCoordinationStore.Open(Path.Combine(options.LogDirs[0], MetadataDirectoryName), time);
+        return await StartAsync(options, store, clusterMode: false, time, loggerFactory, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a broker over <paramref name="store"/>, which it owns from here on (disposing it on
+    /// stop ends its session). <paramref name="clusterMode"/>: other brokers share the store, so the
+    /// controller talks to them over the network and a stop is a controlled shutdown; otherwise
+    /// (standalone) the controller only ever talks to this broker, in-process.
+    /// </summary>
+    /// <param name="renewSession">Opens a new session when the current one expires (cluster mode); null: an expired session stays expired.</param>
+    internal static async Task<KafkaBroker> StartAsync(BrokerOptions options, ICoordinationStore store, bool clusterMode, TimeProvider time, ILoggerFactory loggerFactory, CancellationToken cancellationToken, Func<CancellationToken, Task<ICoordinationStore>>? renewSession = null)
+    {
         ILogger logger = loggerFactory.CreateLogger("Samsa.Broker");
+        if (renewSession is not null)
+        {
+            store = new RenewableSession(store, renewSession, time, logger);
+        }
+
         string logDir = options.LogDirs[0];
         Directory.CreateDirectory(logDir);
 
-        ICoordinationStore store = EmbeddedCoordinationStore.Open(Path.Combine(logDir, MetadataDirectoryName), time);
+        ClusterParts? cluster = null;
         LogDirectory? logs = null;
         SocketServer? network = null;
         KafkaController? controller = null;
@@ -99,21 +124,26 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             logs = LogDirectory.Open(logDir, time, configs.For);
             await configWatcher.StartAsync(logs, cancellationToken).ConfigureAwait(false);
             var metadata = new MetadataCache(options.BrokerId, clusterId);
-            var partitions = new LocalPartitions(options.BrokerId, logs, configs.For, logger);
-            var channel = new LocalControllerChannel(options.BrokerId, partitions, metadata, configWatcher);
+            var replication = new BrokerReplication(options, metadata, time, logger);
+            var partitions = new LocalPartitions(options.BrokerId, logs, configs.For, logger, replication);
+            var receiver = new ControlRequestReceiver(partitions, metadata, configWatcher);
+            var clientOptions = new BrokerClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs) };
+            NetworkControllerChannel? networkChannel = clusterMode
+                ? new NetworkControllerChannel(options.BrokerId, receiver, options.InterBrokerListenerName, clientOptions, time, logger)
+                : null;
+            cluster = new ClusterParts(receiver, metadata, networkChannel) { Replication = replication };
             controller = new KafkaController(
                 options.BrokerId,
                 store,
-                channel,
-                new ControllerOptions
-                {
-                    DefaultNumPartitions = options.NumPartitions,
-                    DefaultReplicationFactor = options.DefaultReplicationFactor,
-                    DeleteTopicEnable = options.DeleteTopicEnable,
-                    ValidateTopicConfig = TopicConfigDefinition.Validate,
-                },
+                networkChannel ?? (IControllerChannel)new LocalControllerChannel(options.BrokerId, receiver),
+                ControllerOptionsFrom(options),
                 time,
                 logger);
+
+            // Partition leaders propose ISR changes through this (to the controller, wherever it runs).
+            var alterPartitions = new ControllerAlterPartitionChannel(options.BrokerId, controller, metadata, options.InterBrokerListenerName, clientOptions, time, logger);
+            cluster.AlterPartitions = alterPartitions;
+            replication.Start(partitions, alterPartitions);
 
             var topicConfigEditor = new TopicConfigEditor(new TopicConfigStore(store), configWatcher);
             // Subscribed to leadership changes before the controller starts electing, so a restart reloads groups.
@@ -124,7 +154,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             [
                 new ApiVersionsHandler(() => router!),
                 new MetadataHandler(metadata, controller, options.AutoCreateTopicsEnable),
-                new ProduceHandler(partitions, metadata, options.MinInsyncReplicas, time),
+                new ProduceHandler(partitions, metadata, configs, time),
                 new FetchHandler(partitions, metadata, time, new FetchSessionCache(options.MaxIncrementalFetchSessionCacheSlots)),
                 new ListOffsetsHandler(partitions, metadata),
                 new CreateTopicsHandler(controller),
@@ -148,6 +178,14 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 new ListGroupsHandler(groups),
                 new DeleteGroupsHandler(groups),
                 new OffsetDeleteHandler(groups, metadata),
+                new LeaderAndIsrHandler(receiver),
+                new UpdateMetadataHandler(receiver),
+                new StopReplicaHandler(receiver),
+                new ControlledShutdownHandler(controller),
+                new AlterPartitionHandler(controller),
+                new ElectLeadersHandler(controller),
+                new ConsumerGroupHeartbeatHandler(groups),
+                new ConsumerGroupDescribeHandler(groups),
             ];
             router = new RequestRouter(handlers);
             network = new SocketServer(
@@ -172,10 +210,19 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             }
 
             var registration = new BrokerRegistration(options.BrokerId, advertised, options.BrokerRack, -1);
-            await store.CreateAsync(ZkPaths.BrokerId(options.BrokerId), registration.Encode(time.GetUtcNow().ToUnixTimeMilliseconds()), CreateMode.Ephemeral, cancellationToken).ConfigureAwait(false);
+            cluster.Registration = registration;
+            receiver.BrokerEpoch = await RegisterAsync(store, registration, options, time, cancellationToken).ConfigureAwait(false);
             await controller.StartAsync(cancellationToken).ConfigureAwait(false);
 
-            var broker = new KafkaBroker(options, time, logger, logs, store, controller, network, partitions, configWatcher, groups, clusterId);
+            // Serve clients a real cluster view from the first request: wait (bounded) for the
+            // controller's UpdateMetadata. A controller that died without closing its session is
+            // replaced within the session timeout, so that bounds the wait.
+            if (clusterMode && !await metadata.WaitUntilKnownAsync(TimeSpan.FromMilliseconds(Math.Max(options.ZooKeeperSessionTimeoutMs, 1000) * 2), cancellationToken).ConfigureAwait(false))
+            {
+                LogNoControllerYet(logger, options.BrokerId);
+            }
+
+            var broker = new KafkaBroker(options, time, logger, logs, store, controller, network, partitions, configWatcher, groups, clusterId, cluster);
             LogStarted(logger, options.BrokerId);
             return broker;
         }
@@ -194,6 +241,11 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             if (controller is not null)
             {
                 await controller.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync().ConfigureAwait(false);
             }
 
             if (configWatcher is not null)
@@ -264,7 +316,17 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         if (node is null)
         {
             clusterId = Protocol.Primitives.Uuid.NewRandom().ToString();
-            await store.CreateAsync(ZkPaths.ClusterId, ClusterIdZNode.Encode(clusterId), CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await store.CreateAsync(ZkPaths.ClusterId, ClusterIdZNode.Encode(clusterId), CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+            {
+                // Brokers of a new cluster start together: the first to create the id wins, the rest adopt it.
+                node = await store.GetDataAsync(ZkPaths.ClusterId, null, cancellationToken).ConfigureAwait(false)
+                    ?? throw new CoordinationException(CoordinationError.NoNode, "The cluster id vanished while it was being read.", ZkPaths.ClusterId);
+                clusterId = ClusterIdZNode.Decode(node.Data.Span);
+            }
         }
         else
         {
@@ -329,7 +391,13 @@ public sealed partial class KafkaBroker : IAsyncDisposable
     /// Clean shutdown: stop accepting and let connections finish in-flight requests, stop the
     /// controller, then flush and close every log and mark the shutdown clean.
     /// </summary>
-    public async Task StopAsync()
+    public Task StopAsync() => StopAsync(controlledShutdown: _cluster.IsCluster && _options.ControlledShutdownEnable);
+
+    /// <param name="controlledShutdown">
+    /// First ask the controller to move this broker's leaderships away (cluster mode, SIGTERM); false
+    /// stops as abruptly as the process allows, as a crash would look to the others.
+    /// </param>
+    internal async Task StopAsync(bool controlledShutdown)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
         {
@@ -337,12 +405,20 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         }
 
         LogStopping(_logger, _options.BrokerId);
+        if (controlledShutdown)
+        {
+            await ControlledShutdownAsync().ConfigureAwait(false);
+        }
+
         // Parked JoinGroup/SyncGroup requests are answered first, so in-flight requests can drain.
         await _groups.DisposeAsync().ConfigureAwait(false);
         await _network.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _maintenance.ConfigureAwait(false);
+        _store.SessionStateChanged -= OnSessionStateChanged;
+        await _cluster.Reregistering.ConfigureAwait(false);
         await _controller.DisposeAsync().ConfigureAwait(false);
+        await _cluster.DisposeAsync().ConfigureAwait(false);
         await _configWatcher.DisposeAsync().ConfigureAwait(false);
         _logs.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
@@ -358,6 +434,9 @@ public sealed partial class KafkaBroker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] started (kafka.server.KafkaServer)")]
     private static partial void LogStarted(ILogger logger, int brokerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "[KafkaServer id={BrokerId}] No metadata from a controller yet; starting anyway, clients see an incomplete cluster until it arrives.")]
+    private static partial void LogNoControllerYet(ILogger logger, int brokerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] shutting down (kafka.server.KafkaServer)")]
     private static partial void LogStopping(ILogger logger, int brokerId);

@@ -7,7 +7,7 @@ using Samsa.Cli.Tools;
 // (flush the producer, commit and count for the consumer).
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("Usage: Samsa.Cli <kafka-topics|kafka-console-producer|kafka-console-consumer|kafka-configs> [args]");
+    Console.Error.WriteLine("Usage: Samsa.Cli <kafka-topics|kafka-console-producer|kafka-console-consumer|kafka-consumer-groups|kafka-configs> [args]");
     return 1;
 }
 
@@ -34,6 +34,7 @@ try
         "kafka-console-producer" => await ConsoleProducer.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
         "kafka-console-consumer" => await ConsoleConsumer.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
         "kafka-configs" => await ConfigCommand.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
+        "kafka-consumer-groups" => await ConsumerGroupCommand.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
         _ => Unknown(args[0]),
     };
 }

@@ -49,7 +49,7 @@ internal static class ToolRun
         return (process.ExitCode, await stdout, await stderr);
     }
 
-    private static string CliDll()
+    public static string CliDll()
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         string dll = Path.Combine(testOutput.Parent!.Parent!.FullName, "Samsa.Cli", testOutput.Name, "Samsa.Cli.dll");

@@ -86,6 +86,9 @@ internal static partial class BrokerConfigDefinition
     public const string GroupMaxSessionTimeoutMs = "group.max.session.timeout.ms";
     public const string GroupInitialRebalanceDelayMs = "group.initial.rebalance.delay.ms";
     public const string GroupMaxSize = "group.max.size";
+    public const string GroupConsumerHeartbeatIntervalMs = "group.consumer.heartbeat.interval.ms";
+    public const string GroupConsumerSessionTimeoutMs = "group.consumer.session.timeout.ms";
+    public const string GroupConsumerAssignors = "group.consumer.assignors";
     public const string OffsetMetadataMaxBytes = "offset.metadata.max.bytes";
     public const string OffsetsTopicReplicationFactor = "offsets.topic.replication.factor";
     public const string OffsetsTopicNumPartitions = "offsets.topic.num.partitions";

@@ -209,6 +209,12 @@ internal static partial class BrokerConfigDefinition
             "How long a new, empty group waits for more members before its first rebalance."),
         new(GroupMaxSize, ConfigType.Int, "2147483647", AtLeast(1), Medium,
             "Most members one consumer group may have."),
+        new(GroupConsumerHeartbeatIntervalMs, ConfigType.Int, "5000", AtLeast(1), Medium,
+            "How often members of consumer-protocol (KIP-848) groups heartbeat."),
+        new(GroupConsumerSessionTimeoutMs, ConfigType.Int, "45000", AtLeast(1), Medium,
+            "How long a consumer-protocol member may go without a heartbeat before it is removed."),
+        new(GroupConsumerAssignors, ConfigType.List, "uniform,range", EachOneOf("uniform", "range"), Medium,
+            "Server-side assignors of consumer-protocol groups; the first is the default."),
 
         // Offsets
         new(OffsetMetadataMaxBytes, ConfigType.Int, "4096", null, High,

@@ -239,6 +239,15 @@ public sealed partial record BrokerOptions
     /// <summary><c>group.max.size</c>.</summary>
     public int GroupMaxSize { get; init; }
 
+    /// <summary><c>group.consumer.heartbeat.interval.ms</c>.</summary>
+    public int GroupConsumerHeartbeatIntervalMs { get; init; } = 5000;
+
+    /// <summary><c>group.consumer.session.timeout.ms</c>.</summary>
+    public int GroupConsumerSessionTimeoutMs { get; init; } = 45_000;
+
+    /// <summary><c>group.consumer.assignors</c>.</summary>
+    public IReadOnlyList<string> GroupConsumerAssignors { get; init; } = ["uniform", "range"];
+
     /// <summary><c>offset.metadata.max.bytes</c>.</summary>
     public int OffsetMetadataMaxBytes { get; init; }
 

@@ -62,6 +62,78 @@ internal sealed partial class KafkaController
         return results;
     }
 
+    /// <summary>
+    /// Creation on behalf of the broker itself (auto-creation from Metadata, internal topics): as in
+    /// ZooKeeper-mode Kafka any broker may do it, by writing the topic's znodes, which the
+    /// controller then picks up through its /brokers/topics watch. On the controller this is
+    /// <see cref="CreateTopicsAsync"/>.
+    /// </summary>
+    public Task<IReadOnlyList<TopicCreationResult>> AutoCreateTopicsAsync(IReadOnlyList<TopicCreation> topics, CancellationToken cancellationToken) =>
+        IsActive
+            ? CreateTopicsAsync(topics, validateOnly: false, cancellationToken)
+            : _loop.SubmitAsync(() => WriteTopicsAsBrokerAsync(topics, cancellationToken), cancellationToken);
+
+    /// <summary>Not the controller: places the topics over the registered brokers and writes them unfenced.</summary>
+    private async Task<IReadOnlyList<TopicCreationResult>> WriteTopicsAsBrokerAsync(IReadOnlyList<TopicCreation> topics, CancellationToken cancellationToken)
+    {
+        var brokers = new List<(int Id, string? Rack)>();
+        IReadOnlyList<string> ids = await _store.GetChildrenAsync(ZkPaths.BrokerIds, null, cancellationToken).ConfigureAwait(false) ?? [];
+        foreach (string id in ids)
+        {
+            NodeData? data = await _store.GetDataAsync(ZkPaths.BrokerIds + "/" + id, null, cancellationToken).ConfigureAwait(false);
+            if (data is not null)
+            {
+                BrokerRegistration registration = BrokerRegistration.Decode(data.Data.Span, data.Stat.Czxid, int.Parse(id, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture));
+                brokers.Add((registration.BrokerId, registration.Rack));
+            }
+        }
+
+        var results = new List<TopicCreationResult>(topics.Count);
+        foreach (TopicCreation topic in topics)
+        {
+            int partitions = topic.NumPartitions == -1 ? _options.DefaultNumPartitions : topic.NumPartitions;
+            int factor = topic.ReplicationFactor == -1 ? _options.DefaultReplicationFactor : topic.ReplicationFactor;
+            if (TopicNameRules.Validate(topic.Name) is string nameError)
+            {
+                results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidTopicException, nameError));
+                continue;
+            }
+
+            if (partitions <= 0 || factor <= 0 || factor > brokers.Count)
+            {
+                results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicationFactor, $"Replication factor: {factor} larger than available brokers: {brokers.Count}."));
+                continue;
+            }
+
+            Dictionary<int, int[]>? assignment = topic.Assignment is { Count: > 0 } given
+                ? new Dictionary<int, int[]>(given)
+                : ReplicaPlacement.Assign(brokers, partitions, factor, 0, _placementRandom);
+            if (assignment is null)
+            {
+                results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicaAssignment, NotAllBrokersHaveRacks));
+                continue;
+            }
+
+            Uuid topicId = Uuid.NewRandom();
+            try
+            {
+                await _store.MultiAsync(
+                    [
+                        CoordinationOp.Create(ZkPaths.TopicConfig(topic.Name), new ConfigZNode(topic.Configs).Encode(), CreateMode.Persistent),
+                        CoordinationOp.Create(ZkPaths.Topic(topic.Name), new TopicAssignmentZNode(topicId, assignment).Encode(), CreateMode.Persistent),
+                    ],
+                    cancellationToken).ConfigureAwait(false);
+                results.Add(new TopicCreationResult(topic.Name, ErrorCode.None, null, topicId, assignment.Count, factor));
+            }
+            catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+            {
+                results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.TopicAlreadyExists, $"Topic '{topic.Name}' already exists."));
+            }
+        }
+
+        return results;
+    }
+
     private TopicCreationResult Validate(TopicCreation topic, out Dictionary<int, int[]>? assignment)
     {
         assignment = null;
@@ -147,8 +219,27 @@ internal sealed partial class KafkaController
             return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicationFactor, $"Replication factor: {factor} larger than available brokers: {brokers.Count}.");
         }
 
-        assignment = ReplicaPlacement.Assign(brokers, partitions, factor, 0, _placementRandom);
+        assignment = ReplicaPlacement.Assign(BrokersWithRacks(), partitions, factor, 0, _placementRandom);
+        if (assignment is null)
+        {
+            return TopicCreationResult.Failed(topic.Name, ErrorCode.InvalidReplicaAssignment, NotAllBrokersHaveRacks);
+        }
+
         return new TopicCreationResult(topic.Name, ErrorCode.None, null, Uuid.Zero, partitions, factor);
+    }
+
+    /// <summary>Kafka's refusal when only some brokers have broker.rack (reported as an invalid assignment).</summary>
+    private const string NotAllBrokersHaveRacks = "Not all brokers have rack information for replica rack aware assignment.";
+
+    private List<(int Id, string? Rack)> BrokersWithRacks()
+    {
+        var brokers = new List<(int, string?)>(_liveBrokers.Count);
+        foreach (BrokerRegistration broker in _liveBrokers.Values)
+        {
+            brokers.Add((broker.BrokerId, broker.Rack));
+        }
+
+        return brokers;
     }
 
     /// <summary>Adds partitions to a topic (CreatePartitions): the count can only grow.</summary>
@@ -207,7 +298,13 @@ internal sealed partial class KafkaController
                 return (ErrorCode.InvalidReplicationFactor, $"Replication factor: {factor} larger than available brokers: {_liveBrokers.Count}.");
             }
 
-            foreach ((int p, int[] replicas) in ReplicaPlacement.Assign([.. _liveBrokers.Keys], totalCount - current, factor, current, _placementRandom))
+            Dictionary<int, int[]>? placed = ReplicaPlacement.Assign(BrokersWithRacks(), totalCount - current, factor, current, _placementRandom);
+            if (placed is null)
+            {
+                return (ErrorCode.InvalidReplicaAssignment, NotAllBrokersHaveRacks);
+            }
+
+            foreach ((int p, int[] replicas) in placed)
             {
                 assignment[p] = replicas;
             }
@@ -221,7 +318,15 @@ internal sealed partial class KafkaController
         await WriteFencedAsync([CoordinationOp.SetData(ZkPaths.Topic(topic), new TopicAssignmentZNode(info.TopicId, assignment).Encode())], cancellationToken).ConfigureAwait(false);
         _topics[topic] = info with { Partitions = assignment };
         await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
-        await SendTopicsAsync([topic], cancellationToken).ConfigureAwait(false);
+
+        // Only the new partitions' replicas need LeaderAndIsr; everyone needs the topic's new shape.
+        var added = new List<(string, int)>(totalCount - current);
+        for (int p = current; p < totalCount; p++)
+        {
+            added.Add((topic, p));
+        }
+
+        await SendAsync(added, [topic], cancellationToken).ConfigureAwait(false);
         return (ErrorCode.None, null);
     }
 
@@ -313,17 +418,18 @@ internal sealed partial class KafkaController
     }
 
     /// <summary>Writes only while our controller epoch is current: a deposed controller's writes fail.</summary>
-    private async Task WriteFencedAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken)
+    /// <returns>The results of the operations, after the epoch check's.</returns>
+    private async Task<IReadOnlyList<CoordinationOpResult>> WriteFencedAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken)
     {
         var fenced = new List<CoordinationOp>(operations.Count + 1) { CoordinationOp.Check(ZkPaths.ControllerEpoch, _epochZkVersion) };
         fenced.AddRange(operations);
         try
         {
-            await _store.MultiAsync(fenced, cancellationToken).ConfigureAwait(false);
+            return await _store.MultiAsync(fenced, cancellationToken).ConfigureAwait(false);
         }
         catch (CoordinationException e) when (e.Error == CoordinationError.BadVersion && e.FailedOperationIndex == 0)
         {
-            Volatile.Write(ref _isActive, false);
+            Resign();
             throw new CoordinationException(CoordinationError.BadVersion, "Controller epoch moved on: this broker is no longer the controller.", e);
         }
         catch (CoordinationException e) when (e.FailedOperationIndex > 0)

@@ -34,6 +34,11 @@ internal sealed partial class KafkaController : IAsyncDisposable
     private readonly Dictionary<string, TopicInfo> _topics = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Topic, int Partition), PartitionLeadership> _partitions = [];
 
+    // Brokers in a controlled shutdown: live, but no longer eligible to lead or join an ISR.
+    private readonly HashSet<int> _shuttingDown = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _rebalancing = Task.CompletedTask;
+
     public KafkaController(int brokerId, ICoordinationStore store, IControllerChannel channel, ControllerOptions options, TimeProvider time, ILogger logger)
     {
         _brokerId = brokerId;
@@ -44,6 +49,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
         _logger = logger;
         _placementRandom = options.PlacementSeed is int seed ? new Random(seed) : new Random();
         _loop = new ControllerLoop(e => LogLoopFailure(_logger, e));
+        _store.SessionStateChanged += OnSessionStateChanged;
     }
 
     /// <summary>True while this broker is the active controller.</summary>
@@ -52,8 +58,48 @@ internal sealed partial class KafkaController : IAsyncDisposable
     public int Epoch => Volatile.Read(ref _epoch);
 
     /// <summary>Tries to become the controller; if another broker is, watches for it to go away.</summary>
-    public Task StartAsync(CancellationToken cancellationToken) =>
-        _loop.SubmitAsync(async () => { await ElectAsync(cancellationToken).ConfigureAwait(false); return true; }, cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.AutoLeaderRebalanceEnable)
+        {
+            _rebalancing = RunLeaderRebalanceAsync(_stopping.Token);
+        }
+
+        return _loop.SubmitAsync(async () => { await ElectAsync(cancellationToken).ConfigureAwait(false); return true; }, cancellationToken);
+    }
+
+    /// <summary>A lost session takes our /controller node with it: stop acting as controller at once, and stand again once there is a new session.</summary>
+    private void OnSessionStateChanged(object? sender, SessionState state)
+    {
+        if (state == SessionState.Expired)
+        {
+            _loop.Post(() =>
+            {
+                Resign();
+                return Task.CompletedTask;
+            });
+        }
+        else if (state == SessionState.Connected)
+        {
+            // A new session (after an expiry) or a reconnect: our /controller watch may be gone; stand again.
+            _loop.Post(() => ElectAsync(CancellationToken.None));
+        }
+    }
+
+    /// <summary>Stops acting as controller (deposed, or the session expired); the state is rebuilt on the next election.</summary>
+    private void Resign()
+    {
+        if (!_isActive)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _isActive, false);
+        _liveBrokers.Clear();
+        _shuttingDown.Clear();
+        _channel.SetLiveBrokers([]);
+        LogResigned(_logger, _brokerId, _epoch);
+    }
 
     private async Task ElectAsync(CancellationToken cancellationToken)
     {
@@ -122,6 +168,9 @@ internal sealed partial class KafkaController : IAsyncDisposable
         }
 
         await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
+
+        // Brokers may have died while no controller was watching (the old controller among them).
+        await ElectForUnavailableBrokersAsync(cancellationToken).ConfigureAwait(false);
         await WatchDeletionsAsync(cancellationToken).ConfigureAwait(false);
         await SendEverythingAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -139,6 +188,9 @@ internal sealed partial class KafkaController : IAsyncDisposable
                 _liveBrokers[registration.BrokerId] = registration;
             }
         }
+
+        _shuttingDown.IntersectWith(_liveBrokers.Keys);
+        _channel.SetLiveBrokers(_liveBrokers.Values);
     }
 
     private async Task LoadTopicAsync(string topic, CancellationToken cancellationToken)
@@ -176,7 +228,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
                 var isr = new List<int>();
                 foreach (int replica in replicas)
                 {
-                    if (_liveBrokers.ContainsKey(replica))
+                    if (IsEligible(replica))
                     {
                         isr.Add(replica);
                     }
@@ -214,6 +266,10 @@ internal sealed partial class KafkaController : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// /brokers/ids changed: brokers that disappeared failed; new ones started; one whose registration
+    /// has a new czxid (broker epoch) restarted between two looks and is handled as both.
+    /// </summary>
     private async Task OnBrokersChangedAsync(CancellationToken cancellationToken)
     {
         if (!_isActive)
@@ -221,18 +277,43 @@ internal sealed partial class KafkaController : IAsyncDisposable
             return;
         }
 
-        var before = new HashSet<int>(_liveBrokers.Keys);
+        var before = new Dictionary<int, BrokerRegistration>(_liveBrokers);
         await RefreshLiveBrokersAsync(cancellationToken).ConfigureAwait(false);
-        bool changed = before.Count != _liveBrokers.Count;
-        foreach (int id in _liveBrokers.Keys)
+        var failed = new HashSet<int>();
+        var started = new HashSet<int>();
+        foreach ((int id, BrokerRegistration old) in before)
         {
-            changed |= !before.Contains(id);
+            if (!_liveBrokers.TryGetValue(id, out BrokerRegistration? now))
+            {
+                failed.Add(id);
+            }
+            else if (now.BrokerEpoch != old.BrokerEpoch)
+            {
+                failed.Add(id);
+                started.Add(id);
+            }
         }
 
-        if (changed)
+        foreach (int id in _liveBrokers.Keys)
         {
-            await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
-            await SendEverythingAsync(cancellationToken).ConfigureAwait(false);
+            if (!before.ContainsKey(id))
+            {
+                started.Add(id);
+            }
+        }
+
+        // A broker that restarted is no longer shutting down.
+        _shuttingDown.ExceptWith(failed);
+        if (failed.Count > 0)
+        {
+            LogBrokersFailed(_logger, failed);
+            await OnBrokersFailedAsync(failed, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (started.Count > 0)
+        {
+            LogBrokersStarted(_logger, started);
+            await OnBrokersStartedAsync(started, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -266,12 +347,25 @@ internal sealed partial class KafkaController : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _store.SessionStateChanged -= OnSessionStateChanged;
         Volatile.Write(ref _isActive, false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _rebalancing.ConfigureAwait(false);
         await _loop.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Broker {BrokerId} is the controller (epoch {Epoch}).")]
     private static partial void LogElected(ILogger logger, int brokerId, int epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Broker {BrokerId} is no longer the controller (epoch {Epoch}).")]
+    private static partial void LogResigned(ILogger logger, int brokerId, int epoch);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller: brokers {BrokerIds} failed.")]
+    private static partial void LogBrokersFailed(ILogger logger, IReadOnlyCollection<int> brokerIds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller: brokers {BrokerIds} started.")]
+    private static partial void LogBrokersStarted(ILogger logger, IReadOnlyCollection<int> brokerIds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Controller event failed.")]
     private static partial void LogLoopFailure(ILogger logger, Exception exception);

@@ -1,6 +1,6 @@
 using Samsa.Broker.Metadata;
 using Samsa.Broker.Partitions;
-using Samsa.Protocol;
+using Samsa.Broker.ZNodes;
 using Samsa.Protocol.Messages;
 
 namespace Samsa.Broker.Controller;
@@ -10,39 +10,41 @@ namespace Samsa.Broker.Controller;
 /// control requests are applied directly — the same messages a cluster sends over the network,
 /// minus the socket.
 /// </summary>
-internal sealed class LocalControllerChannel(int brokerId, LocalPartitions partitions, MetadataCache metadata, TopicConfigWatcher? topicConfigs = null) : IControllerChannel
+internal sealed class LocalControllerChannel(int brokerId, ControlRequestReceiver receiver) : IControllerChannel
 {
-    public async ValueTask<LeaderAndIsrResponseData> SendLeaderAndIsrAsync(int targetBrokerId, LeaderAndIsrRequestData request, CancellationToken cancellationToken)
+    public LocalControllerChannel(int brokerId, LocalPartitions partitions, MetadataCache metadata, TopicConfigWatcher? topicConfigs = null)
+        : this(brokerId, new ControlRequestReceiver(partitions, metadata, topicConfigs))
     {
-        if (targetBrokerId != brokerId)
-        {
-            return Unreachable<LeaderAndIsrResponseData>();
-        }
-
-        // A partition seen for the first time gets a new log, which must start with its topic's overrides.
-        // (Null only in tests that wire a broker without the coordination store's topic configs.)
-        if (topicConfigs is not null)
-        {
-            await topicConfigs.LoadForNewPartitionsAsync(request, partitions, cancellationToken).ConfigureAwait(false);
-        }
-
-        return partitions.ApplyLeaderAndIsr(request);
     }
 
-    public ValueTask<UpdateMetadataResponseData> SendUpdateMetadataAsync(int targetBrokerId, UpdateMetadataRequestData request, CancellationToken cancellationToken)
+    public void SetLiveBrokers(IReadOnlyCollection<BrokerRegistration> brokers)
     {
-        if (targetBrokerId != brokerId)
-        {
-            return new(Unreachable<UpdateMetadataResponseData>());
-        }
-
-        bool applied = metadata.Apply(request);
-        return new(new UpdateMetadataResponseData { ErrorCode = applied ? (short)ErrorCode.None : (short)ErrorCode.StaleControllerEpoch });
     }
 
-    public ValueTask<StopReplicaResponseData> SendStopReplicaAsync(int targetBrokerId, StopReplicaRequestData request, CancellationToken cancellationToken) =>
-        new(targetBrokerId == brokerId ? partitions.ApplyStopReplica(request) : Unreachable<StopReplicaResponseData>());
+    public async ValueTask SendLeaderAndIsrAsync(int targetBrokerId, LeaderAndIsrRequestData request, CancellationToken cancellationToken)
+    {
+        CheckTarget(targetBrokerId);
+        await receiver.ApplyLeaderAndIsrAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask SendUpdateMetadataAsync(int targetBrokerId, UpdateMetadataRequestData request, CancellationToken cancellationToken)
+    {
+        CheckTarget(targetBrokerId);
+        await receiver.ApplyUpdateMetadataAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask SendStopReplicaAsync(int targetBrokerId, StopReplicaRequestData request, CancellationToken cancellationToken)
+    {
+        CheckTarget(targetBrokerId);
+        await receiver.ApplyStopReplicaAsync(request, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Standalone mode has one broker; a request for another is a bug in the controller.</summary>
-    private static T Unreachable<T>() => throw new InvalidOperationException("Standalone mode has a single broker.");
+    private void CheckTarget(int targetBrokerId)
+    {
+        if (targetBrokerId != brokerId)
+        {
+            throw new InvalidOperationException("Standalone mode has a single broker.");
+        }
+    }
 }

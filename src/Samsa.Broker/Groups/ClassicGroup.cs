@@ -62,6 +62,12 @@ internal sealed class ClassicGroup(string groupId, int partition, long nowMs)
     /// <summary>Topics the members subscribe to, from the chosen protocol's metadata; null when unknown (not "consumer").</summary>
     public HashSet<string>? SubscribedTopics { get; set; }
 
+    /// <summary>
+    /// The group's consumer-protocol (KIP-848) state when it is a consumer group, else null. A
+    /// consumer group has no classic members; this entry then only carries its offsets.
+    /// </summary>
+    public ConsumerGroup? ConsumerProtocol { get; set; }
+
     public bool IsLeader(string memberId) => LeaderId == memberId;
 
     public bool Has(string memberId) => _members.ContainsKey(memberId);

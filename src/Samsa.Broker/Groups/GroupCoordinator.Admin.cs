@@ -10,6 +10,9 @@ internal sealed partial class GroupCoordinator
     /// <summary>Kafka's name for the classic protocol in ListGroups v5's group type.</summary>
     public const string ClassicGroupType = "classic";
 
+    /// <summary>Kafka's name for the KIP-848 consumer protocol in ListGroups v5's group type.</summary>
+    public const string ConsumerGroupType = "consumer";
+
     public DescribeGroupsResponseData.DescribedGroup DescribeGroup(string groupId)
     {
         var described = new DescribeGroupsResponseData.DescribedGroup { GroupId = groupId };
@@ -27,6 +30,14 @@ internal sealed partial class GroupCoordinator
             {
                 // Kafka describes an unknown group as Dead with no error (v0-5).
                 described.GroupState = nameof(GroupState.Dead);
+                return described;
+            }
+
+            if (group.ConsumerProtocol is not null)
+            {
+                // Kafka describes consumer-protocol groups only through ConsumerGroupDescribe.
+                described.ErrorCode = (short)ErrorCode.GroupIdNotFound;
+                described.ErrorMessage = $"Group {groupId} is not a classic group.";
                 return described;
             }
 
@@ -66,17 +77,6 @@ internal sealed partial class GroupCoordinator
                 }
             }
 
-            bool typeMatches = typesFilter.Count == 0;
-            foreach (string type in typesFilter)
-            {
-                typeMatches |= string.Equals(type, ClassicGroupType, StringComparison.OrdinalIgnoreCase);
-            }
-
-            if (!typeMatches)
-            {
-                return (error, groups);
-            }
-
             foreach (ClassicGroup group in _groups.Values)
             {
                 if (group.State == GroupState.Dead || !IsLoaded(group.Partition))
@@ -84,7 +84,19 @@ internal sealed partial class GroupCoordinator
                     continue;
                 }
 
-                string state = group.State.ToString();
+                string type = group.ConsumerProtocol is null ? ClassicGroupType : ConsumerGroupType;
+                bool typeMatches = typesFilter.Count == 0;
+                foreach (string wantedType in typesFilter)
+                {
+                    typeMatches |= string.Equals(wantedType, type, StringComparison.OrdinalIgnoreCase);
+                }
+
+                if (!typeMatches)
+                {
+                    continue;
+                }
+
+                string state = group.ConsumerProtocol?.State ?? group.State.ToString();
                 bool stateMatches = statesFilter.Count == 0;
                 foreach (string wanted in statesFilter)
                 {
@@ -96,9 +108,9 @@ internal sealed partial class GroupCoordinator
                     groups.Add(new ListGroupsResponseData.ListedGroup
                     {
                         GroupId = group.GroupId,
-                        ProtocolType = group.ProtocolType ?? string.Empty,
+                        ProtocolType = group.ConsumerProtocol is null ? group.ProtocolType ?? string.Empty : ConsumerSubscriptions.ConsumerProtocolType,
                         GroupState = state,
-                        GroupType = ClassicGroupType,
+                        GroupType = type,
                     });
                 }
             }
@@ -121,7 +133,7 @@ internal sealed partial class GroupCoordinator
                 if (error == ErrorCode.None)
                 {
                     error = group is null || group.State == GroupState.Dead ? ErrorCode.GroupIdNotFound
-                        : group.State != GroupState.Empty ? ErrorCode.NonEmptyGroup
+                        : group.State != GroupState.Empty || group.ConsumerProtocol is { Members.Count: > 0 } ? ErrorCode.NonEmptyGroup
                         : ErrorCode.None;
                 }
 
@@ -133,12 +145,13 @@ internal sealed partial class GroupCoordinator
                         records.Add((GroupRecordCodec.OffsetKey(groupId, tp.Topic, tp.Partition), null));
                     }
 
-                    records.Add((GroupRecordCodec.GroupKey(groupId), null));
+                    int offsetCount = records.Count;
+                    AddGroupTombstones(group, records);
                     GroupWrite write = AppendLocked(group.Partition, records);
                     if (write.Error == ErrorCode.None)
                     {
                         RemoveGroup(group);
-                        Info($"Deleted group {groupId} and its {records.Count - 1} offsets.");
+                        Info($"Deleted group {groupId} and its {offsetCount} offsets.");
                         writes.Add((results.Count, write));
                     }
                     else
@@ -185,16 +198,20 @@ internal sealed partial class GroupCoordinator
                 return (ErrorCode.GroupIdNotFound, results);
             }
 
-            bool empty = group.State == GroupState.Empty;
-            if (!empty && group.ProtocolType != ConsumerSubscriptions.ConsumerProtocolType)
+            bool empty = group.State == GroupState.Empty && group.ConsumerProtocol is not { Members.Count: > 0 };
+            if (!empty && group.ConsumerProtocol is null && group.ProtocolType != ConsumerSubscriptions.ConsumerProtocolType)
             {
                 return (ErrorCode.NonEmptyGroup, results);
             }
 
+            HashSet<string>? subscribed = group.ConsumerProtocol is ConsumerGroup consumerGroup
+                ? SubscribedTopics(consumerGroup)
+                : group.SubscribedTopics;
+
             var records = new List<(byte[] Key, byte[]? Value)>();
             foreach (TopicPartition tp in partitions)
             {
-                if (!empty && group.SubscribedTopics is not null && group.SubscribedTopics.Contains(tp.Topic))
+                if (!empty && subscribed is not null && subscribed.Contains(tp.Topic))
                 {
                     results.Add((tp, ErrorCode.GroupSubscribedToTopic));
                     continue;

@@ -49,6 +49,25 @@ internal sealed partial class GroupCoordinator
                 _groups.Add(join.GroupId, group);
             }
 
+            if (group.ConsumerProtocol is ConsumerGroup consumerGroup)
+            {
+                if (consumerGroup.Members.Count > 0)
+                {
+                    // No mixing: classic members cannot join a consumer-protocol group that has members.
+                    return Task.FromResult(JoinError(join.MemberId, ErrorCode.InconsistentGroupProtocol));
+                }
+
+                // An empty consumer group becomes a classic group again, keeping its offsets.
+                var tombstones = new List<(byte[] Key, byte[]? Value)>();
+                AddGroupTombstones(group, tombstones);
+                group.ConsumerProtocol = null;
+                GroupWrite write = AppendLocked(group.Partition, tombstones);
+                if (write.Error != ErrorCode.None)
+                {
+                    Warn($"Failed to write the conversion of group {group.GroupId} to the classic protocol: {write.Error}");
+                }
+            }
+
             if (!AcceptJoiningMember(group, join.MemberId))
             {
                 return Task.FromResult(JoinError(isUnknownMember ? string.Empty : join.MemberId, ErrorCode.GroupMaxSizeReached));

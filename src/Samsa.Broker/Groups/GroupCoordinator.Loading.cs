@@ -94,7 +94,7 @@ internal sealed partial class GroupCoordinator
             Partition? replica = _partitions.Get(OffsetsTopic.Name, partition);
             Dictionary<string, ClassicGroup> groups = replica is null
                 ? []
-                : OffsetsPartitionLoader.Load(replica.Log, replica.HighWatermark, partition, NowMs, out _);
+                : OffsetsPartitionLoader.Load(replica.Log, replica.HighWatermark, partition, NowMs, _options.ConsumerSessionTimeoutMs, out _);
             lock (_lock)
             {
                 _loads.Remove(partition);

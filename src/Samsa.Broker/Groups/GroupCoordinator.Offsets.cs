@@ -10,9 +10,9 @@ internal sealed partial class GroupCoordinator
     /// Commits offsets for a group (the handler already answered partitions that do not exist or
     /// whose metadata is too large). Returns the one error every given partition gets.
     /// A commit with generation -1 (and no member) is a standalone commit, allowed only while the
-    /// group has no members.
+    /// group has no members. For a consumer-protocol group the generation is the member epoch.
     /// </summary>
-    public Task<ErrorCode> CommitOffsetsAsync(string groupId, int generationId, string memberId, string? groupInstanceId, IReadOnlyList<(TopicPartition Partition, CommittedOffset Offset)> offsets)
+    public Task<ErrorCode> CommitOffsetsAsync(string groupId, int generationId, string memberId, string? groupInstanceId, IReadOnlyList<(TopicPartition Partition, CommittedOffset Offset)> offsets, short apiVersion = 9)
     {
         GroupWrite write;
         lock (_lock)
@@ -36,7 +36,9 @@ internal sealed partial class GroupCoordinator
                 _groups.Add(groupId, group);
             }
 
-            error = ValidateCommit(group, generationId, memberId, groupInstanceId);
+            error = group.ConsumerProtocol is ConsumerGroup consumerGroup
+                ? ValidateConsumerCommit(consumerGroup, generationId, memberId, apiVersion)
+                : ValidateCommit(group, generationId, memberId, groupInstanceId);
             if (error != ErrorCode.None || offsets.Count == 0)
             {
                 return Task.FromResult(error);
@@ -108,8 +110,9 @@ internal sealed partial class GroupCoordinator
     /// <summary>
     /// The committed offsets of a group: for <paramref name="partitions"/>, or every committed
     /// partition when null. A partition without a commit answers offset -1 and empty metadata.
+    /// A member of a consumer-protocol group (OffsetFetch v9+) must send its current epoch.
     /// </summary>
-    public (ErrorCode Error, List<(TopicPartition Partition, CommittedOffset? Offset)> Offsets) FetchOffsets(string groupId, IReadOnlyList<TopicPartition>? partitions)
+    public (ErrorCode Error, List<(TopicPartition Partition, CommittedOffset? Offset)> Offsets) FetchOffsets(string groupId, IReadOnlyList<TopicPartition>? partitions, string? memberId = null, int memberEpoch = -1)
     {
         var result = new List<(TopicPartition, CommittedOffset?)>();
         lock (_lock)
@@ -121,6 +124,15 @@ internal sealed partial class GroupCoordinator
             }
 
             ClassicGroup? group = GetGroup(groupId);
+            if (group?.ConsumerProtocol is ConsumerGroup consumerGroup)
+            {
+                error = ValidateConsumerFetch(consumerGroup, memberId, memberEpoch);
+                if (error != ErrorCode.None)
+                {
+                    return (error, result);
+                }
+            }
+
             if (partitions is null)
             {
                 if (group is not null)
@@ -153,7 +165,7 @@ internal sealed partial class GroupCoordinator
         List<ClassicGroup>? deadGroups = null;
         foreach (ClassicGroup group in _groups.Values)
         {
-            if (group.State != GroupState.Empty || !IsLoaded(group.Partition))
+            if (group.State != GroupState.Empty || group.ConsumerProtocol is { Members.Count: > 0 } || !IsLoaded(group.Partition))
             {
                 continue;
             }
@@ -182,7 +194,7 @@ internal sealed partial class GroupCoordinator
 
             if (group.Offsets.Count == 0 && group.Members.Count == 0 && group.PendingMembers.Count == 0)
             {
-                records.Add((GroupRecordCodec.GroupKey(group.GroupId), null));
+                AddGroupTombstones(group, records);
                 (deadGroups ??= []).Add(group);
             }
 

@@ -80,9 +80,8 @@ internal sealed partial class GroupCoordinator
                 [LogConfig.SegmentBytesKey] = _options.OffsetsTopicSegmentBytes.ToString(CultureInfo.InvariantCulture),
                 [BrokerConfigDefinition.CompressionType] = "producer",
             };
-            IReadOnlyList<TopicCreationResult> results = await controller.CreateTopicsAsync(
+            IReadOnlyList<TopicCreationResult> results = await controller.AutoCreateTopicsAsync(
                 [new TopicCreation(OffsetsTopic.Name, _options.OffsetsTopicNumPartitions, replicationFactor, null, configs)],
-                validateOnly: false,
                 _stopping.Token).ConfigureAwait(false);
             TopicCreationResult result = results[0];
             if (result.Error == ErrorCode.None)

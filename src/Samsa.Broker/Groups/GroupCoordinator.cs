@@ -112,6 +112,10 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
             foreach (ClassicGroup group in _groups.Values)
             {
                 CheckDeadlines(group, now);
+                if (group.ConsumerProtocol is ConsumerGroup consumerGroup)
+                {
+                    CheckConsumerDeadlines(group, consumerGroup, now);
+                }
             }
 
             if (now - _lastRetentionCheckMs >= _options.OffsetsRetentionCheckIntervalMs)

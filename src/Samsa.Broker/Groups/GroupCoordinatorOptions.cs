@@ -35,6 +35,15 @@ internal sealed record GroupCoordinatorOptions
 
     public int NewMemberJoinTimeoutMs { get; init; } = DefaultNewMemberJoinTimeoutMs;
 
+    /// <summary>group.consumer.heartbeat.interval.ms: how often consumer-protocol members heartbeat.</summary>
+    public int ConsumerHeartbeatIntervalMs { get; init; } = 5000;
+
+    /// <summary>group.consumer.session.timeout.ms: a consumer-protocol member silent this long is removed.</summary>
+    public int ConsumerSessionTimeoutMs { get; init; } = 45_000;
+
+    /// <summary>group.consumer.assignors: the server-side assignors members may name; the first is the default.</summary>
+    public IReadOnlyList<string> ConsumerAssignors { get; init; } = [ConsumerGroupAssignor.UniformName, ConsumerGroupAssignor.RangeName];
+
     /// <summary>min.insync.replicas for the acks=all writes of group records.</summary>
     public int MinInsyncReplicas { get; init; } = 1;
 
@@ -44,6 +53,9 @@ internal sealed record GroupCoordinatorOptions
         MaxSessionTimeoutMs = options.GroupMaxSessionTimeoutMs,
         InitialRebalanceDelayMs = options.GroupInitialRebalanceDelayMs,
         MaxSize = options.GroupMaxSize,
+        ConsumerHeartbeatIntervalMs = options.GroupConsumerHeartbeatIntervalMs,
+        ConsumerSessionTimeoutMs = options.GroupConsumerSessionTimeoutMs,
+        ConsumerAssignors = options.GroupConsumerAssignors.Count > 0 ? options.GroupConsumerAssignors : [ConsumerGroupAssignor.UniformName],
         OffsetMetadataMaxBytes = options.OffsetMetadataMaxBytes,
         OffsetsTopicNumPartitions = options.OffsetsTopicNumPartitions,
         OffsetsTopicReplicationFactor = options.OffsetsTopicReplicationFactor,

@@ -9,7 +9,8 @@ namespace Samsa.Broker.Groups;
 /// The bytes of __consumer_offsets records: each key and value is an int16 version followed by
 /// the struct at that version. Writes what Kafka 3.x writes (OffsetCommitKey v1 with
 /// OffsetCommitValue v3, or v1 when the commit carries its own expiry; GroupMetadataKey v2 with
-/// GroupMetadataValue v3), reads every version Kafka wrote, and ignores the KIP-848 record types.
+/// GroupMetadataValue v3) and reads every version Kafka wrote. The KIP-848 record types are
+/// <see cref="ConsumerGroupRecordCodec"/>'s.
 /// </summary>
 internal static class GroupRecordCodec
 {
@@ -66,7 +67,7 @@ internal static class GroupRecordCodec
         return Encode(value, GroupMetadataValueVersion);
     }
 
-    private static byte[] Encode(IProtocolData data, short version)
+    internal static byte[] Encode(IProtocolData data, short version)
     {
         using var buffer = new PooledBufferWriter();
         var writer = new ProtocolWriter(buffer);

@@ -21,10 +21,14 @@ internal static class OffsetsPartitionLoader
     /// <summary>Bound on one batch's decompressed size; a larger batch is corrupt for this topic.</summary>
     private const int MaxDecompressedBytes = 256 * 1024 * 1024;
 
-    public static Dictionary<string, ClassicGroup> Load(PartitionLog log, long endOffset, int partition, long nowMs, out int recordCount)
+    public static Dictionary<string, ClassicGroup> Load(PartitionLog log, long endOffset, int partition, long nowMs, out int recordCount) =>
+        Load(log, endOffset, partition, nowMs, new GroupCoordinatorOptions().ConsumerSessionTimeoutMs, out recordCount);
+
+    public static Dictionary<string, ClassicGroup> Load(PartitionLog log, long endOffset, int partition, long nowMs, int consumerSessionTimeoutMs, out int recordCount)
     {
         var groupValues = new Dictionary<string, GroupMetadataValue>(StringComparer.Ordinal);
         var offsets = new Dictionary<string, Dictionary<TopicPartition, CommittedOffset>>(StringComparer.Ordinal);
+        var consumerGroups = new Dictionary<string, ConsumerGroupRecords>(StringComparer.Ordinal);
         recordCount = 0;
         using var chunk = new PooledBufferWriter();
         using var decompressed = new PooledBufferWriter();
@@ -58,7 +62,7 @@ internal static class OffsetsPartitionLoader
                     continue;
                 }
 
-                recordCount += ApplyBatch(batch, baseOffset, offset, decompressed, groupValues, offsets);
+                recordCount += ApplyBatch(batch, baseOffset, offset, decompressed, groupValues, offsets, consumerGroups);
             }
 
             if (next <= offset)
@@ -73,6 +77,22 @@ internal static class OffsetsPartitionLoader
         foreach ((string groupId, GroupMetadataValue value) in groupValues)
         {
             groups[groupId] = FromValue(groupId, partition, value, nowMs);
+        }
+
+        foreach ((string groupId, ConsumerGroupRecords stored) in consumerGroups)
+        {
+            if (stored.Epoch is not int epoch)
+            {
+                continue;
+            }
+
+            if (!groups.TryGetValue(groupId, out ClassicGroup? entry) || entry.Members.Count > 0)
+            {
+                entry = new ClassicGroup(groupId, partition, nowMs);
+                groups[groupId] = entry;
+            }
+
+            entry.ConsumerProtocol = stored.Build(epoch, nowMs, consumerSessionTimeoutMs);
         }
 
         foreach ((string groupId, Dictionary<TopicPartition, CommittedOffset> committed) in offsets)
@@ -104,7 +124,8 @@ internal static class OffsetsPartitionLoader
         long fromOffset,
         PooledBufferWriter decompressed,
         Dictionary<string, GroupMetadataValue> groupValues,
-        Dictionary<string, Dictionary<TopicPartition, CommittedOffset>> offsets)
+        Dictionary<string, Dictionary<TopicPartition, CommittedOffset>> offsets,
+        Dictionary<string, ConsumerGroupRecords> consumerGroups)
     {
         int applied = 0;
         RecordEnumerator records;
@@ -127,7 +148,7 @@ internal static class OffsetsPartitionLoader
 
             try
             {
-                Apply(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray(), groupValues, offsets);
+                Apply(record.Key.ToArray(), record.IsValueNull ? null : record.Value.ToArray(), groupValues, offsets, consumerGroups);
                 applied++;
             }
             catch (ProtocolException)
@@ -143,7 +164,8 @@ internal static class OffsetsPartitionLoader
         byte[] key,
         byte[]? value,
         Dictionary<string, GroupMetadataValue> groupValues,
-        Dictionary<string, Dictionary<TopicPartition, CommittedOffset>> offsets)
+        Dictionary<string, Dictionary<TopicPartition, CommittedOffset>> offsets,
+        Dictionary<string, ConsumerGroupRecords> consumerGroups)
     {
         short keyVersion = GroupRecordCodec.VersionOf(key);
         if (keyVersion is 0 or 1)
@@ -177,7 +199,11 @@ internal static class OffsetsPartitionLoader
             groupValues[k.Group] = GroupRecordCodec.Decode<GroupMetadataValue>(value, GroupMetadataValue.HighestSupportedVersion);
         }
 
-        // Versions 3 and up are the KIP-848 consumer-group records, not served by this coordinator.
+        else
+        {
+            // The KIP-848 consumer group records (types 3 to 8); later types (share, streams) are skipped.
+            ConsumerGroupRecords.Apply(keyVersion, key, value, consumerGroups);
+        }
     }
 
     /// <summary>A group as stored: Stable with its members and assignments, or Empty without members.</summary>

@@ -17,6 +17,12 @@ namespace Samsa.Broker.Handlers;
 /// the <see cref="FetchSessionCache"/>): a session's requests list only changed partitions and
 /// its responses only partitions with something new. Epoch -1 fetches are sessionless and
 /// answered in full with session id 0.
+/// <para>
+/// A fetch with a replica id (ReplicaId before v15, ReplicaState from v15) comes from a follower:
+/// it reads up to the leader's log end instead of the high watermark, whatever the isolation
+/// level, and its fetch offset is that follower's progress, recorded once per request (which may
+/// move the high watermark and the ISR).
+/// </para>
 /// </summary>
 internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache metadata, TimeProvider time, FetchSessionCache sessions) : RequestHandler<FetchRequestData, FetchResponseData>
 {
@@ -59,7 +65,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
 
     private async ValueTask<FetchResponseData> FetchAsync(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, CancellationToken cancellationToken)
     {
-        FetchResponseData response = ReadAll(context, request, topics, out int bytes, out List<Partition>? watched);
+        FetchResponseData response = ReadAll(context, request, topics, recordFollowerProgress: true, out int bytes, out List<Partition>? watched);
         if (bytes >= request.MinBytes || request.MaxWaitMs <= 0 || watched is null)
         {
             return response;
@@ -84,11 +90,11 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
             {
                 // Out of time: answer with whatever there is now.
                 context.ReturnResponseBuffers();
-                return ReadAll(context, request, topics, out _, out _);
+                return ReadAll(context, request, topics, recordFollowerProgress: false, out _, out _);
             }
 
             context.ReturnResponseBuffers();
-            response = ReadAll(context, request, topics, out bytes, out watched);
+            response = ReadAll(context, request, topics, recordFollowerProgress: false, out bytes, out watched);
             if (bytes >= request.MinBytes || watched is null)
             {
                 return response;
@@ -96,9 +102,11 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
         }
     }
 
-    private FetchResponseData ReadAll(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, out int totalBytes, out List<Partition>? watched)
+    private FetchResponseData ReadAll(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, bool recordFollowerProgress, out int totalBytes, out List<Partition>? watched)
     {
         bool byId = context.ApiVersion >= 13;
+        int replicaId = context.ApiVersion >= 15 ? request.ReplicaState.ReplicaId : request.ReplicaId;
+        bool fromFollower = replicaId >= 0;
         MetadataCache.Snapshot snapshot = metadata.Current;
         var response = new FetchResponseData { SessionId = 0 };
         int remaining = request.MaxBytes;
@@ -138,7 +146,16 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                 }
 
                 ErrorCode epochError = partition.CheckLeaderEpoch(fetch.CurrentLeaderEpoch);
+                if (epochError == ErrorCode.None && fromFollower && !partition.IsReplica(replicaId))
+                {
+                    // Kafka 3.5+ refuses a replica fetch from a broker outside the assignment this way.
+                    epochError = ErrorCode.NotLeaderOrFollower;
+                }
+
+                // The log end before the high watermark: a follower reads up to it and reports against it.
+                long leaderEnd = partition.LogEndOffset;
                 long highWatermark = partition.HighWatermark;
+                long readLimit = fromFollower ? leaderEnd : highWatermark;
                 result.HighWatermark = highWatermark;
                 result.LastStableOffset = highWatermark;
                 result.LogStartOffset = partition.LogStartOffset;
@@ -146,6 +163,17 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                 {
                     result.ErrorCode = (short)epochError;
                     continue;
+                }
+
+                if (fromFollower && recordFollowerProgress && fetch.FetchOffset >= partition.LogStartOffset && fetch.FetchOffset <= leaderEnd)
+                {
+                    // Recorded for every partition in range, even one this response has no room for.
+                    ErrorCode progress = partition.UpdateFollowerFetchState(replicaId, fetch.FetchOffset, fetch.LogStartOffset, leaderEnd);
+                    if (progress != ErrorCode.None)
+                    {
+                        result.ErrorCode = (short)progress;
+                        continue;
+                    }
                 }
 
                 (watched ??= []).Add(partition);
@@ -156,11 +184,11 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     continue;
                 }
 
-                LogReadInfo read = partition.Log.Read(fetch.FetchOffset, Math.Max(limit, 0), highWatermark, minOneBatch);
+                LogReadInfo read = partition.Log.Read(fetch.FetchOffset, Math.Max(limit, 0), readLimit, minOneBatch);
                 if (read.Status == LogReadStatus.OffsetOutOfRange)
                 {
-                    // Asking exactly for the high watermark is "nothing new yet", not out of range.
-                    if (fetch.FetchOffset != highWatermark)
+                    // Asking exactly for the read limit is "nothing new yet", not out of range.
+                    if (fetch.FetchOffset != readLimit)
                     {
                         result.ErrorCode = (short)ErrorCode.OffsetOutOfRange;
                     }

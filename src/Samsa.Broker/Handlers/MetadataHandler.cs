@@ -38,6 +38,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
 
         // Auto-create before answering, so the answer already carries the new topic's leaders.
         bool autoCreate = autoCreateTopicsEnable && request.AllowAutoTopicCreation;
+        var pending = new HashSet<string>(StringComparer.Ordinal);
         if (autoCreate && !allTopics)
         {
             var missing = new List<TopicCreation>();
@@ -49,10 +50,18 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
                 }
             }
 
-            if (missing.Count > 0 && controller.IsActive)
+            if (missing.Count > 0)
             {
-                await controller.CreateTopicsAsync(missing, validateOnly: false, cancellationToken).ConfigureAwait(false);
+                // Any broker may auto-create (the controller picks the topic up); the answer then says LEADER_NOT_AVAILABLE until leaders exist.
+                IReadOnlyList<TopicCreationResult> created = await controller.AutoCreateTopicsAsync(missing, cancellationToken).ConfigureAwait(false);
                 snapshot = metadata.Current;
+                foreach (TopicCreationResult result in created)
+                {
+                    if (result.Error is ErrorCode.None or ErrorCode.TopicAlreadyExists && snapshot.Topic(result.Name) is null)
+                    {
+                        pending.Add(result.Name);
+                    }
+                }
             }
         }
 
@@ -92,7 +101,8 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
                 continue;
             }
 
-            ErrorCode error = name is not null && TopicNameRules.Validate(name) is not null
+            ErrorCode error = name is not null && pending.Contains(name) ? ErrorCode.LeaderNotAvailable
+                : name is not null && TopicNameRules.Validate(name) is not null
                 ? ErrorCode.InvalidTopicException
                 : name is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
             response.Topics.Add(new MetadataResponseData.MetadataResponseTopic { ErrorCode = (short)error, Name = name, TopicId = id });

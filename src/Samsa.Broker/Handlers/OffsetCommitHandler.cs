@@ -60,7 +60,7 @@ internal sealed class OffsetCommitHandler(GroupCoordinator coordinator, Metadata
             return response;
         }
 
-        ErrorCode error = await coordinator.CommitOffsetsAsync(request.GroupId, request.GenerationIdOrMemberEpoch, request.MemberId, request.GroupInstanceId, valid).ConfigureAwait(false);
+        ErrorCode error = await coordinator.CommitOffsetsAsync(request.GroupId, request.GenerationIdOrMemberEpoch, request.MemberId, request.GroupInstanceId, valid, context.ApiVersion).ConfigureAwait(false);
         foreach (OffsetCommitResponseData.OffsetCommitResponsePartition result in validResults)
         {
             result.ErrorCode = (short)error;

@@ -38,7 +38,7 @@ internal sealed class OffsetFetchHandler(GroupCoordinator coordinator) : Request
                     }
                 }
 
-                (ErrorCode error, List<(TopicPartition Partition, CommittedOffset? Offset)> offsets) = coordinator.FetchOffsets(group.GroupId, wanted);
+                (ErrorCode error, List<(TopicPartition Partition, CommittedOffset? Offset)> offsets) = coordinator.FetchOffsets(group.GroupId, wanted, group.MemberId, group.MemberEpoch);
                 var groupResult = new OffsetFetchResponseData.OffsetFetchResponseGroup { GroupId = group.GroupId, ErrorCode = (short)error };
                 var byTopic = new Dictionary<string, OffsetFetchResponseData.OffsetFetchResponseTopics>(StringComparer.Ordinal);
                 foreach ((TopicPartition tp, CommittedOffset? offset) in offsets)

@@ -3,6 +3,7 @@ using Samsa.Broker.Metadata;
 using Samsa.Broker.Partitions;
 using Samsa.Broker.Requests;
 using Samsa.Protocol;
+using Samsa.Protocol.Compression;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
 using Samsa.Storage;
@@ -11,11 +12,15 @@ using Samsa.Storage.Log;
 namespace Samsa.Broker.Handlers;
 
 /// <summary>
-/// Produce (0): validates each partition's batches, appends them to the leader's log in request
-/// order (on the connection's receive loop, so a client's batches keep their order), then answers
-/// at once for acks=0/1 or once the high watermark covers the batches for acks=all.
+/// Produce (0): checks each partition's batches against the topic's policy, recompresses them when
+/// the topic's compression.type asks for another codec, appends them to the leader's log in
+/// request order (on the connection's receive loop, so a client's batches keep their order; the
+/// log checks structure and CRC), then answers at once for acks=0/1 or once the high watermark
+/// covers the batches for acks=all. Topic settings (min.insync.replicas, compression.type,
+/// timestamp bounds) are read per request from <see cref="TopicLogConfigs"/>, so a changed topic
+/// config applies to the next request.
 /// </summary>
-internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache metadata, int minInsyncReplicas, TimeProvider time) : RequestHandler<ProduceRequestData, ProduceResponseData>
+internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache metadata, TopicLogConfigs configs, TimeProvider time) : RequestHandler<ProduceRequestData, ProduceResponseData>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
@@ -30,10 +35,13 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
         var response = new ProduceResponseData();
         List<Pending>? waits = null;
         bool validAcks = request.Acks is -1 or 0 or 1;
-        // Only compacted topics decompress batches to check keys; others need no scratch buffer.
-        PooledBufferWriter? scratch = null;
+        // Scratch buffers only for the paths that decompress (compacted keys, timestamp bounds,
+        // recompression); the plain path allocates none.
+        var buffers = default(Buffers);
+        long nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (ProduceRequestData.TopicProduceData topic in request.TopicData)
         {
+            TopicProducePolicy policy = configs.ProducePolicyFor(topic.Name);
             var topicResponse = new ProduceResponseData.TopicProduceResponse { Name = topic.Name, TopicId = topic.TopicId };
             response.Responses.Add(topicResponse);
             foreach (ProduceRequestData.PartitionProduceData data in topic.PartitionData)
@@ -60,11 +68,12 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
                     continue;
                 }
 
-                Append(partition, request, data, result, ref scratch, ref waits);
+                Append(partition, policy, request, data, result, nowMs, ref buffers, ref waits);
             }
         }
 
-        scratch?.Dispose();
+        buffers.Scratch?.Dispose();
+        buffers.Converted?.Dispose();
         if (request.Acks == 0)
         {
             return new ValueTask<ProduceResponseData?>((ProduceResponseData?)null);
@@ -75,7 +84,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             : WaitForReplicationAsync(response, waits, request.TimeoutMs, cancellationToken);
     }
 
-    private void Append(Partition partition, ProduceRequestData request, ProduceRequestData.PartitionProduceData data, ProduceResponseData.PartitionProduceResponse result, ref PooledBufferWriter? scratch, ref List<Pending>? waits)
+    private static void Append(Partition partition, TopicProducePolicy policy, ProduceRequestData request, ProduceRequestData.PartitionProduceData data, ProduceResponseData.PartitionProduceResponse result, long nowMs, ref Buffers buffers, ref List<Pending>? waits)
     {
         if (data.Records is not { IsEmpty: false } records)
         {
@@ -85,24 +94,44 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
         }
 
         LogConfig config = partition.Log.Config;
-        if ((config.CleanupPolicy & CleanupPolicy.Compact) != 0)
+        CompressionType? target = policy.TargetCompression;
+        if ((config.CleanupPolicy & CleanupPolicy.Compact) != 0 || policy.ChecksTimestamps || target is not null)
         {
-            scratch ??= new PooledBufferWriter();
+            buffers.Scratch ??= new PooledBufferWriter();
         }
 
-        LogValidator.Result validation = LogValidator.Validate(records, config, scratch);
+        LogValidator.Result validation = LogValidator.Validate(records, config, policy, nowMs, buffers.Scratch);
         if (validation.Error != ErrorCode.None)
         {
-            result.ErrorCode = (short)validation.Error;
-            result.ErrorMessage = validation.Message;
-            result.RecordErrors.Add(new ProduceResponseData.BatchIndexAndErrorMessage { BatchIndex = 0, BatchIndexErrorMessage = validation.Message });
+            Refuse(result, validation);
             return;
         }
 
         // The request owns its frame buffer until the response is sent, so the log may patch
         // offsets and leader epochs into these bytes in place before writing them.
         Memory<byte> writable = MemoryMarshal.AsMemory(records);
-        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, minInsyncReplicas);
+        if (target is { } codec && BatchRecompressor.Needs(records, codec))
+        {
+            PooledBufferWriter converted = buffers.Converted ??= new PooledBufferWriter();
+            converted.Clear();
+            LogValidator.Result recompressed = BatchRecompressor.Recompress(records, codec, config, converted, buffers.Scratch!);
+            if (recompressed.Error != ErrorCode.None)
+            {
+                Refuse(result, recompressed);
+                return;
+            }
+
+            // Appended before the next partition reuses the buffer: the log copies it to the file.
+            writable = MemoryMarshal.AsMemory(converted.WrittenMemory);
+        }
+
+        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, policy.MinInsyncReplicas);
+        if (error is ErrorCode.CorruptMessage or ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge)
+        {
+            // The log's structural refusal: the same words the checks gave when they ran here.
+            result.ErrorMessage = LogValidator.StructuralMessage(info.Status, -1, config);
+        }
+
         result.ErrorCode = (short)error;
         result.LogStartOffset = partition.LogStartOffset;
         if (error != ErrorCode.None)
@@ -161,6 +190,20 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
         }
 
         return response;
+    }
+
+    private static void Refuse(ProduceResponseData.PartitionProduceResponse result, LogValidator.Result fault)
+    {
+        result.ErrorCode = (short)fault.Error;
+        result.ErrorMessage = fault.Message;
+        result.RecordErrors.Add(new ProduceResponseData.BatchIndexAndErrorMessage { BatchIndex = fault.BatchIndex, BatchIndexErrorMessage = fault.Message });
+    }
+
+    /// <summary>Per-request scratch space, created on first need and reused across partitions.</summary>
+    private struct Buffers
+    {
+        public PooledBufferWriter? Scratch;
+        public PooledBufferWriter? Converted;
     }
 
     private sealed record Pending(Partition Partition, long RequiredHighWatermark, ProduceResponseData.PartitionProduceResponse Result);

@@ -14,6 +14,7 @@ internal sealed class MetadataCache
 {
     private readonly Lock _updateLock = new();
     private volatile Snapshot _snapshot;
+    private TaskCompletionSource _updated = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public MetadataCache(int brokerId, string clusterId)
     {
@@ -102,7 +103,39 @@ internal sealed class MetadataCache
             }
 
             _snapshot = new Snapshot(request.ControllerId, request.ControllerEpoch, brokers.ToFrozenDictionary(), topics.ToFrozenDictionary(StringComparer.Ordinal), names.ToFrozenDictionary());
+            Interlocked.Exchange(ref _updated, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
             return true;
+        }
+    }
+
+    /// <summary>
+    /// Waits until the controller has told this broker about the cluster including this broker
+    /// itself (and who the controller is), or until <paramref name="timeout"/>. A cluster broker
+    /// waits for this before it reports itself started, so its first Metadata answers are not an
+    /// empty cluster without a controller, which clients' admin requests would wait on.
+    /// </summary>
+    /// <returns>False on timeout.</returns>
+    public async Task<bool> WaitUntilKnownAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        while (true)
+        {
+            Task updated = Volatile.Read(ref _updated).Task;
+            Snapshot current = _snapshot;
+            if (current.ControllerId >= 0 && current.Brokers.ContainsKey(BrokerId))
+            {
+                return true;
+            }
+
+            try
+            {
+                await updated.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                return false;
+            }
         }
     }
 

@@ -225,8 +225,12 @@ internal sealed partial class KafkaConnection
             }
 
             body = ApiMessageTable.CreateRequest(header.ApiKey)!;
-            // Bytes after the body are ignored, as Kafka does: librdkafka 2.x sends an all-topics
-            // Metadata v10+ request with three stray bytes after it, and Kafka brokers accept it.
+            // Bytes after the body are ignored, as Kafka does. Captured and decoded
+            // (tests/Samsa.Protocol.Tests/Golden/AllTopicsMetadataFrameTests): librdkafka 2.16's
+            // all-topics Metadata v9+ leaves its 4-byte topic-count slot unfinalized (00 00 00 00,
+            // the first byte a compact null array), so the body is three bytes longer than the
+            // schema says and AllowAutoTopicCreation reads as false from the padding (harmless:
+            // all-topics requests never auto-create). Our schema is right; the client pads.
             body.Read(ref reader, header.ApiVersion);
         }
         catch (ProtocolException e)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Samsa.Broker.Replication;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
@@ -20,13 +21,16 @@ internal sealed partial class LocalPartitions
     private readonly LogDirectory _logs;
     private readonly Func<string, LogConfig> _configFor;
     private readonly ILogger _logger;
+    private readonly BrokerReplication? _replication;
     private readonly Lock _controlLock = new();
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
     private int _controllerEpoch = -1;
 
     /// <param name="configFor">The log config of a topic: broker defaults plus the topic's overrides.</param>
-    public LocalPartitions(int brokerId, LogDirectory logs, Func<string, LogConfig> configFor, ILogger logger)
+    /// <param name="replication">Fetchers and ISR tracking; null for a broker whose partitions never have followers.</param>
+    public LocalPartitions(int brokerId, LogDirectory logs, Func<string, LogConfig> configFor, ILogger logger, BrokerReplication? replication = null)
     {
+        _replication = replication;
         _brokerId = brokerId;
         _logs = logs;
         _configFor = configFor;
@@ -105,11 +109,14 @@ internal sealed partial class LocalPartitions
                 return ErrorCode.KafkaStorageError;
             }
 
-            partition = new Partition(id, topicId, log, _brokerId);
+            partition = new Partition(id, topicId, log, _brokerId, _replication?.Context);
             _partitions[id] = partition;
         }
 
-        if (!partition.ApplyLeadership(state.Leader, state.LeaderEpoch, state.PartitionEpoch, [.. state.Replicas], [.. state.Isr]))
+        _replication?.BeforeLeadershipChange(id, state.Leader, _brokerId);
+        bool applied = partition.ApplyLeadership(state.Leader, state.LeaderEpoch, state.PartitionEpoch, [.. state.Replicas], [.. state.Isr]);
+        _replication?.AfterLeadershipChange(partition);
+        if (!applied)
         {
             return ErrorCode.StaleControllerEpoch;
         }
@@ -136,6 +143,7 @@ internal sealed partial class LocalPartitions
                 {
                     var id = new TopicPartition(topic.TopicName, state.PartitionIndex);
                     ErrorCode error = ErrorCode.None;
+                    _replication?.BeforeStopReplica(id);
                     if (_partitions.TryRemove(id, out Partition? partition) && state.DeletePartition)
                     {
                         try

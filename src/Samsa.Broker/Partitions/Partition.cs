@@ -1,3 +1,4 @@
+using Samsa.Broker.Replication;
 using Samsa.Protocol;
 using Samsa.Protocol.Primitives;
 using Samsa.Storage;
@@ -7,26 +8,33 @@ namespace Samsa.Broker.Partitions;
 
 /// <summary>
 /// One partition replica hosted by this broker: its log plus the leadership the controller gave
-/// it (leader, leader epoch, replicas, ISR) and the high watermark. Appends are serialized by
-/// <see cref="_appendLock"/> (one writer per log); reads take no lock. Waiters for new data or a
-/// moved high watermark (long-poll fetch, acks=all produce) wait on <see cref="WaitForChangeAsync"/>.
+/// it (leader, leader epoch, replicas, ISR) and the high watermark. As leader it tracks each
+/// follower's fetches, moves the high watermark and proposes ISR changes (Partition.Isr.cs); as
+/// follower it takes the leader's batches and high watermark (Partition.Follower.cs). Appends,
+/// truncation and leadership changes are serialized by <see cref="_lock"/> (one writer per log);
+/// reads take no lock. Waiters for new data or a moved high watermark (long-poll fetch, acks=all
+/// produce) wait on <see cref="WaitForChangeAsync"/>.
 /// </summary>
-internal sealed class Partition
+internal sealed partial class Partition
 {
     private readonly int _localBrokerId;
-    private readonly Lock _appendLock = new();
+    private readonly ReplicationContext _replication;
+    private readonly Lock _lock = new();
     private TaskCompletionSource _changed = NewSignal();
     private long _highWatermark;
     private volatile Leadership _leadership;
 
-    public Partition(TopicPartition id, Uuid topicId, PartitionLog log, int localBrokerId)
+    public Partition(TopicPartition id, Uuid topicId, PartitionLog log, int localBrokerId, ReplicationContext? replication = null)
     {
         Id = id;
         TopicId = topicId;
         Log = log;
         _localBrokerId = localBrokerId;
-        _leadership = new Leadership(-1, -1, -1, [], []);
-        _highWatermark = Math.Min(log.LogStartOffset, log.LogEndOffset);
+        _replication = replication ?? ReplicationContext.Standalone;
+        _leadership = new Leadership(-1, -1, -1, [], [], [], null);
+        // The checkpointed high watermark, within what the log holds now (recovery may have cut it).
+        long checkpointed = _replication.HighWatermarks?.Initial(id) ?? log.LogStartOffset;
+        _highWatermark = Math.Min(Math.Max(checkpointed, log.LogStartOffset), log.LogEndOffset);
     }
 
     public TopicPartition Id { get; }
@@ -39,9 +47,24 @@ internal sealed class Partition
 
     public int LeaderEpoch => _leadership.LeaderEpoch;
 
+    /// <summary>The controller's version of this partition's state (the state znode version); AlterPartition sends it back.</summary>
+    public int PartitionEpoch => _leadership.PartitionEpoch;
+
     public bool IsLeader => _leadership.Leader == _localBrokerId;
 
+    public IReadOnlyList<int> Replicas => _leadership.Replicas;
+
+    /// <summary>The ISR as the controller last committed it; acks=all checks min.insync.replicas against it.</summary>
     public IReadOnlyList<int> Isr => _leadership.Isr;
+
+    /// <summary>
+    /// The committed ISR plus a follower whose addition is in flight (Kafka's maximal ISR): the
+    /// high watermark waits for it too, so it cannot pass what a newly added member has.
+    /// </summary>
+    public IReadOnlyList<int> MaximalIsr => _leadership.MaximalIsr;
+
+    /// <summary>True while an AlterPartition proposal of this leader awaits the controller's answer.</summary>
+    public bool IsIsrChangePending => _leadership.PendingIsrChange is not null;
 
     /// <summary>First offset not yet known to be on every ISR member; consumers read below it.</summary>
     public long HighWatermark => Volatile.Read(ref _highWatermark);
@@ -50,13 +73,19 @@ internal sealed class Partition
 
     public long LogEndOffset => Log.LogEndOffset;
 
+    /// <summary>True when <paramref name="brokerId"/> is one of the partition's assigned replicas.</summary>
+    public bool IsReplica(int brokerId) => Array.IndexOf(_leadership.Replicas, brokerId) >= 0;
+
     /// <summary>
     /// Applies the controller's decision. Returns false when the request's leader epoch is older
     /// than the one we have (a stale controller), as Kafka answers STALE_CONTROLLER_EPOCH then.
+    /// The ISR comes from the request and replaces any proposal in flight (its answer is then
+    /// ignored). A broker that becomes leader starts every follower at an unknown position, so the
+    /// high watermark waits for their first fetches; one that stays leader keeps what it knew.
     /// </summary>
     public bool ApplyLeadership(int leader, int leaderEpoch, int partitionEpoch, int[] replicas, int[] isr)
     {
-        lock (_appendLock)
+        lock (_lock)
         {
             Leadership current = _leadership;
             if (leaderEpoch < current.LeaderEpoch)
@@ -64,11 +93,19 @@ internal sealed class Partition
                 return false;
             }
 
-            _leadership = new Leadership(leader, leaderEpoch, partitionEpoch, replicas, isr);
+            bool wasLeader = current.Leader == _localBrokerId;
+            _leadership = new Leadership(leader, leaderEpoch, partitionEpoch, replicas, isr, isr, null);
             if (leader == _localBrokerId)
             {
                 Log.LeaderEpochCache.Assign(leaderEpoch, Log.LogEndOffset);
+                _leaderEpochStartOffset = Log.LeaderEpochCache.Latest?.StartOffset ?? Log.LogEndOffset;
+                TrackFollowers(replicas, isr, reset: !wasLeader);
                 MaybeAdvanceHighWatermark();
+            }
+            else
+            {
+                _followers = [];
+                _leaderEpochStartOffset = -1;
             }
         }
 
@@ -78,13 +115,13 @@ internal sealed class Partition
 
     /// <summary>
     /// Appends client batches as the leader. The caller validated them (<see cref="LogValidator"/>).
-    /// Checks leadership and min.insync.replicas for acks=all under the append lock, so the check
-    /// and the append see the same ISR.
+    /// Checks leadership and min.insync.replicas for acks=all under the lock, so the check and the
+    /// append see the same ISR.
     /// </summary>
     public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas)
     {
         LogAppendInfo info;
-        lock (_appendLock)
+        lock (_lock)
         {
             Leadership leadership = _leadership;
             if (leadership.Leader != _localBrokerId)
@@ -114,30 +151,6 @@ internal sealed class Partition
 
         Signal();
         return (ErrorCode.None, info);
-    }
-
-    /// <summary>
-    /// The leader's high watermark is the smallest log end offset among ISR members. With only the
-    /// leader in the ISR (standalone, or every follower dropped out) that is the leader's own LEO.
-    /// Follower progress arrives with replication (the cluster work); until then, an ISR larger
-    /// than the leader alone holds the high watermark where it is.
-    /// </summary>
-    private void MaybeAdvanceHighWatermark()
-    {
-        Leadership leadership = _leadership;
-        if (leadership.Leader != _localBrokerId)
-        {
-            return;
-        }
-
-        if (leadership.Isr.Length == 1 && leadership.Isr[0] == _localBrokerId)
-        {
-            long leo = Log.LogEndOffset;
-            if (leo > Volatile.Read(ref _highWatermark))
-            {
-                Volatile.Write(ref _highWatermark, leo);
-            }
-        }
     }
 
     /// <summary>Completes when the log or the high watermark next changes (or leadership moves).</summary>
@@ -175,5 +188,12 @@ internal sealed class Partition
         _ => ErrorCode.KafkaStorageError,
     };
 
-    private sealed record Leadership(int Leader, int LeaderEpoch, int PartitionEpoch, int[] Replicas, int[] Isr);
+    private static bool Contains(int[] brokers, int brokerId) => Array.IndexOf(brokers, brokerId) >= 0;
+
+    /// <summary>
+    /// The controller's view plus the leader's own ISR bookkeeping: <see cref="MaximalIsr"/> equals
+    /// <see cref="Isr"/> unless an expansion is in flight; <see cref="PendingIsrChange"/> is the
+    /// proposal awaiting the controller.
+    /// </summary>
+    private sealed record Leadership(int Leader, int LeaderEpoch, int PartitionEpoch, int[] Replicas, int[] Isr, int[] MaximalIsr, IsrChangeProposal? PendingIsrChange);
 }

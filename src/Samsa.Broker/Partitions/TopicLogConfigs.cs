@@ -6,14 +6,17 @@ namespace Samsa.Broker.Partitions;
 /// <summary>
 /// The log config each topic runs with: the broker's <c>log.*</c> defaults (server.properties),
 /// overlaid with the topic's overrides from /config/topics as <see cref="TopicConfigWatcher"/>
-/// last read them. Read by log creation (any thread); written by the watcher. Each entry remembers
-/// the znode's mzxid so a slow, older read never replaces a newer one.
+/// last read them, and the produce policy (<see cref="TopicProducePolicy"/>) built from the same
+/// overrides. Read by log creation and produce (any thread); written by the watcher, so a changed
+/// topic config applies to the next request. Each entry remembers the znode's mzxid so a slow,
+/// older read never replaces a newer one.
 /// </summary>
 internal sealed class TopicLogConfigs
 {
     private static readonly IReadOnlyDictionary<string, string> NoOverrides = new Dictionary<string, string>(StringComparer.Ordinal);
 
     private readonly LogConfig _defaults;
+    private readonly TopicProducePolicy _defaultPolicy;
     private readonly Dictionary<string, Entry> _topics = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
@@ -22,6 +25,7 @@ internal sealed class TopicLogConfigs
         ArgumentNullException.ThrowIfNull(options);
         _defaults = options.LogDefaults;
         _defaults.Validate();
+        _defaultPolicy = TopicProducePolicy.FromBroker(options);
     }
 
     public LogConfig Defaults => _defaults;
@@ -32,6 +36,15 @@ internal sealed class TopicLogConfigs
         lock (_lock)
         {
             return _topics.GetValueOrDefault(topic)?.Config ?? _defaults;
+        }
+    }
+
+    /// <summary>The topic's produce policy: broker defaults plus its overrides.</summary>
+    public TopicProducePolicy ProducePolicyFor(string topic)
+    {
+        lock (_lock)
+        {
+            return _topics.GetValueOrDefault(topic)?.Policy ?? _defaultPolicy;
         }
     }
 
@@ -51,6 +64,7 @@ internal sealed class TopicLogConfigs
     public LogConfig? Set(string topic, IReadOnlyDictionary<string, string> overrides, long mzxid)
     {
         LogConfig config = TopicConfigDefinition.BuildLogConfig(_defaults, overrides);
+        TopicProducePolicy policy = _defaultPolicy.WithOverrides(overrides);
         lock (_lock)
         {
             if (_topics.TryGetValue(topic, out Entry? current) && current.Mzxid > mzxid)
@@ -58,7 +72,7 @@ internal sealed class TopicLogConfigs
                 return null;
             }
 
-            _topics[topic] = new Entry(overrides, config, mzxid);
+            _topics[topic] = new Entry(overrides, config, policy, mzxid);
             return config;
         }
     }
@@ -73,7 +87,7 @@ internal sealed class TopicLogConfigs
         config.Validate();
         lock (_lock)
         {
-            _topics[topic] = new Entry(NoOverrides, config, 0);
+            _topics[topic] = new Entry(NoOverrides, config, _defaultPolicy, 0);
         }
     }
 
@@ -86,5 +100,5 @@ internal sealed class TopicLogConfigs
         }
     }
 
-    private sealed record Entry(IReadOnlyDictionary<string, string> Overrides, LogConfig Config, long Mzxid);
+    private sealed record Entry(IReadOnlyDictionary<string, string> Overrides, LogConfig Config, TopicProducePolicy Policy, long Mzxid);
 }

@@ -13,9 +13,11 @@ internal static class KafkaErrorText
     public static string Message(Error error, string? operation = null)
     {
         string reason = error.Reason ?? "";
+        // librdkafka's own texts start with (or wrap) "Broker: " / "Local: "; anything else came from the broker.
         bool fromBroker = reason.Length > 0
             && !reason.StartsWith("Broker: ", StringComparison.Ordinal)
-            && !reason.StartsWith("Local: ", StringComparison.Ordinal);
+            && !reason.StartsWith("Local: ", StringComparison.Ordinal)
+            && !reason.Contains(": Broker: ", StringComparison.Ordinal);
         if (fromBroker && error.Code != ErrorCode.Local_UnsupportedFeature)
         {
             return reason;
@@ -49,6 +51,13 @@ internal static class KafkaErrorText
         ErrorCode.TopicAuthorizationFailed => ("TopicAuthorizationException", "Topic authorization failed."),
         ErrorCode.ClusterAuthorizationFailed => ("ClusterAuthorizationException", "Cluster authorization failed."),
         ErrorCode.GroupIdNotFound => ("GroupIdNotFoundException", "The group id does not exist."),
+        ErrorCode.NonEmptyGroup => ("GroupNotEmptyException", "The group is not empty."),
+        ErrorCode.InvalidGroupId => ("InvalidGroupIdException", "The configured groupId is invalid."),
+        ErrorCode.GroupAuthorizationFailed => ("GroupAuthorizationException", "Group authorization failed."),
+        ErrorCode.GroupSubscribedToTopic => ("GroupSubscribedToTopicException", "Deleting offsets of a topic is forbidden while the consumer group is actively subscribed to it."),
+        ErrorCode.UnknownMemberId => ("UnknownMemberIdException", "The coordinator is not aware of this member."),
+        ErrorCode.GroupCoordinatorNotAvailable => ("CoordinatorNotAvailableException", "The coordinator is not available."),
+        ErrorCode.NotCoordinatorForGroup => ("NotCoordinatorException", "This is not the correct coordinator."),
         ErrorCode.UnsupportedVersion => ("UnsupportedVersionException", "The version of API is not supported."),
         ErrorCode.Local_UnsupportedFeature => ("UnsupportedVersionException",
             operation is null ? "The version of API is not supported." : $"The broker does not support {operation}"),

@@ -136,7 +136,10 @@ internal sealed class ConfigCommand
         {
             null => throw _parser.Die("Missing required argument \"[entity-type]\""),
             "topics" => (ResourceType.Topic, "topic", name),
-            "brokers" => (ResourceType.Broker, "broker", options.Has("entity-default") ? "" : name),
+            // Kafka names the cluster-wide broker defaults with an empty entity name, which
+            // Confluent.Kafka refuses to send ("Resource must be specified"), so Samsa cannot reach them.
+            "brokers" when options.Has("entity-default") => throw new UsageException("Samsa's kafka-configs cannot describe or alter the cluster-wide broker defaults (--entity-default) yet; name a broker with --entity-name <id>"),
+            "brokers" => (ResourceType.Broker, "broker", name),
             "clients" or "users" or "ips" or "broker-loggers" => throw new UsageException($"Samsa does not support {entityType} configs yet; supported entity types: topics, brokers"),
             _ => throw _parser.Die($"Invalid entity type {entityType}, the entity type must be one of topics, clients, users, brokers, ips, broker-loggers"),
         };
@@ -166,15 +169,10 @@ internal sealed class ConfigCommand
                     names.Add(broker.BrokerId.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
 
-                names.Add(""); // the cluster-wide defaults, as Kafka lists them after the brokers
+                // Kafka also lists the cluster-wide defaults (entity ""), which Confluent.Kafka cannot name.
             }
 
             names.Sort(StringComparer.Ordinal);
-            if (type == ResourceType.Broker)
-            {
-                names.Remove("");
-                names.Add("");
-            }
         }
 
         var output = new StringBuilder();

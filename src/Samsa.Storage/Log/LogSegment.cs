@@ -29,6 +29,7 @@ internal sealed class LogSegment
     internal const int ScanBufferSize = 4096 + RecordBatch.HeaderSize;
 
     private const int RecoveryBufferSize = 1024 * 1024;
+    private const long NoReadHint = -1;
     private const int BatchLengthFieldOffset = 8;
 
     private readonly LogConfig _config;
@@ -46,7 +47,17 @@ internal sealed class LogSegment
     private bool _maxTimestampKnown;
     private long _rollingBaseTimeMs = -1;
     private bool _renamedForDeletion;
+
+    // The active (appended) segment; every other one is sealed and its time index ends with the
+    // segment's maximum. Writer only: set by create/load-as-active/reactivate, cleared by Seal.
+    private bool _active;
     private volatile bool _closed;
+
+    // Where the last read stopped, packed into one atomic word: (next offset - base) << 32 |
+    // position of the batch boundary there. A consumer's next fetch asks for exactly that offset,
+    // and starting the scan at that boundary skips the index lookup and the pread of the header of
+    // the batch before it (the one the index entry names). Reset by truncation. -1: none.
+    private long _readHint = NoReadHint;
 
     private LogSegment(string dir, long baseOffset, LogConfig config, int size)
     {
@@ -83,6 +94,7 @@ internal sealed class LogSegment
         segment._offsetIndex = new OffsetIndex(baseOffset, config.MaxOffsetIndexEntries);
         segment._timeIndex = new TimeIndex(baseOffset, config.MaxTimeIndexEntries);
         segment._maxTimestampKnown = true;
+        segment._active = true;
         return segment;
     }
 
@@ -279,6 +291,19 @@ internal sealed class LogSegment
     public int FindBatchStart(SafeFileHandle handle, long targetOffset, int end, out BatchHeaderInfo batch)
     {
         OffsetIndex index = EnsureIndexes(handle).Offsets;
+        Span<byte> buffer = stackalloc byte[ScanBufferSize];
+        long hint = Volatile.Read(ref _readHint);
+        if (hint != NoReadHint && BaseOffset + (hint >>> 32) == targetOffset && (int)hint < end)
+        {
+            // Checked, not trusted: a read racing a truncation may leave a stale hint, and a
+            // compacted gap may put the next batch past the offset. Either way, the index path.
+            var hinted = new BatchHeaderScanner(handle, buffer, (int)hint, end);
+            if (hinted.TryNext(out batch) && batch.BaseOffset <= targetOffset && batch.LastOffset >= targetOffset)
+            {
+                return batch.Position;
+            }
+        }
+
         int start = index.Lookup(targetOffset).Position;
         if (start >= end)
         {
@@ -286,7 +311,6 @@ internal sealed class LogSegment
             start = 0;
         }
 
-        Span<byte> buffer = stackalloc byte[ScanBufferSize];
         var scanner = new BatchHeaderScanner(handle, buffer, start, end);
         while (scanner.TryNext(out batch))
         {
@@ -301,11 +325,28 @@ internal sealed class LogSegment
     }
 
     /// <summary>
+    /// Remembers that a read ended at batch boundary <paramref name="position"/>, where offset
+    /// <paramref name="nextOffset"/> is next (the last included batch's last offset + 1).
+    /// </summary>
+    public void RememberReadEnd(long nextOffset, int position)
+    {
+        long relative = nextOffset - BaseOffset;
+        if (relative is >= 0 and <= int.MaxValue && position >= 0)
+        {
+            Volatile.Write(ref _readHint, (relative << 32) | (uint)position);
+        }
+    }
+
+    /// <summary>
     /// The last batch boundary at or before <paramref name="limit"/>, at or after
     /// <paramref name="from"/> (itself a boundary): where a read capped by bytes must end.
+    /// <paramref name="nextOffset"/> is the first offset at the boundary as far as the scan saw it
+    /// (the base of the batch starting there, else the last offset + 1 of the batch ending there),
+    /// or -1 when the scan saw neither.
     /// </summary>
-    public int FindBoundaryAtOrBefore(SafeFileHandle handle, int from, int limit, int end)
+    public int FindBoundaryAtOrBefore(SafeFileHandle handle, int from, int limit, int end, out long nextOffset)
     {
+        nextOffset = -1;
         OffsetIndex index = EnsureIndexes(handle).Offsets;
         int start = index.LookupByPosition(limit).Position;
         if (start < from || start >= end)
@@ -316,9 +357,17 @@ internal sealed class LogSegment
         Span<byte> buffer = stackalloc byte[ScanBufferSize];
         var scanner = new BatchHeaderScanner(handle, buffer, start, end);
         int boundary = start;
-        while (scanner.TryNext(out BatchHeaderInfo batch) && batch.End <= limit)
+        while (scanner.TryNext(out BatchHeaderInfo batch))
         {
+            if (batch.End > limit)
+            {
+                // The batch that starts at the boundary: its base is the offset after it (no gap).
+                nextOffset = batch.BaseOffset;
+                break;
+            }
+
             boundary = batch.End;
+            nextOffset = batch.LastOffset + 1;
         }
 
         return boundary;
@@ -363,6 +412,7 @@ internal sealed class LogSegment
         SafeFileHandle handle = AcquireHandle() ?? throw new StorageException($"Segment {LogPath} cannot be opened.");
         try
         {
+            _active = true;
             (OffsetIndex offsets, TimeIndex times) = EnsureIndexes(handle);
             int end = _size;
             (_, int start) = offsets.LastEntry;
@@ -541,6 +591,8 @@ internal sealed class LogSegment
         SafeFileHandle handle = AcquireHandle() ?? throw new StorageException($"Segment {LogPath} is closed.");
         try
         {
+            // Positions past the cut will hold other batches once appends resume.
+            Volatile.Write(ref _readHint, NoReadHint);
             (OffsetIndex offsets, TimeIndex times) = EnsureIndexes(handle);
             int end = _size;
             int cut = FindBatchStart(handle, offset, end, out BatchHeaderInfo removed);
@@ -596,6 +648,7 @@ internal sealed class LogSegment
         SafeFileHandle handle = AcquireHandle() ?? throw new StorageException($"Segment {LogPath} is closed.");
         try
         {
+            _active = true;
             EnsureIndexes(handle);
         }
         finally
@@ -613,6 +666,7 @@ internal sealed class LogSegment
     {
         lock (_resourceLock)
         {
+            _active = false;
             _timeIndex?.MaybeAppend(_maxTimestamp, _offsetOfMaxTimestamp, force: true);
         }
 
@@ -794,6 +848,14 @@ internal sealed class LogSegment
                 while (scanner.TryNext(out BatchHeaderInfo batch))
                 {
                     IndexBatch(offsets, times, batch);
+                }
+
+                if (!_active)
+                {
+                    // What Seal wrote before the index was lost: the segment's maximum as the last
+                    // entry. Without it a reload of this file would see an older (or no) maximum and
+                    // time-based retention would delete the segment early.
+                    times.MaybeAppend(_maxTimestamp, _offsetOfMaxTimestamp, force: true);
                 }
 
                 if (!_renamedForDeletion && !_closed)

@@ -179,12 +179,15 @@ public sealed partial class PartitionLog
     /// <summary>
     /// The structure every stored batch must have: whole batches only, each valid (size, magic,
     /// CRC), offsets that count up (lastOffsetDelta &gt;= 0), at most max.message.bytes each, the
-    /// whole at most segment.bytes. Runs before the append lock: CRCs are the costly part.
+    /// whole at most segment.bytes. The only place batches are checked on the way in (the broker
+    /// checks policy only), so the log protects itself whoever calls it. Runs before the append
+    /// lock: CRCs are the costly part.
     /// </summary>
     private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, out int recordCount)
     {
         recordCount = 0;
-        if (records.Length > Config.SegmentBytes)
+        LogConfig config = Config;
+        if (records.Length > config.SegmentBytes)
         {
             return LogAppendStatus.RecordListTooLarge;
         }
@@ -193,26 +196,38 @@ public sealed partial class PartitionLog
         while (batches.MoveNext())
         {
             ReadOnlySpan<byte> batch = batches.Current.Span;
-            if (RecordBatch.TryValidate(batch) != RecordBatchStatus.Valid)
+            LogAppendStatus status = CheckBatchStructure(batch, config.MaxMessageBytes);
+            if (status != LogAppendStatus.Success)
             {
-                return LogAppendStatus.CorruptMessage;
+                return status;
             }
 
-            if (batch.Length > Config.MaxMessageBytes)
-            {
-                return LogAppendStatus.MessageTooLarge;
-            }
-
-            var header = new RecordBatchHeader(batch);
-            if (header.LastOffsetDelta < 0)
-            {
-                return LogAppendStatus.CorruptMessage;
-            }
-
-            recordCount += header.RecordCount;
+            recordCount += new RecordBatchHeader(batch).RecordCount;
         }
 
         return batches.Status == RecordBatchEnumeratorStatus.Complete ? LogAppendStatus.Success : LogAppendStatus.CorruptMessage;
+    }
+
+    /// <summary>
+    /// The structural check of one whole batch (exactly its bytes, as <see cref="RecordBatch.Enumerate"/>
+    /// yields it), in this order: size, magic and CRC-32C (<see cref="RecordBatch.TryValidate"/>),
+    /// then <paramref name="maxMessageBytes"/>, then offsets that count up. Public so the broker
+    /// reports the same code for the same fault when it must order a structural fault before a
+    /// policy one (its error path only).
+    /// </summary>
+    public static LogAppendStatus CheckBatchStructure(ReadOnlySpan<byte> batch, int maxMessageBytes)
+    {
+        if (RecordBatch.TryValidate(batch) != RecordBatchStatus.Valid)
+        {
+            return LogAppendStatus.CorruptMessage;
+        }
+
+        if (batch.Length > maxMessageBytes)
+        {
+            return LogAppendStatus.MessageTooLarge;
+        }
+
+        return new RecordBatchHeader(batch).LastOffsetDelta < 0 ? LogAppendStatus.CorruptMessage : LogAppendStatus.Success;
     }
 
     /// <summary>Rolls if needed, writes, and publishes the new end. Returns whether it rolled. Under _lock.</summary>

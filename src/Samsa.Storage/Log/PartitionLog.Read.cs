@@ -66,6 +66,7 @@ public sealed partial class PartitionLog
                 }
 
                 int end = segmentEnd;
+                long next = segment == active ? logEnd : -1;
                 if (limit < logEnd)
                 {
                     end = segment.FindBatchStart(handle, limit, segmentEnd, out _);
@@ -73,11 +74,13 @@ public sealed partial class PartitionLog
                     {
                         return new LogReadInfo(LogReadStatus.StorageError, null, 0, 0, -1, logStart, logEnd);
                     }
+
+                    next = -1;
                 }
 
                 if (end - start > Math.Max(maxBytes, 0))
                 {
-                    int cut = segment.FindBoundaryAtOrBefore(handle, start, (int)Math.Min(end, (long)start + Math.Max(maxBytes, 0)), end);
+                    int cut = segment.FindBoundaryAtOrBefore(handle, start, (int)Math.Min(end, (long)start + Math.Max(maxBytes, 0)), end, out next);
                     if (cut == start)
                     {
                         if (!minOneBatch)
@@ -86,9 +89,16 @@ public sealed partial class PartitionLog
                         }
 
                         cut = first.End;
+                        next = first.LastOffset + 1;
                     }
 
                     end = cut;
+                }
+
+                if (next >= 0)
+                {
+                    // A sequential reader's next call starts here without an index lookup.
+                    segment.RememberReadEnd(next, end);
                 }
 
                 return new LogReadInfo(LogReadStatus.Success, segment, start, end - start, first.BaseOffset, logStart, logEnd);

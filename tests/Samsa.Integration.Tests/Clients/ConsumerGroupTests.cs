@@ -228,11 +228,11 @@ public sealed class ConsumerGroupTests
         Assert.Equal(2, member.Assignment.Count);
     }
 
-    private static string[] Names(IReadOnlyList<TopicPartition> partitions) =>
+    internal static string[] Names(IReadOnlyList<TopicPartition> partitions) =>
         [.. partitions.Select(p => p.ToString()).Order(StringComparer.Ordinal)];
 
     /// <summary>Waits until the members' assignments cover every partition exactly once (and each member has some when there are enough).</summary>
-    private static async Task WaitForBalancedAsync(GroupConsumer[] members, int partitions, CancellationToken cancellationToken)
+    internal static async Task WaitForBalancedAsync(GroupConsumer[] members, int partitions, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -263,13 +263,13 @@ public sealed class ConsumerGroupTests
         }
     }
 
-    private static async Task CreateTopicAsync(BrokerProcess broker, string topic, int partitions)
+    internal static async Task CreateTopicAsync(BrokerProcess broker, string topic, int partitions)
     {
         using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(broker.BootstrapServers)).Build();
         await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = 1 }], new CreateTopicsOptions { RequestTimeout = RequestTimeout });
     }
 
-    private static async Task ProduceAsync(BrokerProcess broker, string topic, int count)
+    internal static async Task ProduceAsync(BrokerProcess broker, string topic, int count)
     {
         using IProducer<string, string> producer = new ProducerBuilder<string, string>(ClientConfigs.Producer(broker.BootstrapServers)).Build();
         for (int i = 0; i < count; i++)
@@ -278,7 +278,7 @@ public sealed class ConsumerGroupTests
         }
     }
 
-    private static ConsumeResult<string, string> ConsumeFirst(IConsumer<string, string> consumer, CancellationToken cancellationToken)
+    internal static ConsumeResult<string, string> ConsumeFirst(IConsumer<string, string> consumer, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -292,7 +292,7 @@ public sealed class ConsumerGroupTests
         }
     }
 
-    private static ConsumeResult<string, string> ConsumeUntilOffset(IConsumer<string, string> consumer, long offset, CancellationToken cancellationToken)
+    internal static ConsumeResult<string, string> ConsumeUntilOffset(IConsumer<string, string> consumer, long offset, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -305,7 +305,7 @@ public sealed class ConsumerGroupTests
     }
 
     /// <summary>Retries a call that fails while the restarted broker is still loading its groups.</summary>
-    private static async Task<T> RetryAsync<T>(Func<T> call, CancellationToken cancellationToken)
+    internal static async Task<T> RetryAsync<T>(Func<T> call, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -1,0 +1,332 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Samsa.Integration.Tests.Clients;
+using Samsa.Testing;
+
+namespace Samsa.Integration.Tests.Cluster;
+
+/// <summary>
+/// The seed's cluster: a three-node ZooKeeper ensemble and three broker processes, driven with
+/// Confluent.Kafka. A topic with replication factor 3 spreads its leaders; killing a broker moves
+/// leadership and shrinks the ISR within the session timeout while acks=all producers carry on;
+/// a restarted broker catches up and rejoins; nothing acknowledged is lost.
+/// </summary>
+public sealed class ClusterFailoverTests
+{
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(240);
+
+    /// <summary>Session timeout plus the controller's reaction, with room for a busy 2-core machine.</summary>
+    private static readonly TimeSpan FailoverDeadline = TimeSpan.FromMilliseconds(KafkaCluster.SessionTimeoutMs * 4);
+
+    [Fact]
+    public async Task A_killed_broker_moves_leadership_and_rejoins_the_isr_after_restart()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
+        const string Topic = "failover";
+        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
+
+        // Leaders spread over the three brokers, every replica in sync.
+        TopicMetadata topic = await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+        Assert.Equal([1, 2, 3], topic.Partitions.Select(p => p.Leader).Order());
+
+        List<string> sent = [];
+        await ProduceAsync(cluster.BootstrapServers, Topic, "before", 300, sent, timeout.Token);
+
+        // kill -9 the leader of partition 0: a new leader from the ISR, and the ISR shrinks to 2.
+        int victim = topic.Partitions.Single(p => p.PartitionId == 0).Leader;
+        await cluster.Broker(victim).KillAsync();
+        using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, victim))).Build();
+        TopicMetadata shrunk = await WaitForTopicAsync(
+            survivorAdmin,
+            Topic,
+            t => t.Partitions.All(p => p.Leader != victim && p.Leader > 0 && p.InSyncReplicas.Length == 2 && !p.InSyncReplicas.Contains(victim)),
+            FailoverDeadline,
+            timeout.Token);
+        Assert.All(shrunk.Partitions, p => Assert.Equal(3, p.Replicas.Length));
+
+        // acks=all with two in-sync replicas still succeeds (min.insync.replicas=1 by default).
+        await ProduceAsync(SurvivorBootstrap(cluster, victim), Topic, "during", 300, sent, timeout.Token);
+
+        await cluster.Broker(victim).RestartAsync(timeout.Token);
+        await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+        await ProduceAsync(cluster.BootstrapServers, Topic, "after", 300, sent, timeout.Token);
+
+        List<string> consumed = await ConsumeAllAsync(cluster.BootstrapServers, Topic, sent.Count, timeout.Token);
+        Assert.Equal(sent.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_idempotent_acks_all_producer_loses_nothing_while_brokers_restart_one_at_a_time()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
+        const string Topic = "rolling";
+        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
+        await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+
+        ProducerConfig config = ClientConfigs.Producer(cluster.BootstrapServers);
+        config.EnableIdempotence = true;
+        config.Acks = Acks.All;
+        config.MessageTimeoutMs = 180_000;
+        config.RetryBackoffMs = 100;
+        config.ReconnectBackoffMaxMs = 500;
+        var acknowledged = new List<(int Partition, long Offset, string Value)>();
+        var failures = new List<string>();
+        using var stopProducing = new CancellationTokenSource();
+        Task producing = Task.Run(
+            async () =>
+            {
+                using IProducer<string, string> producer = new ProducerBuilder<string, string>(config).Build();
+                int n = 0;
+                while (!stopProducing.IsCancellationRequested)
+                {
+                    string value = n.ToString("D7", CultureInfo.InvariantCulture);
+                    producer.Produce(Topic, new Message<string, string> { Key = (n % 30).ToString(CultureInfo.InvariantCulture), Value = value }, report =>
+                    {
+                        lock (acknowledged)
+                        {
+                            if (report.Error.IsError)
+                            {
+                                failures.Add(report.Error.Reason);
+                            }
+                            else
+                            {
+                                acknowledged.Add((report.Partition.Value, report.Offset.Value, report.Message.Value));
+                            }
+                        }
+                    });
+                    n++;
+                    if (n % 50 == 0)
+                    {
+                        await Task.Delay(10, CancellationToken.None);
+                    }
+                }
+
+                producer.Flush(TimeSpan.FromSeconds(120));
+            },
+            CancellationToken.None);
+
+        for (int brokerId = 1; brokerId <= 3; brokerId++)
+        {
+            await WaitForAcknowledgedAsync(acknowledged, 500, timeout.Token);
+            await cluster.Broker(brokerId).KillAsync();
+            int killed = brokerId;
+            using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, killed))).Build();
+            await WaitForTopicAsync(survivorAdmin, Topic, t => t.Partitions.All(p => p.Leader > 0 && p.Leader != killed && !p.InSyncReplicas.Contains(killed)), FailoverDeadline, timeout.Token);
+            await cluster.Broker(brokerId).RestartAsync(timeout.Token);
+            await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+        }
+
+        await stopProducing.CancelAsync();
+        await producing.WaitAsync(timeout.Token);
+        List<(int Partition, long Offset, string Value)> acked;
+        lock (acknowledged)
+        {
+            Assert.Empty(failures);
+            acked = [.. acknowledged];
+        }
+
+        Assert.True(acked.Count > 1500, $"only {acked.Count} messages were acknowledged");
+
+        // Every acknowledged message is in the log at its acknowledged offset, once.
+        var byPartition = await ReadPartitionsAsync(cluster.BootstrapServers, Topic, 3, acked, timeout.Token);
+        foreach ((int partition, long offset, string value) in acked)
+        {
+            Assert.True(byPartition[partition].TryGetValue(offset, out string? stored), $"offset {offset} of partition {partition} is missing");
+            Assert.Equal(value, stored);
+        }
+
+        foreach (Dictionary<long, string> partition in byPartition)
+        {
+            Assert.Equal(partition.Count, partition.Values.Distinct(StringComparer.Ordinal).Count());
+        }
+    }
+
+    [Fact]
+    public async Task The_cluster_survives_a_zookeeper_node_and_the_controller_going_down()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
+        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
+
+        cluster.ZooKeeper.Kill(0);
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = "zk-down", NumPartitions = 3, ReplicationFactor = 3 }]);
+        await WaitForTopicAsync(admin, "zk-down", t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+        List<string> sent = [];
+        await ProduceAsync(cluster.BootstrapServers, "zk-down", "a", 100, sent, timeout.Token);
+
+        int controller = (await admin.DescribeClusterAsync()).Controller.Id;
+        await cluster.Broker(controller).KillAsync();
+        int newController = -1;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token))
+        {
+            deadline.CancelAfter(FailoverDeadline);
+            while (newController == -1 || newController == controller)
+            {
+                deadline.Token.ThrowIfCancellationRequested();
+                // A new client each time: librdkafka keeps the controller it learnt first and waits
+                // for it, so a long-lived client would only show how long its own cache lives.
+                using IAdminClient probe = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, controller))).Build();
+                try
+                {
+                    newController = (await probe.DescribeClusterAsync(new DescribeClusterOptions { RequestTimeout = TimeSpan.FromSeconds(3) })).Controller?.Id ?? -1;
+                }
+                catch (KafkaException)
+                {
+                    // Asked while the dead controller was still registered.
+                }
+
+                await Task.Delay(200, deadline.Token);
+            }
+        }
+
+        Assert.NotEqual(controller, newController);
+        using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, controller))).Build();
+
+        // The new controller does a controller's work: a new topic gets leaders on the two live brokers.
+        await survivorAdmin.CreateTopicsAsync([new TopicSpecification { Name = "after-controller", NumPartitions = 2, ReplicationFactor = 2 }]);
+        TopicMetadata created = await WaitForTopicAsync(survivorAdmin, "after-controller", t => t.Partitions.Count == 2 && t.Partitions.All(p => p.Leader > 0 && p.InSyncReplicas.Length == 2), FailoverDeadline, timeout.Token);
+        Assert.DoesNotContain(created.Partitions, p => p.Replicas.Contains(controller));
+        await ProduceAsync(SurvivorBootstrap(cluster, controller), "zk-down", "b", 100, sent, timeout.Token);
+        List<string> consumed = await ConsumeAllAsync(SurvivorBootstrap(cluster, controller), "zk-down", sent.Count, timeout.Token);
+        Assert.Equal(sent.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
+    }
+
+    private static bool AllIsr(TopicMetadata topic, int replicas) =>
+        topic.Partitions.Count > 0 && topic.Partitions.All(p => p.Leader > 0 && p.Replicas.Length == replicas && p.InSyncReplicas.Length == replicas);
+
+    private static string SurvivorBootstrap(KafkaCluster cluster, int down) =>
+        string.Join(',', cluster.Brokers.Where(b => b.BrokerId != down).Select(b => b.BootstrapServers));
+
+    private static async Task<TopicMetadata> WaitForTopicAsync(IAdminClient admin, string topic, Func<TopicMetadata, bool> condition, TimeSpan within, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(within);
+        TopicMetadata? last = null;
+        try
+        {
+            while (true)
+            {
+                Metadata metadata = admin.GetMetadata(topic, TimeSpan.FromSeconds(5));
+                last = metadata.Topics.SingleOrDefault(t => t.Topic == topic);
+                if (last is not null && last.Error.Code == ErrorCode.NoError && condition(last))
+                {
+                    return last;
+                }
+
+                await Task.Delay(250, deadline.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Topic {topic} did not reach the expected state within {within.TotalSeconds} s; last seen: {Describe(last)}");
+        }
+    }
+
+    private static string Describe(TopicMetadata? topic) => topic is null
+        ? "(none)"
+        : string.Join("; ", topic.Partitions.Select(p => $"p{p.PartitionId} leader {p.Leader} replicas [{string.Join(',', p.Replicas)}] isr [{string.Join(',', p.InSyncReplicas)}]"));
+
+    private static async Task ProduceAsync(string bootstrap, string topic, string prefix, int count, List<string> sent, CancellationToken cancellationToken)
+    {
+        ProducerConfig config = ClientConfigs.Producer(bootstrap);
+        config.Acks = Acks.All;
+        config.EnableIdempotence = true;
+        config.MessageTimeoutMs = 60_000;
+        using IProducer<Null, string> producer = new ProducerBuilder<Null, string>(config).Build();
+        var deliveries = new List<Task<DeliveryResult<Null, string>>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            string value = prefix + "-" + i.ToString(CultureInfo.InvariantCulture);
+            deliveries.Add(producer.ProduceAsync(topic, new Message<Null, string> { Value = value }, cancellationToken));
+            sent.Add(value);
+        }
+
+        await Task.WhenAll(deliveries);
+    }
+
+    private static async Task<List<string>> ConsumeAllAsync(string bootstrap, string topic, int expected, CancellationToken cancellationToken)
+    {
+        ConsumerConfig config = ClientConfigs.Consumer(bootstrap);
+        config.GroupId = "cluster-check-" + Guid.NewGuid().ToString("N");
+        config.EnablePartitionEof = false;
+        using IConsumer<Ignore, string> consumer = new ConsumerBuilder<Ignore, string>(config).Build();
+        consumer.Subscribe(topic);
+        var values = new List<string>(expected);
+        while (values.Count < expected)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            ConsumeResult<Ignore, string>? result = await Task.Run(() => consumer.Consume(TimeSpan.FromSeconds(1)), cancellationToken);
+            if (result?.Message is not null)
+            {
+                values.Add(result.Message.Value);
+            }
+        }
+
+        consumer.Close();
+        return values;
+    }
+
+    private static async Task<List<Dictionary<long, string>>> ReadPartitionsAsync(string bootstrap, string topic, int partitions, List<(int Partition, long Offset, string Value)> acked, CancellationToken cancellationToken)
+    {
+        var result = new List<Dictionary<long, string>>();
+        using IConsumer<Ignore, string> consumer = new ConsumerBuilder<Ignore, string>(ClientConfigs.Consumer(bootstrap)).Build();
+        for (int p = 0; p < partitions; p++)
+        {
+            long last = acked.Where(a => a.Partition == p).Select(a => a.Offset).DefaultIfEmpty(-1).Max();
+            var stored = new Dictionary<long, string>();
+            consumer.Assign(new TopicPartitionOffset(topic, p, Offset.Beginning));
+            while (stored.Count == 0 || stored.Keys.Max() < last)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                ConsumeResult<Ignore, string>? r = await Task.Run(() => consumer.Consume(TimeSpan.FromSeconds(1)), cancellationToken);
+                if (r is null)
+                {
+                    continue;
+                }
+
+                if (r.IsPartitionEOF)
+                {
+                    if (r.Offset.Value > last)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                Assert.True(stored.TryAdd(r.Offset.Value, r.Message.Value), $"offset {r.Offset.Value} of partition {p} read twice");
+            }
+
+            result.Add(stored);
+        }
+
+        return result;
+    }
+
+    private static async Task WaitForAcknowledgedAsync(List<(int Partition, long Offset, string Value)> acknowledged, int more, CancellationToken cancellationToken)
+    {
+        int target;
+        lock (acknowledged)
+        {
+            target = acknowledged.Count + more;
+        }
+
+        while (true)
+        {
+            lock (acknowledged)
+            {
+                if (acknowledged.Count >= target)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+}
