@@ -115,6 +115,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 await CreateIfMissingAsync(store, path, cancellationToken).ConfigureAwait(false);
             }
 
+            options = await ResolveBrokerIdAsync(options, store, logDir, time, cancellationToken).ConfigureAwait(false);
             string clusterId = await GetOrCreateClusterIdAsync(store, logDir, options.BrokerId, time, cancellationToken).ConfigureAwait(false);
             var configs = new TopicLogConfigs(options);
 
@@ -303,6 +304,28 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
         {
         }
+    }
+
+    /// <summary>
+    /// Kafka's broker id generation for broker.id=-1: the id stored in meta.properties by an earlier
+    /// run, else a new one from /brokers/seqid (an unconditional write bumps its data version, which
+    /// is unique per write) added to reserved.broker.max.id, so the first generated id is 1001.
+    /// </summary>
+    private static async Task<BrokerOptions> ResolveBrokerIdAsync(BrokerOptions options, ICoordinationStore store, string logDir, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (options.BrokerId >= 0)
+        {
+            return options;
+        }
+
+        MetaProperties? meta = new MetaPropertiesFile(Path.Combine(logDir, MetaPropertiesFile.FileName), time).Read();
+        if (meta?.BrokerId is int stored)
+        {
+            return options with { BrokerId = stored };
+        }
+
+        NodeStat stat = await store.SetDataAsync(ZkPaths.BrokerSeqId, ReadOnlyMemory<byte>.Empty, -1, cancellationToken).ConfigureAwait(false);
+        return options with { BrokerId = options.ReservedBrokerMaxId + stat.Version };
     }
 
     /// <summary>

@@ -100,7 +100,7 @@ internal static partial class BrokerConfigDefinition
         new(LogDir, ConfigType.String, "/tmp/kafka-logs", null, High,
             "Directory for partition data when log.dirs is unset."),
         new(LogDirs, ConfigType.String, null, null, High,
-            "Comma-separated directories for partition data; new partitions go to the one holding the fewest. Overrides log.dir."),
+            "Comma-separated directories for partition data; overrides log.dir. Samsa uses the first one only for now (no JBOD placement yet)."),
         new(LogSegmentBytes, ConfigType.Int, "1073741824", AtLeast(14), High,
             "Size at which a partition's active segment file is closed and a new one started."),
         new(LogRollMs, ConfigType.Long, null, null, High,

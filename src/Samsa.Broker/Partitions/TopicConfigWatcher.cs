@@ -45,6 +45,18 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
         _configs = configs;
         _time = time;
         _logger = logger;
+
+        // A new session (after an expiry) has none of the old one's watches: read the
+        // notifications again, which handles what changed meanwhile and re-arms the watch.
+        _store.SessionStateChanged += OnSessionStateChanged;
+    }
+
+    private void OnSessionStateChanged(object? sender, SessionState state)
+    {
+        if (state == SessionState.Connected)
+        {
+            _signals.Writer.TryWrite(true);
+        }
     }
 
     /// <summary>Reads every topic's overrides into <see cref="TopicLogConfigs"/>. Call before opening the log dir.</summary>
@@ -186,6 +198,7 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _store.SessionStateChanged -= OnSessionStateChanged;
         _signals.Writer.TryComplete();
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_loop is not null)

@@ -219,6 +219,24 @@ public sealed class ClusterControllerTests
             },
             "the cluster has the broker back");
 
+        // The new session watches topic config changes again: an override altered now reaches its log.
+        IncrementalAlterConfigsResponseData altered = await cluster.SendAsync<IncrementalAlterConfigsResponseData>(controller.BrokerId, new IncrementalAlterConfigsRequestData
+        {
+            Resources =
+            [
+                new IncrementalAlterConfigsRequestData.AlterConfigsResource
+                {
+                    ResourceType = 2, // TOPIC
+                    ResourceName = Topic,
+                    Configs = [new IncrementalAlterConfigsRequestData.AlterableConfig { Name = "retention.ms", ConfigOperation = 0, Value = "123456" }],
+                },
+            ],
+        }, 1);
+        Assert.Equal((short)ErrorCode.None, altered.Responses[0].ErrorCode);
+        await InProcessCluster.WaitUntilAsync(
+            () => Task.FromResult(victim.Partitions.Get(Topic, 0) is { } partition && partition.Log.Config.RetentionMs == 123456),
+            "the re-registered broker applied the altered topic config");
+
         // Its old registration's requests are stale now.
         LeaderAndIsrResponseData stale = await cluster.SendAsync<LeaderAndIsrResponseData>(victim.BrokerId, new LeaderAndIsrRequestData { ControllerId = controller.BrokerId, ControllerEpoch = controller.Controller.Epoch, BrokerEpoch = oldEpoch }, 6);
         Assert.Equal((short)ErrorCode.StaleBrokerEpoch, stale.ErrorCode);
