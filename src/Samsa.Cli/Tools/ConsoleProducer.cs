@@ -241,6 +241,13 @@ internal sealed class ConsoleProducer
             throw new UsageException($"Invalid value {properties["acks"]} for configuration acks: String must be one of: all, -1, 0, 1");
         }
 
+        // The Java producer (Kafka 3.x) is idempotent by default whenever acks=all: a retry after a
+        // timed-out request (a leader moving, say) must not write the line twice.
+        if (properties["acks"].Trim() is "all" or "-1")
+        {
+            properties.TryAdd("enable.idempotence", "true");
+        }
+
         foreach (string numeric in (string[])["linger.ms", "batch.size", "request.timeout.ms", "retries", "retry.backoff.ms", "topic.metadata.refresh.interval.ms"])
         {
             if (!long.TryParse(properties[numeric], System.Globalization.CultureInfo.InvariantCulture, out long value) || value < 0)
