@@ -35,16 +35,6 @@ internal sealed partial class GroupCoordinator
         return error == ErrorCode.None ? response : HeartbeatError(error, null);
     }
 
-    /// <summary>Kafka's mapping of a failed write to the error a consumer-group request answers.</summary>
-    private static ErrorCode ConsumerStoreError(ErrorCode error) => error switch
-    {
-        ErrorCode.None => ErrorCode.None,
-        ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.RequestTimedOut => ErrorCode.CoordinatorNotAvailable,
-        ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
-        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize => ErrorCode.UnknownServerError,
-        _ => error,
-    };
-
     private static ConsumerGroupHeartbeatResponseData HeartbeatError(ErrorCode error, string? message) => new()
     {
         ErrorCode = (short)error,

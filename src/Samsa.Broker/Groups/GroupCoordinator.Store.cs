@@ -87,23 +87,29 @@ internal sealed partial class GroupCoordinator
     }
 
     /// <summary>Kafka's mapping of a failed group-metadata write to the error JoinGroup/SyncGroup answer.</summary>
-    private static ErrorCode GroupStoreError(ErrorCode error) => error switch
-    {
-        ErrorCode.None => ErrorCode.None,
-        ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend => ErrorCode.CoordinatorNotAvailable,
-        ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
-        ErrorCode.RequestTimedOut => ErrorCode.RebalanceInProgress,
-        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize => ErrorCode.UnknownServerError,
-        _ => error,
-    };
+    private static ErrorCode GroupStoreError(ErrorCode error) =>
+        StoreError(error, onTimeout: ErrorCode.RebalanceInProgress, onTooLarge: ErrorCode.UnknownServerError);
 
     /// <summary>Kafka's mapping of a failed offset-commit write to the per-partition error.</summary>
-    private static ErrorCode OffsetStoreError(ErrorCode error) => error switch
+    private static ErrorCode OffsetStoreError(ErrorCode error) =>
+        StoreError(error, onTimeout: ErrorCode.RequestTimedOut, onTooLarge: ErrorCode.InvalidCommitOffsetSize);
+
+    /// <summary>Kafka's mapping of a failed write to the error a consumer-group request answers.</summary>
+    private static ErrorCode ConsumerStoreError(ErrorCode error) =>
+        StoreError(error, onTimeout: ErrorCode.CoordinatorNotAvailable, onTooLarge: ErrorCode.UnknownServerError);
+
+    /// <summary>
+    /// The shared part of those mappings: a missing or under-replicated offsets partition means
+    /// the coordinator is not available, a lost leadership means it moved; the requests differ
+    /// only in what a timed-out or oversized write becomes.
+    /// </summary>
+    private static ErrorCode StoreError(ErrorCode error, ErrorCode onTimeout, ErrorCode onTooLarge) => error switch
     {
         ErrorCode.None => ErrorCode.None,
         ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend => ErrorCode.CoordinatorNotAvailable,
         ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
-        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize => ErrorCode.InvalidCommitOffsetSize,
+        ErrorCode.RequestTimedOut => onTimeout,
+        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize => onTooLarge,
         _ => error,
     };
 }

@@ -31,10 +31,7 @@ internal sealed class OffsetFetchHandler(GroupCoordinator coordinator) : Request
                     wanted = [];
                     foreach (OffsetFetchRequestData.OffsetFetchRequestTopics topic in group.Topics)
                     {
-                        foreach (int partition in topic.PartitionIndexes)
-                        {
-                            wanted.Add(new TopicPartition(topic.Name, partition));
-                        }
+                        AddPartitions(wanted, topic.Name, topic.PartitionIndexes);
                     }
                 }
 
@@ -71,10 +68,7 @@ internal sealed class OffsetFetchHandler(GroupCoordinator coordinator) : Request
             partitions = [];
             foreach (OffsetFetchRequestData.OffsetFetchRequestTopic topic in request.Topics)
             {
-                foreach (int partition in topic.PartitionIndexes)
-                {
-                    partitions.Add(new TopicPartition(topic.Name, partition));
-                }
+                AddPartitions(partitions, topic.Name, topic.PartitionIndexes);
             }
         }
 
@@ -111,5 +105,14 @@ internal sealed class OffsetFetchHandler(GroupCoordinator coordinator) : Request
         }
 
         return new(response);
+    }
+
+    /// <summary>The request's (topic, partitions) in the coordinator's flat form; v8+ and v1-7 nest them differently.</summary>
+    private static void AddPartitions(List<TopicPartition> into, string topic, List<int> partitions)
+    {
+        foreach (int partition in partitions)
+        {
+            into.Add(new TopicPartition(topic, partition));
+        }
     }
 }

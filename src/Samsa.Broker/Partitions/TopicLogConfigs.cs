@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Samsa.Broker.Configuration;
 using Samsa.Storage;
 
@@ -17,8 +18,10 @@ internal sealed class TopicLogConfigs
 
     private readonly LogConfig _defaults;
     private readonly TopicProducePolicy _defaultPolicy;
-    private readonly Dictionary<string, Entry> _topics = new(StringComparer.Ordinal);
-    private readonly Lock _lock = new();
+    // Readers (every produce request) look up without a lock; _writeLock only orders writers so
+    // the mzxid check and the replacement are one step.
+    private readonly ConcurrentDictionary<string, Entry> _topics = new(StringComparer.Ordinal);
+    private readonly Lock _writeLock = new();
 
     public TopicLogConfigs(BrokerOptions options)
     {
@@ -31,31 +34,16 @@ internal sealed class TopicLogConfigs
     public LogConfig Defaults => _defaults;
 
     /// <summary>The topic's log config: defaults plus its overrides (defaults for a topic not known yet).</summary>
-    public LogConfig For(string topic)
-    {
-        lock (_lock)
-        {
-            return _topics.GetValueOrDefault(topic)?.Config ?? _defaults;
-        }
-    }
+    public LogConfig For(string topic) =>
+        _topics.GetValueOrDefault(topic)?.Config ?? _defaults;
 
     /// <summary>The topic's produce policy: broker defaults plus its overrides.</summary>
-    public TopicProducePolicy ProducePolicyFor(string topic)
-    {
-        lock (_lock)
-        {
-            return _topics.GetValueOrDefault(topic)?.Policy ?? _defaultPolicy;
-        }
-    }
+    public TopicProducePolicy ProducePolicyFor(string topic) =>
+        _topics.GetValueOrDefault(topic)?.Policy ?? _defaultPolicy;
 
     /// <summary>The topic's overrides as last read.</summary>
-    public IReadOnlyDictionary<string, string> OverridesOf(string topic)
-    {
-        lock (_lock)
-        {
-            return _topics.GetValueOrDefault(topic)?.Overrides ?? NoOverrides;
-        }
-    }
+    public IReadOnlyDictionary<string, string> OverridesOf(string topic) =>
+        _topics.GetValueOrDefault(topic)?.Overrides ?? NoOverrides;
 
     /// <summary>
     /// Records the topic's overrides read at <paramref name="mzxid"/> and returns the resulting log
@@ -65,7 +53,7 @@ internal sealed class TopicLogConfigs
     {
         LogConfig config = TopicConfigDefinition.BuildLogConfig(_defaults, overrides);
         TopicProducePolicy policy = _defaultPolicy.WithOverrides(overrides);
-        lock (_lock)
+        lock (_writeLock)
         {
             if (_topics.TryGetValue(topic, out Entry? current) && current.Mzxid > mzxid)
             {
@@ -85,7 +73,7 @@ internal sealed class TopicLogConfigs
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        lock (_lock)
+        lock (_writeLock)
         {
             _topics[topic] = new Entry(NoOverrides, config, _defaultPolicy, 0);
         }
@@ -94,9 +82,9 @@ internal sealed class TopicLogConfigs
     /// <summary>Forgets a topic whose config node is gone (deleted topic): it falls back to the defaults.</summary>
     public void Remove(string topic)
     {
-        lock (_lock)
+        lock (_writeLock)
         {
-            _topics.Remove(topic);
+            _topics.TryRemove(topic, out _);
         }
     }
 

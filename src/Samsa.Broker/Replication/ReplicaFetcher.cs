@@ -503,20 +503,12 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
     /// <summary>The leading whole batches of a fetched records blob (a size limit may cut the last one).</summary>
     internal static ReadOnlyMemory<byte> WholeBatches(ReadOnlyMemory<byte> records)
     {
-        ReadOnlySpan<byte> span = records.Span;
-        int end = 0;
-        while (span.Length - end >= RecordBatch.LogOverhead)
+        RecordBatchEnumerator batches = RecordBatch.Enumerate(records);
+        while (batches.MoveNext())
         {
-            long size = (long)BinaryPrimitives.ReadInt32BigEndian(span[(end + 8)..]) + RecordBatch.LogOverhead;
-            if (size < RecordBatch.HeaderSize || size > span.Length - end)
-            {
-                break;
-            }
-
-            end += (int)size;
         }
 
-        return records[..end];
+        return records[..batches.Position];
     }
 
     private async ValueTask<BrokerClient?> GetClientAsync()

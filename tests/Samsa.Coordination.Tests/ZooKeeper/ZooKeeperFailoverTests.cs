@@ -52,7 +52,15 @@ public sealed class ZooKeeperFailoverTests(ZooKeeperEnsembleFixture fixture)
                 }
             }
         });
-        await Task.Delay(100);
+
+        // Kill only once reads are flowing, so some are in flight when the server goes.
+        using (var started = new CancellationTokenSource(EventTimeout))
+        {
+            while (Volatile.Read(ref reads) < 20)
+            {
+                await Task.Delay(10, started.Token);
+            }
+        }
 
         ensemble.Kill(killed);
         try
@@ -60,9 +68,12 @@ public sealed class ZooKeeperFailoverTests(ZooKeeperEnsembleFixture fixture)
             await states.WaitForAsync(SessionState.Disconnected, EventTimeout);
             await states.WaitForAsync(SessionState.Connected, EventTimeout);
             int readsAfterReconnect = Volatile.Read(ref reads) + 20;
-            while (Volatile.Read(ref reads) < readsAfterReconnect && !reader.IsCompleted)
+            using (var resumed = new CancellationTokenSource(EventTimeout))
             {
-                await Task.Delay(10);
+                while (Volatile.Read(ref reads) < readsAfterReconnect && !reader.IsCompleted)
+                {
+                    await Task.Delay(10, resumed.Token);
+                }
             }
 
             await stopReading.CancelAsync();

@@ -139,22 +139,6 @@ public sealed class ZooKeeperWatchTests(ZooKeeperEnsembleFixture ensemble)
         Assert.Equal("new", await reread.Task.WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
-    [Fact]
-    public async Task A_closed_session_hears_nothing_more()
-    {
-        await using ZooKeeperTestNamespace ns = await ZooKeeperTestNamespace.CreateAsync(ensemble);
-        await ns.Store.CreateAsync("/a", default, CreateMode.Persistent);
-        ZooKeeperClient session = await ns.OpenSessionAsync();
-        RecordingWatcher watcher = new();
-        await session.GetDataAsync("/a", watcher);
-
-        await session.DisposeAsync();
-        await ns.Store.SetDataAsync("/a", Bytes("x"));
-
-        await DrainEventsAsync(ns.Store);
-        Assert.False(watcher.TryNext(out _));
-    }
-
     private sealed class CallbackWatcher(Action<WatchEvent> callback) : IWatcher
     {
         public void Process(WatchEvent e) => callback(e);

@@ -10,8 +10,8 @@ namespace Samsa.Integration.Tests.Clients;
 /// </summary>
 public sealed class ConsumerGroupTests
 {
-    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(90);
+    internal static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
 
     // Short sessions so a crashed member is noticed quickly; no initial delay so groups form at once.
     private static readonly string[] BrokerOverrides =
@@ -89,16 +89,22 @@ public sealed class ConsumerGroupTests
     }
 
     [Fact]
-    public async Task Committed_offsets_survive_a_consumer_restart_and_a_broker_restart()
+    public Task Committed_offsets_survive_a_consumer_restart_and_a_broker_restart() =>
+        CommittedOffsetsSurviveRestartsAsync(BrokerOverrides, GroupConfig);
+
+    /// <summary>
+    /// The resume scenario for either group protocol: a consumer commits, the next member of the
+    /// group starts there and commits again, and after a broker restart a third starts there too.
+    /// </summary>
+    internal static async Task CommittedOffsetsSurviveRestartsAsync(string[] brokerOverrides, Func<string, string, string, ConsumerConfig> config)
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
-        await using BrokerProcess broker = await BrokerProcess.StartAsync(BrokerOverrides, timeout.Token);
+        await using BrokerProcess broker = await BrokerProcess.StartAsync(brokerOverrides, timeout.Token);
         await CreateTopicAsync(broker, "resume", 1);
         await ProduceAsync(broker, "resume", 10);
         var partition = new TopicPartition("resume", 0);
 
-        ConsumerConfig config = GroupConfig(broker.BootstrapServers, "resume-group", "first");
-        using (IConsumer<string, string> first = new ConsumerBuilder<string, string>(config).Build())
+        using (IConsumer<string, string> first = new ConsumerBuilder<string, string>(config(broker.BootstrapServers, "resume-group", "first")).Build())
         {
             first.Subscribe("resume");
             ConsumeResult<string, string> fifth = ConsumeUntilOffset(first, 4, timeout.Token);
@@ -106,7 +112,7 @@ public sealed class ConsumerGroupTests
             first.Close();
         }
 
-        using (IConsumer<string, string> second = new ConsumerBuilder<string, string>(GroupConfig(broker.BootstrapServers, "resume-group", "second")).Build())
+        using (IConsumer<string, string> second = new ConsumerBuilder<string, string>(config(broker.BootstrapServers, "resume-group", "second")).Build())
         {
             second.Subscribe("resume");
             ConsumeResult<string, string> next = ConsumeFirst(second, timeout.Token);
@@ -117,7 +123,7 @@ public sealed class ConsumerGroupTests
 
         await broker.RestartAsync(timeout.Token);
 
-        using IConsumer<string, string> third = new ConsumerBuilder<string, string>(GroupConfig(broker.BootstrapServers, "resume-group", "third")).Build();
+        using IConsumer<string, string> third = new ConsumerBuilder<string, string>(config(broker.BootstrapServers, "resume-group", "third")).Build();
         List<TopicPartitionOffset> committed = await RetryAsync(() => third.Committed([partition], RequestTimeout), timeout.Token);
         Assert.Equal(7, Assert.Single(committed).Offset.Value);
         third.Subscribe("resume");
@@ -317,6 +323,15 @@ public sealed class ConsumerGroupTests
             {
                 await Task.Delay(100, CancellationToken.None);
             }
+        }
+    }
+
+    internal static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        while (!condition())
+        {
+            Assert.False(cancellationToken.IsCancellationRequested, "The condition did not become true in time.");
+            await Task.Delay(50, CancellationToken.None);
         }
     }
 }

@@ -11,9 +11,6 @@ namespace Samsa.Integration.Tests.Clients;
 /// </summary>
 public sealed class ConsumerProtocolGroupTests
 {
-    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(90);
-    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(10);
-
     // Fast heartbeats so reconciliation steps are quick; a short session so a crash is noticed in seconds.
     private static readonly string[] BrokerOverrides =
     [
@@ -129,47 +126,6 @@ public sealed class ConsumerProtocolGroupTests
     }
 
     [Fact]
-    public async Task Committed_offsets_survive_a_consumer_restart_and_a_broker_restart()
-    {
-        using var timeout = new CancellationTokenSource(TestTimeout);
-        await using BrokerProcess broker = await BrokerProcess.StartAsync(BrokerOverrides, timeout.Token);
-        await CreateTopicAsync(broker, "resume", 1);
-        await ProduceAsync(broker, "resume", 10);
-        var partition = new TopicPartition("resume", 0);
-
-        using (IConsumer<string, string> first = new ConsumerBuilder<string, string>(Config(broker.BootstrapServers, "resume-group", "first")).Build())
-        {
-            first.Subscribe("resume");
-            ConsumeResult<string, string> fifth = ConsumeUntilOffset(first, 4, timeout.Token);
-            first.Commit([new TopicPartitionOffset(partition, fifth.Offset + 1)]);
-            first.Close();
-        }
-
-        using (IConsumer<string, string> second = new ConsumerBuilder<string, string>(Config(broker.BootstrapServers, "resume-group", "second")).Build())
-        {
-            second.Subscribe("resume");
-            ConsumeResult<string, string> next = ConsumeFirst(second, timeout.Token);
-            Assert.Equal(5, next.Offset.Value);
-            second.Commit([new TopicPartitionOffset(partition, 7)]);
-            second.Close();
-        }
-
-        await broker.RestartAsync(timeout.Token);
-
-        using IConsumer<string, string> third = new ConsumerBuilder<string, string>(Config(broker.BootstrapServers, "resume-group", "third")).Build();
-        third.Subscribe("resume");
-        Assert.Equal(7, ConsumeFirst(third, timeout.Token).Offset.Value);
-        List<TopicPartitionOffset> committed = await RetryAsync(() => third.Committed([partition], RequestTimeout), timeout.Token);
-        Assert.Equal(7, Assert.Single(committed).Offset.Value);
-        third.Close();
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (!condition())
-        {
-            Assert.False(cancellationToken.IsCancellationRequested, "The condition did not become true in time.");
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
+    public Task Committed_offsets_survive_a_consumer_restart_and_a_broker_restart() =>
+        CommittedOffsetsSurviveRestartsAsync(BrokerOverrides, (bootstrap, group, client) => Config(bootstrap, group, client));
 }

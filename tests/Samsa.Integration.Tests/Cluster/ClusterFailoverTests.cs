@@ -153,7 +153,18 @@ public sealed class ClusterFailoverTests
         await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
         using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
 
-        cluster.ZooKeeper.Kill(0);
+        // The ensemble's leader: losing it forces an election and moves sessions, a follower might not.
+        int zooKeeperLeader = -1;
+        for (int i = 0; i < cluster.ZooKeeper.Count && zooKeeperLeader < 0; i++)
+        {
+            if (await cluster.ZooKeeper.ModeAsync(i, timeout.Token) == "leader")
+            {
+                zooKeeperLeader = i;
+            }
+        }
+
+        Assert.True(zooKeeperLeader >= 0, "no ZooKeeper server reports itself leader");
+        cluster.ZooKeeper.Kill(zooKeeperLeader);
         await admin.CreateTopicsAsync([new TopicSpecification { Name = "zk-down", NumPartitions = 3, ReplicationFactor = 3 }]);
         await WaitForTopicAsync(admin, "zk-down", t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
         List<string> sent = [];
