@@ -126,8 +126,10 @@ internal sealed partial class BrokerClient : IAsyncDisposable
             timeout.CancelAfter(_options.ConnectTimeout);
             await socket.ConnectAsync(_host, _port, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is SocketException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
+            // A refused connect is a BrokerClientException even while the caller is stopping: the
+            // fetcher treats only its own cancellation as an OperationCanceledException.
             socket.Dispose();
             throw new BrokerClientException($"Cannot connect to broker at {_host}:{_port}: {e.Message}", e);
         }

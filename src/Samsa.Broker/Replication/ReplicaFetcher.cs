@@ -103,8 +103,9 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
             {
                 await RunOnceAsync(stopping).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            catch (Exception) when (stopping.IsCancellationRequested)
             {
+                // Stopping: whatever the last round hit (a refused connect, a closed log) is moot.
                 break;
             }
             catch (BrokerClientException e)
