@@ -70,6 +70,13 @@ internal sealed class ControlRequestReceiver(LocalPartitions partitions, Metadat
                 fenced = ErrorCode.StaleControllerEpoch;
             }
 
+            // A FULL UpdateMetadata is the controller's whole view (a starting broker gets one before
+            // any LeaderAndIsr): logs of topics missing from it were deleted while we were away.
+            if (fenced == ErrorCode.None && request.Type == KafkaController.UpdateMetadataFull)
+            {
+                partitions.DeleteStrayLogs(request);
+            }
+
             return new(new UpdateMetadataResponseData { ErrorCode = (short)fenced });
         }
     }

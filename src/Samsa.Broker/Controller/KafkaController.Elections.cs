@@ -1,3 +1,4 @@
+using Samsa.Broker.Configuration;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
 
@@ -29,7 +30,7 @@ internal sealed partial class KafkaController
                     continue;
                 }
 
-                PartitionStateZNode? next = Reelect(current.State, replicas, id => IsEligible(id) && !failed.Contains(id));
+                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, id => IsEligible(id) && !failed.Contains(id), cancellationToken).ConfigureAwait(false);
                 if (next is not null && await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false))
                 {
                     changed.Add((topic.Name, partition));
@@ -56,7 +57,7 @@ internal sealed partial class KafkaController
                     continue;
                 }
 
-                PartitionStateZNode? next = Reelect(current.State, replicas, IsEligible);
+                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, IsEligible, cancellationToken).ConfigureAwait(false);
                 if (next is not null)
                 {
                     await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false);
@@ -81,7 +82,7 @@ internal sealed partial class KafkaController
                     continue;
                 }
 
-                PartitionStateZNode? next = Reelect(current.State, replicas, IsEligible);
+                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, IsEligible, cancellationToken).ConfigureAwait(false);
                 if (next is not null && next.Leader != PartitionStateZNode.NoLeader && await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false))
                 {
                     changed.Add((topic.Name, partition));
@@ -94,8 +95,37 @@ internal sealed partial class KafkaController
     }
 
     /// <summary>
+    /// <see cref="Reelect"/>, falling back to an unclean election when no ISR member can lead and
+    /// the topic allows it (its own unclean.leader.election.enable, else the broker's). The
+    /// topic's config is read only then, as Kafka's controller does: it is rarely needed.
+    /// </summary>
+    private async Task<PartitionStateZNode?> ReelectAsync(string topic, PartitionStateZNode current, int[] replicas, Func<int, bool> eligible, CancellationToken cancellationToken)
+    {
+        PartitionStateZNode? next = Reelect(current, replicas, eligible);
+        if ((next ?? current).Leader == PartitionStateZNode.NoLeader && await UncleanElectionEnabledAsync(topic, cancellationToken).ConfigureAwait(false))
+        {
+            next = Reelect(current, replicas, eligible, unclean: true);
+        }
+
+        return next;
+    }
+
+    private async Task<bool> UncleanElectionEnabledAsync(string topic, CancellationToken cancellationToken)
+    {
+        NodeData? data = await _store.GetDataAsync(ZkPaths.TopicConfig(topic), cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (data is not null
+            && ConfigZNode.Decode(data.Data.Span).Config.TryGetValue(BrokerConfigDefinition.UncleanLeaderElectionEnable, out string? value)
+            && bool.TryParse(value, out bool enabled))
+        {
+            return enabled;
+        }
+
+        return _options.UncleanLeaderElectionEnable;
+    }
+
+    /// <summary>
     /// The state after removing ineligible brokers: the leader stays if it still may lead, else the
-    /// first eligible ISR member in assignment order leads (or, with unclean election enabled, the
+    /// first eligible ISR member in assignment order leads (or, with <paramref name="unclean"/>, the
     /// first eligible replica at all). Null when nothing changes.
     /// <para>
     /// With no eligible ISR member the partition goes offline (leader -1) but keeps its last ISR
@@ -103,7 +133,7 @@ internal sealed partial class KafkaController
     /// must be the one to lead when it comes back.
     /// </para>
     /// </summary>
-    private PartitionStateZNode? Reelect(PartitionStateZNode current, int[] replicas, Func<int, bool> eligible)
+    private PartitionStateZNode? Reelect(PartitionStateZNode current, int[] replicas, Func<int, bool> eligible, bool unclean = false)
     {
         var isr = new List<int>(current.Isr.Length);
         foreach (int replica in current.Isr)
@@ -131,7 +161,7 @@ internal sealed partial class KafkaController
             }
         }
 
-        if (leader == PartitionStateZNode.NoLeader && _options.UncleanLeaderElectionEnable)
+        if (leader == PartitionStateZNode.NoLeader && unclean)
         {
             foreach (int replica in replicas)
             {

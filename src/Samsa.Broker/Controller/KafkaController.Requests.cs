@@ -9,7 +9,15 @@ internal sealed partial class KafkaController
 {
     // Versions of the inter-broker requests our controller sends: the newest that carry topic ids.
     internal const short LeaderAndIsrVersion = 6;
-    internal const short UpdateMetadataVersion = 7;
+    // UpdateMetadata v8 adds Type (KIP-866): a broker may treat a FULL request as the whole cluster and
+    // drop logs of topics missing from it.
+    internal const short UpdateMetadataVersion = 8;
+
+    /// <summary>UpdateMetadata's Type: the request lists only some topics.</summary>
+    internal const sbyte UpdateMetadataIncremental = 1;
+
+    /// <summary>UpdateMetadata's Type: the request lists every topic of the cluster.</summary>
+    internal const sbyte UpdateMetadataFull = 2;
     internal const short StopReplicaVersion = 3;
 
     /// <summary>StopReplica's leader epoch meaning "the partition is being deleted: skip the epoch check".</summary>
@@ -55,7 +63,7 @@ internal sealed partial class KafkaController
             {
                 if (_liveBrokers.TryGetValue(id, out BrokerRegistration? broker))
                 {
-                    await _channel.SendUpdateMetadataAsync(id, BuildUpdateMetadata(broker, allTopics, deleting: false), cancellationToken).ConfigureAwait(false);
+                    await _channel.SendUpdateMetadataAsync(id, BuildUpdateMetadata(broker, allTopics, deleting: false, full: true), cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -72,7 +80,7 @@ internal sealed partial class KafkaController
 
         foreach (BrokerRegistration broker in _liveBrokers.Values)
         {
-            await _channel.SendUpdateMetadataAsync(broker.BrokerId, BuildUpdateMetadata(broker, metadataTopics, deleting: false), cancellationToken).ConfigureAwait(false);
+            await _channel.SendUpdateMetadataAsync(broker.BrokerId, BuildUpdateMetadata(broker, metadataTopics, deleting: false, full: false), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -94,7 +102,7 @@ internal sealed partial class KafkaController
     {
         foreach (BrokerRegistration broker in _liveBrokers.Values)
         {
-            await _channel.SendUpdateMetadataAsync(broker.BrokerId, BuildUpdateMetadata(broker, [topic.Name], deleting: true), cancellationToken).ConfigureAwait(false);
+            await _channel.SendUpdateMetadataAsync(broker.BrokerId, BuildUpdateMetadata(broker, [topic.Name], deleting: true, full: false), cancellationToken).ConfigureAwait(false);
         }
 
         foreach (BrokerRegistration broker in _liveBrokers.Values)
@@ -207,9 +215,15 @@ internal sealed partial class KafkaController
         return broker.Endpoints.Count > 0 ? (broker.Endpoints[0].Host, broker.Endpoints[0].Port) : null;
     }
 
-    private UpdateMetadataRequestData BuildUpdateMetadata(BrokerRegistration target, IReadOnlyCollection<string> topics, bool deleting)
+    private UpdateMetadataRequestData BuildUpdateMetadata(BrokerRegistration target, IReadOnlyCollection<string> topics, bool deleting, bool full)
     {
-        var request = new UpdateMetadataRequestData { ControllerId = _brokerId, ControllerEpoch = _epoch, BrokerEpoch = target.BrokerEpoch };
+        var request = new UpdateMetadataRequestData
+        {
+            ControllerId = _brokerId,
+            ControllerEpoch = _epoch,
+            BrokerEpoch = target.BrokerEpoch,
+            Type = full ? UpdateMetadataFull : UpdateMetadataIncremental,
+        };
         foreach (string name in topics)
         {
             if (!_topics.TryGetValue(name, out TopicInfo? topic))

@@ -125,7 +125,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             writable = MemoryMarshal.AsMemory(converted.WrittenMemory);
         }
 
-        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, policy.MinInsyncReplicas);
+        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, policy.MinInsyncReplicas, out int leaderEpoch);
         if (error is ErrorCode.CorruptMessage or ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge)
         {
             // The log's structural refusal: the same words the checks gave when they ran here.
@@ -158,7 +158,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
         result.LogAppendTimeMs = info.LogAppendTime;
         if (request.Acks == -1 && partition.HighWatermark <= info.LastOffset)
         {
-            (waits ??= []).Add(new Pending(partition, info.LastOffset + 1, result));
+            (waits ??= []).Add(new Pending(partition, info.LastOffset + 1, leaderEpoch, policy.MinInsyncReplicas, result));
         }
     }
 
@@ -169,11 +169,14 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         foreach (Pending pending in waits)
         {
-            while (pending.Partition.HighWatermark < pending.RequiredHighWatermark)
+            Partition partition = pending.Partition;
+            while (true)
             {
-                Task changed = pending.Partition.WaitForChangeAsync();
-                if (pending.Partition.HighWatermark >= pending.RequiredHighWatermark)
+                Task changed = partition.WaitForChangeAsync();
+                ErrorCode? outcome = partition.AcksAllOutcome(pending.RequiredHighWatermark, pending.LeaderEpoch, pending.MinInsyncReplicas);
+                if (outcome is { } done)
                 {
+                    pending.Result.ErrorCode = (short)done;
                     break;
                 }
 
@@ -206,5 +209,5 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
         public PooledBufferWriter? Converted;
     }
 
-    private sealed record Pending(Partition Partition, long RequiredHighWatermark, ProduceResponseData.PartitionProduceResponse Result);
+    private sealed record Pending(Partition Partition, long RequiredHighWatermark, int LeaderEpoch, int MinInsyncReplicas, ProduceResponseData.PartitionProduceResponse Result);
 }

@@ -125,6 +125,58 @@ internal sealed partial class LocalPartitions
         return ErrorCode.None;
     }
 
+    /// <summary>
+    /// Removes logs this broker kept from topics that were deleted (or deleted and created again)
+    /// while it was down: the controller only tells live brokers to delete, so such a log would
+    /// otherwise stay on disk for ever. <paramref name="fullMetadata"/> must list every topic of
+    /// the cluster with its id (the controller sends a starting broker the whole metadata before
+    /// any LeaderAndIsr). Only logs no LeaderAndIsr has claimed are candidates, and a log is
+    /// removed only when it records a topic id and that topic is absent or has another id now.
+    /// </summary>
+    /// <returns>How many logs were removed.</returns>
+    public int DeleteStrayLogs(UpdateMetadataRequestData fullMetadata)
+    {
+        var topicIds = new Dictionary<string, Uuid>(fullMetadata.TopicStates.Count, StringComparer.Ordinal);
+        foreach (UpdateMetadataRequestData.UpdateMetadataTopicState topic in fullMetadata.TopicStates)
+        {
+            topicIds[topic.TopicName] = topic.TopicId;
+        }
+
+        int removed = 0;
+        lock (_controlLock)
+        {
+            foreach (PartitionLog log in _logs.Logs)
+            {
+                TopicPartition id = log.TopicPartition;
+                if (_partitions.ContainsKey(id))
+                {
+                    continue;
+                }
+
+                // A log without a recorded topic id cannot be told apart from a live one: kept.
+                Uuid? recorded = LogDirectory.TopicIdOf(log);
+                bool exists = topicIds.TryGetValue(id.Topic, out Uuid current);
+                if (recorded is null || (exists && (current.IsZero || recorded.Value == current)))
+                {
+                    continue;
+                }
+
+                LogStrayLog(_logger, id.ToString(), log.Directory, exists ? "was created again with another topic id" : "no longer exists");
+                try
+                {
+                    _logs.DeleteLog(id);
+                    removed++;
+                }
+                catch (Exception e) when (e is StorageException or IOException)
+                {
+                    LogStorageFailure(_logger, id.ToString(), e.Message);
+                }
+            }
+        }
+
+        return removed;
+    }
+
     /// <summary>Stops hosting partitions; with DeletePartition their logs are closed and removed.</summary>
     public StopReplicaResponseData ApplyStopReplica(StopReplicaRequestData request)
     {
@@ -144,7 +196,10 @@ internal sealed partial class LocalPartitions
                     var id = new TopicPartition(topic.TopicName, state.PartitionIndex);
                     ErrorCode error = ErrorCode.None;
                     _replication?.BeforeStopReplica(id);
-                    if (_partitions.TryRemove(id, out Partition? partition) && state.DeletePartition)
+                    // A deleted partition's log goes even if this broker never brought it online
+                    // (restarted and not yet told to lead or follow it).
+                    _partitions.TryRemove(id, out Partition? partition);
+                    if (state.DeletePartition)
                     {
                         try
                         {
@@ -179,6 +234,9 @@ internal sealed partial class LocalPartitions
 
         return response;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting the log of {Partition} in {Directory}: its topic {Reason} (deleted while this broker was down)")]
+    private static partial void LogStrayLog(ILogger logger, string partition, string directory, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storage failure for partition {Partition}: {Reason}")]
     private static partial void LogStorageFailure(ILogger logger, string partition, string reason);

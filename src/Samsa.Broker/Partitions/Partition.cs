@@ -118,12 +118,18 @@ internal sealed partial class Partition
     /// Checks leadership and min.insync.replicas for acks=all under the lock, so the check and the
     /// append see the same ISR.
     /// </summary>
-    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas)
+    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas) =>
+        AppendAsLeader(records, requiredAcks, minInsyncReplicas, out _);
+
+    /// <inheritdoc cref="AppendAsLeader(Memory{byte}, short, int)"/>
+    /// <param name="leaderEpoch">The leader epoch the batches were written in, for <see cref="AcksAllOutcome"/>.</param>
+    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, out int leaderEpoch)
     {
         LogAppendInfo info;
         lock (_lock)
         {
             Leadership leadership = _leadership;
+            leaderEpoch = leadership.LeaderEpoch;
             if (leadership.Leader != _localBrokerId)
             {
                 return (ErrorCode.NotLeaderOrFollower, default);
@@ -151,6 +157,30 @@ internal sealed partial class Partition
 
         Signal();
         return (ErrorCode.None, info);
+    }
+
+    /// <summary>
+    /// Where an acks=all write stands that ends below <paramref name="requiredHighWatermark"/> and was
+    /// appended in <paramref name="leaderEpoch"/> (Kafka's checkEnoughReplicasReachOffset): null while
+    /// it waits for the high watermark; NOT_LEADER_OR_FOLLOWER once leadership moved on (a new leader
+    /// may truncate it away, so it must not be acknowledged); once replicated,
+    /// NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below min.insync.replicas meanwhile (the
+    /// write is in the log but on fewer replicas than asked), else NONE.
+    /// </summary>
+    public ErrorCode? AcksAllOutcome(long requiredHighWatermark, int leaderEpoch, int minInsyncReplicas)
+    {
+        Leadership leadership = _leadership;
+        if (leadership.Leader != _localBrokerId || leadership.LeaderEpoch != leaderEpoch)
+        {
+            return ErrorCode.NotLeaderOrFollower;
+        }
+
+        if (HighWatermark < requiredHighWatermark)
+        {
+            return null;
+        }
+
+        return leadership.Isr.Length < minInsyncReplicas ? ErrorCode.NotEnoughReplicasAfterAppend : ErrorCode.None;
     }
 
     /// <summary>Completes when the log or the high watermark next changes (or leadership moves).</summary>

@@ -156,6 +156,35 @@ public sealed class ClusterControllerTests
     }
 
     [Fact]
+    public async Task A_topic_that_allows_unclean_election_gets_an_out_of_sync_leader_when_its_isr_is_gone()
+    {
+        await using InProcessCluster cluster = await InProcessCluster.StartAsync(3);
+        KafkaBroker controller = await cluster.ControllerAsync();
+        int first = controller.BrokerId % 3 + 1;
+        int second = 6 - controller.BrokerId - first;
+        CreateTopicsRequestData request = CreateTopicsRequest("lossy", -1, -1, [first, second]);
+        request.Topics[0].Configs.Add(new CreateTopicsRequestData.CreatableTopicConfig { Name = "unclean.leader.election.enable", Value = "true" });
+        CreateTopicsResponseData created = await cluster.SendAsync<CreateTopicsResponseData>(controller.BrokerId, request, 7);
+        Assert.Equal((short)ErrorCode.None, created.Topics[0].ErrorCode);
+        await InProcessCluster.WaitUntilAsync(async () => HasFullIsr(await cluster.MetadataAsync(controller.BrokerId, "lossy"), 2), "both replicas are in sync");
+
+        // The follower dies (and leaves the ISR), then the leader: no ISR member is left.
+        await cluster.KillAsync(second);
+        await InProcessCluster.WaitUntilAsync(async () => (await ReadStateAsync(cluster, "lossy", 0)).Isr is [var only] && only == first, "the ISR is the leader alone");
+        await cluster.KillAsync(first);
+        await InProcessCluster.WaitUntilAsync(
+            async () => (await cluster.MetadataAsync(controller.BrokerId, "lossy")).Topics[0].Partitions is [{ LeaderId: -1 }],
+            "the partition is offline");
+
+        // The broker default is false; the topic's own setting lets the out-of-sync replica lead.
+        await cluster.StartBrokerAsync(second);
+        await InProcessCluster.WaitUntilAsync(
+            async () => (await cluster.MetadataAsync(controller.BrokerId, "lossy")).Topics[0].Partitions[0].LeaderId == second,
+            "the out-of-sync replica leads");
+        Assert.Equal([second], (await ReadStateAsync(cluster, "lossy", 0)).Isr);
+    }
+
+    [Fact]
     public async Task When_the_controller_dies_another_broker_takes_over_with_a_higher_epoch()
     {
         await using InProcessCluster cluster = await InProcessCluster.StartAsync(3);
@@ -335,6 +364,32 @@ public sealed class ClusterControllerTests
         }
 
         Assert.Null(await cluster.Store.ExistsAsync(ZkPaths.Topic(Topic)));
+    }
+
+    [Fact]
+    public async Task A_topic_deleted_while_a_replica_was_down_leaves_that_brokers_disk_when_it_returns()
+    {
+        await using InProcessCluster cluster = await InProcessCluster.StartAsync(3);
+        KafkaBroker controller = await cluster.ControllerAsync();
+        int victim = controller.BrokerId % 3 + 1;
+        await CreateTopicAsync(cluster, Topic, partitions: 2, replicationFactor: 3);
+        await CreateTopicAsync(cluster, "kept", partitions: 1, replicationFactor: 3);
+        string deletedLog = Path.Combine(cluster.LogDir(victim), Topic + "-1");
+        string keptLog = Path.Combine(cluster.LogDir(victim), "kept-0");
+        await InProcessCluster.WaitUntilAsync(() => Task.FromResult(Directory.Exists(deletedLog) && Directory.Exists(keptLog)), "the victim has both topics' logs");
+
+        await cluster.KillAsync(victim);
+        DeleteTopicsResponseData deleted = await cluster.SendAsync<DeleteTopicsResponseData>(controller.BrokerId, new DeleteTopicsRequestData { TopicNames = [Topic], TimeoutMs = 10000 }, 5);
+        Assert.Equal((short)ErrorCode.None, deleted.Responses[0].ErrorCode);
+        Assert.True(Directory.Exists(deletedLog), "nobody could tell the stopped broker");
+
+        await cluster.StartBrokerAsync(victim);
+
+        await InProcessCluster.WaitUntilAsync(
+            () => Task.FromResult(!Directory.Exists(deletedLog) && !Directory.Exists(Path.Combine(cluster.LogDir(victim), Topic + "-0"))),
+            "the returning broker dropped the deleted topic's logs");
+        await InProcessCluster.WaitUntilAsync(async () => HasFullIsr(await cluster.MetadataAsync(victim, "kept"), 3), "the kept topic is fully replicated again");
+        Assert.True(Directory.Exists(keptLog));
     }
 
     [Fact]

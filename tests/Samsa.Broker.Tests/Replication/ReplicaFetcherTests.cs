@@ -78,6 +78,9 @@ public sealed class ReplicaFetcherTests
         one.LeaderAndIsr(1, id, topicId, 2, 2, 1, [1, 2], [2]);
         Assert.Equal(2, one.Fetchers.FetchingFrom(id));
 
+        // An acks=all write still waiting on the deposed leader is about to be truncated away.
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, oldLeader.AcksAllOutcome(14, 1, 1));
+
         await Eventually(() => oldLeader.LogEndOffset == 8 && oldLeader.HighWatermark == 8);
         Assert.Equal(two.LogBytes(id), one.LogBytes(id));
         Assert.Equal([(1, 0L), (2, 6L)], Epochs(oldLeader));
@@ -132,13 +135,18 @@ public sealed class ReplicaFetcherTests
         await Eventually(() => leader.HighWatermark == 2);
 
         await two.DisposeAsync();
-        (ErrorCode error, Storage.Log.LogAppendInfo info) = leader.AppendAsLeader(PartitionTestBed.Batch(2), -1, 1);
+        (ErrorCode error, Storage.Log.LogAppendInfo info) = leader.AppendAsLeader(PartitionTestBed.Batch(2), -1, 2, out int epoch);
         Assert.Equal(ErrorCode.None, error);
         Assert.Equal(2, leader.HighWatermark);
+        Assert.Null(leader.AcksAllOutcome(info.LastOffset + 1, epoch, 2));
 
         await Eventually(() => leader.HighWatermark > info.LastOffset);
         Assert.Equal([1], leader.Isr);
         Assert.Equal([1], controller.Get(id).Isr);
+
+        // Committed, but only on the leader: a producer that asked for two copies must hear so.
+        Assert.Equal(ErrorCode.NotEnoughReplicasAfterAppend, leader.AcksAllOutcome(info.LastOffset + 1, epoch, 2));
+        Assert.Equal(ErrorCode.None, leader.AcksAllOutcome(info.LastOffset + 1, epoch, 1));
 
         // min.insync.replicas=2 now refuses acks=all writes.
         Assert.Equal(ErrorCode.NotEnoughReplicas, leader.AppendAsLeader(PartitionTestBed.Batch(1), -1, 2).Error);
