@@ -214,7 +214,33 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
             }
         }
 
-        throw new TimeoutException($"ZooKeeper server {server.Id} did not serve within {timeout.TotalSeconds} s; last srvr answer: {last}\n{Tail(index)}");
+        // Says whether the JVM still runs and whether anything listens on its client port: a
+        // refused connect to a live JVM that logged its bind was seen once under heavy load.
+        string state = server.Process is { HasExited: false } alive ? $"JVM pid {alive.Id} alive" : "JVM gone";
+        throw new TimeoutException($"ZooKeeper server {server.Id} did not serve within {timeout.TotalSeconds} s; last srvr answer: {last}; {state}; port {server.ClientPort} listening: {IsListening(server.ClientPort)}\n{Tail(index)}");
+    }
+
+    /// <summary>Whether a TCP socket listens on <paramref name="port"/>, from /proc/net/tcp (Linux); null elsewhere.</summary>
+    private static bool? IsListening(int port)
+    {
+        const string table = "/proc/net/tcp";
+        if (!File.Exists(table))
+        {
+            return null;
+        }
+
+        // Columns: sl local_address rem_address st ...; local is HEXIP:HEXPORT, state 0A is LISTEN.
+        string suffix = ":" + port.ToString("X4", CultureInfo.InvariantCulture);
+        foreach (string line in File.ReadLines(table))
+        {
+            string[] columns = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (columns.Length > 3 && columns[1].EndsWith(suffix, StringComparison.Ordinal) && columns[3] == "0A")
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Sends a four-letter command (ruok, srvr, stat, mntr...) to server <paramref name="index"/> and returns its answer.</summary>
