@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Confluent.Kafka;
 
 namespace Samsa.Integration.Tests.Clients;
@@ -14,6 +15,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Lock _lock = new();
+    private readonly ConcurrentQueue<string?> _values = new();
     private List<TopicPartition> _assignment = [];
     private int _revocations;
     private int _consumed;
@@ -46,6 +48,9 @@ internal sealed class GroupConsumer : IAsyncDisposable
 
     public int Consumed => Volatile.Read(ref _consumed);
 
+    /// <summary>Every value consumed so far, in arrival order (a value seen twice was redelivered).</summary>
+    public IReadOnlyCollection<string?> Values => _values;
+
     /// <summary>The last error the client reported through Consume (for failure messages).</summary>
     public string? LastError { get; private set; }
 
@@ -58,6 +63,7 @@ internal sealed class GroupConsumer : IAsyncDisposable
                 ConsumeResult<string, string>? result = _consumer.Consume(TimeSpan.FromMilliseconds(50));
                 if (result is { IsPartitionEOF: false })
                 {
+                    _values.Enqueue(result.Message.Value);
                     Interlocked.Increment(ref _consumed);
                 }
             }
