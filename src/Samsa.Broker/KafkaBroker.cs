@@ -41,13 +41,15 @@ public sealed partial class KafkaBroker : IAsyncDisposable
     private readonly LocalPartitions _partitions;
     private readonly GroupCoordinator _groups;
     private readonly TopicConfigWatcher _configWatcher;
+    private readonly BrokerConfigWatcher _brokerConfigWatcher;
     private readonly ClusterParts _cluster;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _maintenance;
     private int _stopped;
 
-    private KafkaBroker(BrokerOptions options, TimeProvider time, ILogger logger, LogDirectory logs, ICoordinationStore store, KafkaController controller, SocketServer network, LocalPartitions partitions, TopicConfigWatcher configWatcher, GroupCoordinator groups, string clusterId, ClusterParts cluster)
+    private KafkaBroker(BrokerOptions options, TimeProvider time, ILogger logger, LogDirectory logs, ICoordinationStore store, KafkaController controller, SocketServer network, LocalPartitions partitions, TopicConfigWatcher configWatcher, BrokerConfigWatcher brokerConfigWatcher, GroupCoordinator groups, string clusterId, ClusterParts cluster)
     {
+        _brokerConfigWatcher = brokerConfigWatcher;
         _cluster = cluster;
         _groups = groups;
         _options = options;
@@ -107,6 +109,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         SocketServer? network = null;
         KafkaController? controller = null;
         TopicConfigWatcher? configWatcher = null;
+        BrokerConfigWatcher? brokerConfigWatcher = null;
         GroupCoordinator? groups = null;
         try
         {
@@ -117,6 +120,12 @@ public sealed partial class KafkaBroker : IAsyncDisposable
 
             options = await ResolveBrokerIdAsync(options, store, logDir, time, cancellationToken).ConfigureAwait(false);
             string clusterId = await GetOrCreateClusterIdAsync(store, logDir, options.BrokerId, time, cancellationToken).ConfigureAwait(false);
+
+            // Dynamic broker configs over server.properties: everything below runs with the result.
+            var brokerConfig = new DynamicBrokerConfig(options);
+            brokerConfigWatcher = new BrokerConfigWatcher(store, brokerConfig, time, logger);
+            await brokerConfigWatcher.LoadAsync(cancellationToken).ConfigureAwait(false);
+            options = brokerConfig.Current;
             var configs = new TopicLogConfigs(options);
 
             // Topic overrides before the log dir: reopened logs start with their topic's config.
@@ -124,6 +133,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             await configWatcher.LoadAllAsync(cancellationToken).ConfigureAwait(false);
             logs = LogDirectory.Open(logDir, time, configs.For);
             await configWatcher.StartAsync(logs, cancellationToken).ConfigureAwait(false);
+            brokerConfigWatcher.Start(configs, logs);
             var metadata = new MetadataCache(options.BrokerId, clusterId);
             var replication = new BrokerReplication(options, metadata, time, logger);
             var partitions = new LocalPartitions(options.BrokerId, logs, configs.For, logger, replication);
@@ -147,6 +157,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             replication.Start(partitions, alterPartitions);
 
             var topicConfigEditor = new TopicConfigEditor(new TopicConfigStore(store), configWatcher);
+            var brokerConfigEditor = new BrokerConfigEditor(new BrokerConfigStore(store), brokerConfig, brokerConfigWatcher);
             // Subscribed to leadership changes before the controller starts electing, so a restart reloads groups.
             groups = new GroupCoordinator(GroupCoordinatorOptions.From(options), partitions, metadata, controller, time, logger);
             groups.Start();
@@ -160,9 +171,9 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 new ListOffsetsHandler(partitions, metadata),
                 new CreateTopicsHandler(controller),
                 new DeleteTopicsHandler(controller, metadata),
-                new DescribeConfigsHandler(options, new TopicConfigStore(store)),
-                new AlterConfigsHandler(topicConfigEditor),
-                new IncrementalAlterConfigsHandler(topicConfigEditor),
+                new DescribeConfigsHandler(brokerConfig, new TopicConfigStore(store)),
+                new AlterConfigsHandler(topicConfigEditor, brokerConfigEditor),
+                new IncrementalAlterConfigsHandler(topicConfigEditor, brokerConfigEditor),
                 new InitProducerIdHandler(new ProducerIdAllocator(store, options.BrokerId), logger),
                 new CreatePartitionsHandler(controller, metadata),
                 new DeleteRecordsHandler(partitions, metadata),
@@ -191,11 +202,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             router = new RequestRouter(handlers);
             network = new SocketServer(
                 router,
-                new NetworkOptions
-                {
-                    SocketRequestMaxBytes = options.SocketRequestMaxBytes,
-                    ConnectionsMaxIdle = TimeSpan.FromMilliseconds(options.ConnectionsMaxIdleMs),
-                },
+                NetworkOptions.From(options),
                 time,
                 logger);
             network.Start(BindAddresses(options.Listeners));
@@ -223,7 +230,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 LogNoControllerYet(logger, options.BrokerId);
             }
 
-            var broker = new KafkaBroker(options, time, logger, logs, store, controller, network, partitions, configWatcher, groups, clusterId, cluster);
+            var broker = new KafkaBroker(options, time, logger, logs, store, controller, network, partitions, configWatcher, brokerConfigWatcher, groups, clusterId, cluster);
             LogStarted(logger, options.BrokerId);
             return broker;
         }
@@ -252,6 +259,11 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             if (configWatcher is not null)
             {
                 await configWatcher.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (brokerConfigWatcher is not null)
+            {
+                await brokerConfigWatcher.DisposeAsync().ConfigureAwait(false);
             }
 
             logs?.Dispose();
@@ -443,6 +455,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         await _controller.DisposeAsync().ConfigureAwait(false);
         await _cluster.DisposeAsync().ConfigureAwait(false);
         await _configWatcher.DisposeAsync().ConfigureAwait(false);
+        await _brokerConfigWatcher.DisposeAsync().ConfigureAwait(false);
         _logs.Dispose();
         await _store.DisposeAsync().ConfigureAwait(false);
         LogStopped(_logger, _options.BrokerId);

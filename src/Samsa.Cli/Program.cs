@@ -7,7 +7,7 @@ using Samsa.Cli.Tools;
 // (flush the producer, commit and count for the consumer).
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("Usage: Samsa.Cli <kafka-topics|kafka-console-producer|kafka-console-consumer|kafka-consumer-groups|kafka-configs> [args]");
+    Console.Error.WriteLine("Usage: Samsa.Cli <kafka-topics|kafka-console-producer|kafka-console-consumer|kafka-consumer-groups|kafka-configs|kafka-producer-perf-test|kafka-consumer-perf-test> [args]");
     return 1;
 }
 
@@ -35,6 +35,8 @@ try
         "kafka-console-consumer" => await ConsoleConsumer.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
         "kafka-configs" => await ConfigCommand.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
         "kafka-consumer-groups" => await ConsumerGroupCommand.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
+        "kafka-producer-perf-test" => await ProducerPerformance.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
+        "kafka-consumer-perf-test" => await ConsumerPerformance.RunAsync(toolArgs, stop.Token).ConfigureAwait(false),
         _ => Unknown(args[0]),
     };
 }

@@ -59,6 +59,12 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>
+    /// Raised for every line the broker writes, on a thread-pool thread; unlike <see cref="Output"/>
+    /// it is not capped, so a long run (the fuzzer) can watch the whole log.
+    /// </summary>
+    public event Action<string>? OutputLine;
+
     /// <summary>Everything the broker wrote to stdout and stderr, across every run.</summary>
     public string Output
     {
@@ -142,6 +148,31 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     {
         await StopAsync(cancellationToken).ConfigureAwait(false);
         await LaunchAsync(_port, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A crash during start-up: starts the broker again on the same log dir and port and SIGKILLs
+    /// it <paramref name="after"/> the launch, whether or not it has reported started by then (log
+    /// recovery, index rebuild, group loading run in that window).
+    /// </summary>
+    /// <returns>Whether it had reported started before the kill.</returns>
+    public async Task<bool> RestartAndKillAsync(TimeSpan after, CancellationToken cancellationToken = default)
+    {
+        await StopAsync(cancellationToken).ConfigureAwait(false);
+        Task launch = LaunchAsync(_port, cancellationToken);
+        await Task.WhenAny(launch, Task.Delay(after, cancellationToken)).ConfigureAwait(false);
+        bool started = launch.IsCompletedSuccessfully;
+        await KillAsync().ConfigureAwait(false);
+        try
+        {
+            await launch.ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // "exited during start-up": the kill we meant.
+        }
+
+        return started;
     }
 
     public async ValueTask DisposeAsync()
@@ -228,6 +259,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         }
 
         AppendOutput(line);
+        OutputLine?.Invoke(line);
         Match match = ListeningLine().Match(line);
         if (match.Success)
         {

@@ -18,6 +18,7 @@ internal static partial class BrokerConfigDefinition
     public const string NumIoThreads = "num.io.threads";
     public const string BackgroundThreads = "background.threads";
     public const string QueuedMaxRequests = "queued.max.requests";
+    public const string QueuedMaxRequestBytes = "queued.max.request.bytes";
     public const string RequestTimeoutMs = "request.timeout.ms";
     public const string NumRecoveryThreadsPerDataDir = "num.recovery.threads.per.data.dir";
     public const string Listeners = "listeners";
@@ -30,6 +31,7 @@ internal static partial class BrokerConfigDefinition
     public const string SocketRequestMaxBytes = "socket.request.max.bytes";
     public const string MaxConnections = "max.connections";
     public const string MaxConnectionsPerIp = "max.connections.per.ip";
+    public const string MaxConnectionsPerIpOverrides = "max.connections.per.ip.overrides";
     public const string ConnectionsMaxIdleMs = "connections.max.idle.ms";
     public const string NumPartitions = "num.partitions";
     public const string LogDir = "log.dir";

@@ -48,6 +48,9 @@ public sealed partial record BrokerOptions
     /// <summary><c>queued.max.requests</c>.</summary>
     public int QueuedMaxRequests { get; init; }
 
+    /// <summary><c>queued.max.request.bytes</c>; -1 (or 0) = no byte limit.</summary>
+    public long QueuedMaxRequestBytes { get; init; }
+
     /// <summary><c>request.timeout.ms</c> for requests this broker sends.</summary>
     public int RequestTimeoutMs { get; init; }
 
@@ -79,6 +82,9 @@ public sealed partial record BrokerOptions
 
     /// <summary><c>max.connections.per.ip</c>.</summary>
     public int MaxConnectionsPerIp { get; init; }
+
+    /// <summary><c>max.connections.per.ip.overrides</c>: host name or IP to its limit.</summary>
+    public IReadOnlyDictionary<string, int> MaxConnectionsPerIpOverrides { get; init; } = new Dictionary<string, int>();
 
     /// <summary><c>connections.max.idle.ms</c>; -1 = never close idle connections.</summary>
     public long ConnectionsMaxIdleMs { get; init; }

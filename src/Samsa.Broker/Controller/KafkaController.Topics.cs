@@ -8,6 +8,16 @@ namespace Samsa.Broker.Controller;
 /// <summary>Topic creation, partition growth and deletion, run on the controller loop.</summary>
 internal sealed partial class KafkaController
 {
+    /// <summary>
+    /// Kafka's KRaft controller refuses a CreateTopics that would make more than 10,000 partitions
+    /// (ReplicationControlManager.MAX_PARTITIONS_PER_BATCH, answered POLICY_VIOLATION); we apply the
+    /// same cap to the partitions one CreatePartitions adds to a topic. Without it one request asking
+    /// for 2^31 partitions had the controller build a 240 MB assignment (found by bench/Samsa.Fuzzer).
+    /// </summary>
+    internal const int MaxPartitionsPerRequest = 10_000;
+
+    private const string TooManyPartitionsPerRequest = "Excessively large number of partitions per request.";
+
     /// <summary>Creates topics (or, with <paramref name="validateOnly"/>, checks that it could).</summary>
     public Task<IReadOnlyList<TopicCreationResult>> CreateTopicsAsync(IReadOnlyList<TopicCreation> topics, bool validateOnly, CancellationToken cancellationToken) =>
         _loop.SubmitAsync(() => CreateTopicsOnLoopAsync(topics, validateOnly, cancellationToken), cancellationToken);
@@ -15,6 +25,16 @@ internal sealed partial class KafkaController
     private async Task<IReadOnlyList<TopicCreationResult>> CreateTopicsOnLoopAsync(IReadOnlyList<TopicCreation> topics, bool validateOnly, CancellationToken cancellationToken)
     {
         var results = new List<TopicCreationResult>(topics.Count);
+        if (ExceedsPartitionsPerRequest(topics))
+        {
+            foreach (TopicCreation topic in topics)
+            {
+                results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.PolicyViolation, TooManyPartitionsPerRequest));
+            }
+
+            return results;
+        }
+
         var created = new List<string>();
         foreach (TopicCreation topic in topics)
         {
@@ -269,6 +289,11 @@ internal sealed partial class KafkaController
             return (ErrorCode.InvalidPartitions, $"Topic already has {current} partitions.");
         }
 
+        if ((long)totalCount - current > MaxPartitionsPerRequest)
+        {
+            return (ErrorCode.PolicyViolation, TooManyPartitionsPerRequest);
+        }
+
         int factor = info.Partitions[0].Length;
         var assignment = new Dictionary<int, int[]>(info.Partitions);
         if (newAssignments is { Count: > 0 })
@@ -437,5 +462,18 @@ internal sealed partial class KafkaController
             // Report the failing operation's own error, as a single write would.
             throw new CoordinationException(e.Error, e.Message, e.Path, e.FailedOperationIndex - 1, e);
         }
+    }
+
+    private bool ExceedsPartitionsPerRequest(IReadOnlyList<TopicCreation> topics)
+    {
+        long total = 0;
+        foreach (TopicCreation topic in topics)
+        {
+            total += topic.Assignment is { Count: > 0 } given ? given.Count
+                : topic.NumPartitions == -1 ? _options.DefaultNumPartitions
+                : Math.Max(topic.NumPartitions, 0);
+        }
+
+        return total > MaxPartitionsPerRequest;
     }
 }

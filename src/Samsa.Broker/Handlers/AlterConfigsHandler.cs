@@ -6,14 +6,12 @@ using Samsa.Protocol.Messages;
 namespace Samsa.Broker.Handlers;
 
 /// <summary>
-/// AlterConfigs (33), the legacy non-incremental form: a topic's override set is replaced by the
-/// one sent (keys left out go back to their defaults). Broker resources are refused: Samsa has no
-/// dynamic broker configs; server.properties is the broker's config.
+/// AlterConfigs (33), the legacy non-incremental form: a topic's override set, or a broker's
+/// dynamic configs ("&lt;id&gt;" or "" for the cluster-wide defaults), is replaced by the one sent
+/// (keys left out go back to the layer below).
 /// </summary>
-internal sealed class AlterConfigsHandler(TopicConfigEditor editor) : RequestHandler<AlterConfigsRequestData, AlterConfigsResponseData>
+internal sealed class AlterConfigsHandler(TopicConfigEditor editor, BrokerConfigEditor brokerEditor) : RequestHandler<AlterConfigsRequestData, AlterConfigsResponseData>
 {
-    public const string BrokerConfigsUnsupported = "dynamic broker configs are not supported";
-
     public override ApiKey ApiKey => ApiKey.AlterConfigs;
 
     public override short MinVersion => 0;
@@ -27,8 +25,8 @@ internal sealed class AlterConfigsHandler(TopicConfigEditor editor) : RequestHan
         {
             (ErrorCode error, string? message) = (ConfigResourceType)resource.ResourceType switch
             {
-                ConfigResourceType.Topic => await AlterTopicAsync(resource, request.ValidateOnly, cancellationToken).ConfigureAwait(false),
-                ConfigResourceType.Broker => (ErrorCode.InvalidRequest, BrokerConfigsUnsupported),
+                ConfigResourceType.Topic => await AlterAsync(resource, request.ValidateOnly, topic: true, cancellationToken).ConfigureAwait(false),
+                ConfigResourceType.Broker => await AlterAsync(resource, request.ValidateOnly, topic: false, cancellationToken).ConfigureAwait(false),
                 _ => (ErrorCode.InvalidRequest, $"Unsupported resource type: {resource.ResourceType}"),
             };
             response.Responses.Add(new AlterConfigsResponseData.AlterConfigsResourceResponse
@@ -43,7 +41,7 @@ internal sealed class AlterConfigsHandler(TopicConfigEditor editor) : RequestHan
         return response;
     }
 
-    private Task<(ErrorCode, string?)> AlterTopicAsync(AlterConfigsRequestData.AlterConfigsResource resource, bool validateOnly, CancellationToken cancellationToken)
+    private Task<(ErrorCode, string?)> AlterAsync(AlterConfigsRequestData.AlterConfigsResource resource, bool validateOnly, bool topic, CancellationToken cancellationToken)
     {
         var next = new Dictionary<string, string>(StringComparer.Ordinal);
         var nulls = new List<string>();
@@ -65,6 +63,9 @@ internal sealed class AlterConfigsHandler(TopicConfigEditor editor) : RequestHan
         }
 
         // The whole set is replaced, whatever is stored now.
-        return editor.AlterAsync(resource.ResourceName, _ => new TopicConfigEditor.EditResult(next, ErrorCode.None, null), validateOnly, cancellationToken);
+        TopicConfigEditor.Edit replace = _ => new TopicConfigEditor.EditResult(next, ErrorCode.None, null);
+        return topic
+            ? editor.AlterAsync(resource.ResourceName, replace, validateOnly, cancellationToken)
+            : brokerEditor.AlterAsync(resource.ResourceName, replace, validateOnly, cancellationToken);
     }
 }

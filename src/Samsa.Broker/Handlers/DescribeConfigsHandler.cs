@@ -9,10 +9,11 @@ namespace Samsa.Broker.Handlers;
 
 /// <summary>
 /// DescribeConfigs (32): a topic's every config with its value and source (its overrides read from
-/// the coordination store, so a change is visible at once), and this broker's static config.
-/// Samsa has no dynamic broker configs, so the cluster-default broker resource ("") is empty.
+/// the coordination store, so a change is visible at once), this broker's every config (resource
+/// "&lt;id&gt;", its own id only, as in Kafka) and the cluster-wide dynamic defaults (resource ""),
+/// with the dynamic broker configs as this broker last applied them.
 /// </summary>
-internal sealed class DescribeConfigsHandler(BrokerOptions options, TopicConfigStore topicConfigs) : RequestHandler<DescribeConfigsRequestData, DescribeConfigsResponseData>
+internal sealed class DescribeConfigsHandler(DynamicBrokerConfig brokerConfig, TopicConfigStore topicConfigs) : RequestHandler<DescribeConfigsRequestData, DescribeConfigsResponseData>
 {
     public override ApiKey ApiKey => ApiKey.DescribeConfigs;
 
@@ -68,14 +69,13 @@ internal sealed class DescribeConfigsHandler(BrokerOptions options, TopicConfigS
                 }
 
                 TopicConfigStore.Overrides overrides = await topicConfigs.ReadAsync(topic, cancellationToken).ConfigureAwait(false);
-                return (ErrorCode.None, null, EffectiveConfig.ForTopic(options, overrides.Config));
+                return (ErrorCode.None, null, EffectiveConfig.ForTopic(brokerConfig.Layers, overrides.Config));
 
             case ConfigResourceType.Broker:
                 string name = resource.ResourceName;
                 if (name.Length == 0)
                 {
-                    // The cluster-wide dynamic defaults: none, as Samsa has no dynamic broker configs.
-                    return (ErrorCode.None, null, []);
+                    return (ErrorCode.None, null, EffectiveConfig.ForClusterDefaults(brokerConfig.Layers));
                 }
 
                 if (!int.TryParse(name, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int brokerId))
@@ -83,12 +83,12 @@ internal sealed class DescribeConfigsHandler(BrokerOptions options, TopicConfigS
                     return (ErrorCode.InvalidRequest, $"Broker id must be an integer, but it is: {name}", null);
                 }
 
-                if (brokerId != options.BrokerId)
+                if (brokerId != brokerConfig.BrokerId)
                 {
-                    return (ErrorCode.InvalidRequest, $"Unexpected broker id, expected {options.BrokerId} or empty string, but received {name}", null);
+                    return (ErrorCode.InvalidRequest, $"Unexpected broker id, expected {brokerConfig.BrokerId} or empty string, but received {name}", null);
                 }
 
-                return (ErrorCode.None, null, EffectiveConfig.ForBroker(options));
+                return (ErrorCode.None, null, EffectiveConfig.ForBroker(brokerConfig.Layers));
 
             default:
                 return (ErrorCode.InvalidRequest, $"Unsupported resource type: {ResourceTypeName(resource.ResourceType)}", null);

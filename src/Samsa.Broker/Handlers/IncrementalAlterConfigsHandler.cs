@@ -7,10 +7,11 @@ namespace Samsa.Broker.Handlers;
 
 /// <summary>
 /// IncrementalAlterConfigs (44): SET, DELETE, APPEND and SUBTRACT on single keys of a topic's
-/// overrides; the rest stays. APPEND and SUBTRACT apply to list keys only (cleanup.policy, the
-/// throttled-replica lists). Broker resources are refused, as in <see cref="AlterConfigsHandler"/>.
+/// overrides or of a broker's dynamic configs ("&lt;id&gt;", or "" for the cluster-wide defaults);
+/// the rest stays. APPEND and SUBTRACT apply to list keys only (cleanup.policy, the
+/// throttled-replica lists, log.cleanup.policy).
 /// </summary>
-internal sealed class IncrementalAlterConfigsHandler(TopicConfigEditor editor) : RequestHandler<IncrementalAlterConfigsRequestData, IncrementalAlterConfigsResponseData>
+internal sealed class IncrementalAlterConfigsHandler(TopicConfigEditor editor, BrokerConfigEditor brokerEditor) : RequestHandler<IncrementalAlterConfigsRequestData, IncrementalAlterConfigsResponseData>
 {
     private const sbyte Set = 0;
     private const sbyte Delete = 1;
@@ -30,8 +31,8 @@ internal sealed class IncrementalAlterConfigsHandler(TopicConfigEditor editor) :
         {
             (ErrorCode error, string? message) = (ConfigResourceType)resource.ResourceType switch
             {
-                ConfigResourceType.Topic => await AlterTopicAsync(resource, request.ValidateOnly, cancellationToken).ConfigureAwait(false),
-                ConfigResourceType.Broker => (ErrorCode.InvalidRequest, AlterConfigsHandler.BrokerConfigsUnsupported),
+                ConfigResourceType.Topic => await AlterAsync(resource, request.ValidateOnly, topic: true, cancellationToken).ConfigureAwait(false),
+                ConfigResourceType.Broker => await AlterAsync(resource, request.ValidateOnly, topic: false, cancellationToken).ConfigureAwait(false),
                 _ => (ErrorCode.InvalidRequest, $"Unsupported resource type: {resource.ResourceType}"),
             };
             response.Responses.Add(new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse
@@ -46,7 +47,7 @@ internal sealed class IncrementalAlterConfigsHandler(TopicConfigEditor editor) :
         return response;
     }
 
-    private Task<(ErrorCode, string?)> AlterTopicAsync(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, bool validateOnly, CancellationToken cancellationToken)
+    private Task<(ErrorCode, string?)> AlterAsync(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, bool validateOnly, bool topic, CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (IncrementalAlterConfigsRequestData.AlterableConfig config in resource.Configs)
@@ -58,11 +59,13 @@ internal sealed class IncrementalAlterConfigsHandler(TopicConfigEditor editor) :
         }
 
         List<IncrementalAlterConfigsRequestData.AlterableConfig> operations = resource.Configs;
-        return editor.AlterAsync(resource.ResourceName, current => Apply(current, operations), validateOnly, cancellationToken);
+        return topic
+            ? editor.AlterAsync(resource.ResourceName, current => Apply(current, operations, topic: true), validateOnly, cancellationToken)
+            : brokerEditor.AlterAsync(resource.ResourceName, current => Apply(current, operations, topic: false), validateOnly, cancellationToken);
     }
 
     /// <summary>The operations applied to the current overrides, in request order (Kafka's prepareIncrementalConfigs).</summary>
-    private static TopicConfigEditor.EditResult Apply(IReadOnlyDictionary<string, string> current, List<IncrementalAlterConfigsRequestData.AlterableConfig> operations)
+    private static TopicConfigEditor.EditResult Apply(IReadOnlyDictionary<string, string> current, List<IncrementalAlterConfigsRequestData.AlterableConfig> operations, bool topic)
     {
         var next = new Dictionary<string, string>(current, StringComparer.Ordinal);
         foreach (IncrementalAlterConfigsRequestData.AlterableConfig op in operations)
@@ -89,18 +92,23 @@ internal sealed class IncrementalAlterConfigsHandler(TopicConfigEditor editor) :
                 continue;
             }
 
-            if (!TopicConfigDefinition.TryGetKey(op.Name, out TopicConfigKey key))
+            ConfigKey key;
+            if (topic && TopicConfigDefinition.TryGetKey(op.Name, out TopicConfigKey topicKey))
             {
-                return TopicConfigEditor.EditResult.Fail(ErrorCode.InvalidConfig, $"Unknown topic config name: {op.Name}");
+                key = topicKey.Key;
+            }
+            else if (topic || !BrokerConfigDefinition.TryGetKey(op.Name, out key))
+            {
+                return TopicConfigEditor.EditResult.Fail(ErrorCode.InvalidConfig, $"Unknown {(topic ? "topic" : "broker")} config name: {op.Name}");
             }
 
-            if (key.Key.Type != ConfigType.List)
+            if (key.Type != ConfigType.List)
             {
                 string verb = op.ConfigOperation is Append ? "append" : "subtract";
                 return TopicConfigEditor.EditResult.Fail(ErrorCode.InvalidRequest, $"Config value {verb} is not allowed for config key: {op.Name}");
             }
 
-            List<string> items = SplitList(next.GetValueOrDefault(op.Name) ?? (op.ConfigOperation is Append ? key.Key.DefaultValue : null));
+            List<string> items = SplitList(next.GetValueOrDefault(op.Name) ?? (op.ConfigOperation is Append ? key.DefaultValue : null));
             foreach (string item in SplitList(op.Value))
             {
                 if (op.ConfigOperation is Append)

@@ -17,6 +17,9 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
     /// <summary>Kafka's "authorized operations not requested" marker.</summary>
     private const int OperationsNotRequested = int.MinValue;
 
+    /// <summary>How long a Metadata request that arrives before the broker knows the cluster waits for it.</summary>
+    private static readonly TimeSpan FirstUpdateWait = TimeSpan.FromSeconds(5);
+
     public override ApiKey ApiKey => ApiKey.Metadata;
 
     public override short MinVersion => 0;
@@ -26,6 +29,16 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
     protected override async ValueTask<MetadataResponseData?> HandleAsync(RequestContext context, MetadataRequestData request, CancellationToken cancellationToken)
     {
         MetadataCache.Snapshot snapshot = metadata.Current;
+        if (snapshot.ControllerEpoch < 0)
+        {
+            // Just started: the listener is up before the controller's first UpdateMetadata. An
+            // answer from the empty cache (no brokers, every topic unknown) makes librdkafka forget
+            // the brokers it knew and fail every queued message of a topic it now thinks deleted,
+            // so wait for that first update (bounded; a later answer is no worse than today's).
+            await metadata.WaitUntilKnownAsync(FirstUpdateWait, cancellationToken).ConfigureAwait(false);
+            snapshot = metadata.Current;
+        }
+
         bool allTopics = request.Topics is null || (context.ApiVersion == 0 && request.Topics.Count == 0);
         var wanted = new List<(string? Name, Uuid Id)>();
         if (!allTopics)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.Requests;
@@ -13,9 +14,16 @@ namespace Samsa.Broker.Network;
 /// <summary>
 /// One client connection. A receive loop reads size-prefixed frames, decodes each and starts its
 /// handler in arrival order (so appends keep the client's order); a send loop awaits the handlers'
-/// results in that same order and writes the responses. The bounded queue between the two caps
-/// the requests a connection can have in flight. Both loops are owned by <see cref="RunAsync"/>;
-/// nothing outlives it.
+/// results in that same order and writes the responses. Both loops are owned by
+/// <see cref="RunAsync"/>; nothing outlives it.
+/// <para>
+/// Before it reads a request the receive loop needs room, and while it waits it does not read the
+/// socket, so TCP pushes back on the client: room in the bounded queue between the loops (requests
+/// in flight on this connection), room under <see cref="NetworkOptions.MaxBufferedBytesPerConnection"/>
+/// (what this connection holds unanswered or unsent), and room in the broker-wide
+/// <see cref="RequestBudget"/> (requests in handlers). Reads are zero-byte first, so a connection
+/// waiting for its client holds no buffer, and hold no thread.
+/// </para>
 /// </summary>
 internal sealed partial class KafkaConnection
 {
@@ -26,14 +34,34 @@ internal sealed partial class KafkaConnection
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Channel<PendingResponse> _pending;
+    private readonly RequestBudget _budget;
+    private readonly ReleaseSignal _drained = new();
+    private readonly Func<bool> _nothingInHandlers;
     private readonly string _client;
+
+    // The client closed or broke the connection (not our StopReceiving): parked requests are cancelled
+    // rather than answered, as Kafka drops responses for a closed channel. Without this a Fetch with
+    // max_wait_ms = 2^31-1 kept its closed socket (CLOSE_WAIT) and buffers for 24 days (bench/Samsa.Fuzzer).
+    private volatile bool _stopRequested;
+    private volatile bool _peerClosed;
+
+    // Requests whose handlers have not finished (the budget's "connection idle" test).
+    private int _inHandlers;
+
+    // Frames of unanswered requests, response data not yet written, and the batch being written.
+    private long _heldBytes;
+
+    // Broker-wide budget taken for the frame being received (its size is known from the prefix); -1: none.
+    private int _reservedBytes = -1;
 
     // Send loop only: contexts whose responses are in the current output batch.
     private readonly List<RequestContext> _written = [];
     private long _lastActivityTimestamp;
 
-    public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, string listenerName, TimeProvider time, ILogger logger)
+    public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, RequestBudget budget, string listenerName, TimeProvider time, ILogger logger)
     {
+        _budget = budget;
+        _nothingInHandlers = () => Volatile.Read(ref _inHandlers) == 0;
         _socket = socket;
         _router = router;
         _options = options;
@@ -50,15 +78,19 @@ internal sealed partial class KafkaConnection
         _client = socket.RemoteEndPoint?.ToString() ?? "unknown";
     }
 
-    /// <summary>Time since the last request arrived or response left; the acceptor closes idle connections.</summary>
+    /// <summary>
+    /// Time since bytes last arrived or a response left; the acceptor closes idle connections. As
+    /// in Kafka (its selector marks a channel active on any read or write), part of a request
+    /// counts: a client trickling a request is slow, not idle, and holds no thread while it trickles.
+    /// </summary>
     public TimeSpan IdleTime => _time.GetElapsedTime(Interlocked.Read(ref _lastActivityTimestamp));
 
     public async Task RunAsync(CancellationToken stopping)
     {
         using var connectionClosed = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var stream = new NetworkStream(_socket, ownsSocket: false);
-        PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
-        Task sending = SendLoopAsync(stream, connectionClosed.Token);
+        PipeReader input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true, useZeroByteReads: true));
+        Task sending = SendThenStopReceivingAsync(stream, connectionClosed);
         try
         {
             await ReceiveLoopAsync(input, connectionClosed.Token).ConfigureAwait(false);
@@ -68,16 +100,23 @@ internal sealed partial class KafkaConnection
         }
         catch (IOException e)
         {
+            _peerClosed = true;
             LogConnectionError(_logger, _client, e.Message);
         }
         catch (SocketException e)
         {
+            _peerClosed = true;
             LogConnectionError(_logger, _client, e.Message);
         }
         finally
         {
-            // Let in-flight requests finish and their responses go out, then close.
+            // Let in-flight requests finish and their responses go out, then close; unless nobody is there to read them.
             _pending.Writer.TryComplete();
+            if (_peerClosed)
+            {
+                await connectionClosed.CancelAsync().ConfigureAwait(false);
+            }
+
             try
             {
                 await sending.ConfigureAwait(false);
@@ -92,15 +131,38 @@ internal sealed partial class KafkaConnection
             {
             }
 
+            if (_reservedBytes >= 0)
+            {
+                _budget.Release(_reservedBytes); // the connection ended inside a frame
+                _reservedBytes = -1;
+            }
+
             await input.CompleteAsync().ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
             _socket.Dispose();
         }
     }
 
+    /// <summary>
+    /// Once sending ends (all answered, or the socket failed) the receive loop must not wait on
+    /// anything the send loop would have freed: cancel it.
+    /// </summary>
+    private async Task SendThenStopReceivingAsync(NetworkStream stream, CancellationTokenSource connectionClosed)
+    {
+        try
+        {
+            await SendLoopAsync(stream, connectionClosed.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            await connectionClosed.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Graceful stop: no more requests are read; those in flight are answered, then the connection closes.</summary>
     public void StopReceiving()
     {
+        _stopRequested = true;
         try
         {
             _socket.Shutdown(SocketShutdown.Receive);
@@ -134,9 +196,15 @@ internal sealed partial class KafkaConnection
         {
             ReadResult result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = result.Buffer;
+            Touch(); // any bytes are activity, even part of a frame
             while (true)
             {
-                FrameStatus status = TryTakeFrame(ref buffer, out byte[]? frame, out int frameLength);
+                if (Volatile.Read(ref _heldBytes) > _options.MaxBufferedBytesPerConnection)
+                {
+                    await WaitUntilDrainedAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                FrameStatus status = TryReadFrameSize(buffer, out int size);
                 if (status == FrameStatus.Invalid)
                 {
                     return; // oversized or negative size: close before allocating anything
@@ -147,8 +215,28 @@ internal sealed partial class KafkaConnection
                     break;
                 }
 
-                Touch();
-                if (!await DispatchAsync(frame!, frameLength, cancellationToken).ConfigureAwait(false))
+                // Room for the request before the rest of a large frame is read: while it waits, the
+                // socket is not. A small frame fits the read buffer anyway, so it asks once complete
+                // (a client trickling a small request holds no budget meanwhile).
+                bool complete = buffer.Length >= Frame.SizePrefixLength + (long)size;
+                if (_reservedBytes < 0 && (complete || size > RequestBudget.SmallRequestBytes))
+                {
+                    if (!_budget.TryAcquire(size, _nothingInHandlers()))
+                    {
+                        await _budget.AcquireAsync(size, _nothingInHandlers, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    _reservedBytes = size;
+                }
+
+                if (!complete)
+                {
+                    break;
+                }
+
+                byte[] frame = TakeFrame(ref buffer, size);
+                _reservedBytes = -1; // the request owns it now
+                if (!await DispatchAsync(frame, size, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -157,15 +245,30 @@ internal sealed partial class KafkaConnection
             input.AdvanceTo(buffer.Start, buffer.End);
             if (result.IsCompleted || result.IsCanceled)
             {
+                _peerClosed = result.IsCompleted && !_stopRequested;
                 return;
             }
         }
     }
 
-    private FrameStatus TryTakeFrame(ref ReadOnlySequence<byte> buffer, out byte[]? frame, out int frameLength)
+    /// <summary>Waits until what this connection holds is back under its cap (the send loop wrote some).</summary>
+    private async ValueTask WaitUntilDrainedAsync(CancellationToken cancellationToken)
     {
-        frame = null;
-        frameLength = 0;
+        while (true)
+        {
+            Task drained = _drained.Next();
+            if (Volatile.Read(ref _heldBytes) <= _options.MaxBufferedBytesPerConnection)
+            {
+                return;
+            }
+
+            await drained.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private FrameStatus TryReadFrameSize(ReadOnlySequence<byte> buffer, out int size)
+    {
+        size = 0;
         Span<byte> prefix = stackalloc byte[Frame.SizePrefixLength];
         if (buffer.Length < Frame.SizePrefixLength)
         {
@@ -173,34 +276,30 @@ internal sealed partial class KafkaConnection
         }
 
         buffer.Slice(0, Frame.SizePrefixLength).CopyTo(prefix);
-        FrameStatus status = Frame.TryReadSize(prefix, _options.SocketRequestMaxBytes, out int size);
-        if (status != FrameStatus.Complete)
+        FrameStatus status = Frame.TryReadSize(prefix, _options.SocketRequestMaxBytes, out size);
+        if (status == FrameStatus.Invalid)
         {
-            if (status == FrameStatus.Invalid)
-            {
-                LogFrameTooLarge(_logger, _client, size, _options.SocketRequestMaxBytes);
-            }
-
-            return status;
+            LogFrameTooLarge(_logger, _client, size, _options.SocketRequestMaxBytes);
         }
 
-        if (buffer.Length < Frame.SizePrefixLength + (long)size)
-        {
-            return FrameStatus.NeedMoreData;
-        }
+        return status;
+    }
 
+    /// <summary>Copies the whole frame of <paramref name="size"/> bytes out of <paramref name="buffer"/> and moves past it.</summary>
+    private static byte[] TakeFrame(ref ReadOnlySequence<byte> buffer, int size)
+    {
         // The decoded request refers into its frame (records are slices), so each frame gets its
-        // own pooled buffer, returned once the handler has produced the response.
-        frame = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
+        // own pooled buffer, returned once the response is written.
+        byte[] frame = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
         buffer.Slice(Frame.SizePrefixLength, size).CopyTo(frame);
-        frameLength = size;
         buffer = buffer.Slice(Frame.SizePrefixLength + size);
-        return FrameStatus.Complete;
+        return frame;
     }
 
     /// <summary>Decodes one frame and queues its handler's result. False means: close the connection.</summary>
     private async ValueTask<bool> DispatchAsync(byte[] frame, int frameLength, CancellationToken cancellationToken)
     {
+        Interlocked.Add(ref _heldBytes, frameLength);
         var header = new RequestHeader();
         IRequestData? body;
         IRequestHandler? handler;
@@ -214,13 +313,14 @@ internal sealed partial class KafkaConnection
                 {
                     // KIP-511: answer a too-new ApiVersions with a v0 error naming our range, so
                     // the client can retry with a version we speak.
-                    var fallback = new PendingResponse(header.CorrelationId, ApiKey.ApiVersions, 0, frame, null, new ValueTask<IResponseData?>(UnsupportedApiVersions(handler)));
+                    _budget.Release(frameLength);
+                    var fallback = new PendingResponse(header.CorrelationId, ApiKey.ApiVersions, 0, frame, frameLength, null, new ValueTask<IResponseData?>(UnsupportedApiVersions(handler)));
                     await _pending.Writer.WriteAsync(fallback, cancellationToken).ConfigureAwait(false);
                     return true;
                 }
 
                 LogUnsupported(_logger, _client, (short)header.ApiKey, header.ApiVersion);
-                ArrayPool<byte>.Shared.Return(frame);
+                DropFrame(frame, frameLength);
                 return false;
             }
 
@@ -236,14 +336,60 @@ internal sealed partial class KafkaConnection
         catch (ProtocolException e)
         {
             LogMalformed(_logger, _client, (short)header.ApiKey, header.ApiVersion, e.Message);
-            ArrayPool<byte>.Shared.Return(frame);
+            DropFrame(frame, frameLength);
             return false;
         }
 
         var context = new RequestContext(header, _socket.RemoteEndPoint, _listenerName);
-        ValueTask<IResponseData?> response = handler!.HandleAsync(context, body, cancellationToken);
-        await _pending.Writer.WriteAsync(new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, context, response), cancellationToken).ConfigureAwait(false);
+        Interlocked.Increment(ref _inHandlers);
+        ValueTask<IResponseData?> response = Track(handler!.HandleAsync(context, body, cancellationToken), context, frameLength);
+        await _pending.Writer.WriteAsync(new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, frameLength, context, response), cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>A frame that gets no response: give back its buffer, budget and held bytes.</summary>
+    private void DropFrame(byte[] frame, int frameLength)
+    {
+        _budget.Release(frameLength);
+        Interlocked.Add(ref _heldBytes, -frameLength);
+        ArrayPool<byte>.Shared.Return(frame);
+    }
+
+    /// <summary>The handler's result, which frees what the request took as soon as the handler is done.</summary>
+    private ValueTask<IResponseData?> Track(ValueTask<IResponseData?> handled, RequestContext context, int frameLength)
+    {
+        if (!handled.IsCompleted)
+        {
+            return WhenHandlerFinishesAsync(handled, context, frameLength);
+        }
+
+        HandlerFinished(context, frameLength);
+        return handled;
+    }
+
+    /// <summary>
+    /// Frees the broker-wide budget as soon as the handler is done, not when the response is
+    /// written, so a client that does not read its responses holds only its own connection's room.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<IResponseData?> WhenHandlerFinishesAsync(ValueTask<IResponseData?> response, RequestContext context, int frameLength)
+    {
+        try
+        {
+            return await response.ConfigureAwait(false);
+        }
+        finally
+        {
+            HandlerFinished(context, frameLength);
+        }
+    }
+
+    private void HandlerFinished(RequestContext context, int frameLength)
+    {
+        // Response data (fetched records) is held from now until the send loop has written it.
+        Interlocked.Add(ref _heldBytes, context.ResponseBufferBytes);
+        Interlocked.Decrement(ref _inHandlers);
+        _budget.Release(frameLength);
     }
 
     private static ApiVersionsResponseData UnsupportedApiVersions(IRequestHandler handler) => new()
@@ -260,10 +406,11 @@ internal sealed partial class KafkaConnection
         while (await pending.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             output.Clear();
-            // Batch every response that is already complete into one write.
+            long batchHeld = 0;
+            // Batch the responses that are already complete into one write, up to the connection's cap.
             while (pending.TryPeek(out PendingResponse next))
             {
-                if (!next.Response.IsCompleted && output.WrittenCount > 0)
+                if (output.WrittenCount > 0 && (!next.Response.IsCompleted || output.WrittenCount >= _options.MaxBufferedBytesPerConnection))
                 {
                     break;
                 }
@@ -291,6 +438,7 @@ internal sealed partial class KafkaConnection
                     ArrayPool<byte>.Shared.Return(next.Frame);
                 }
 
+                batchHeld += next.FrameLength;
                 if (body is not null)
                 {
                     Frame.WriteResponse(output, next.CorrelationId, body, next.ApiVersion);
@@ -298,13 +446,16 @@ internal sealed partial class KafkaConnection
 
                 if (next.Context is not null)
                 {
+                    batchHeld += next.Context.ResponseBufferBytes;
                     _written.Add(next.Context);
                 }
             }
 
             if (output.WrittenCount > 0)
             {
+                Interlocked.Add(ref _heldBytes, output.WrittenCount);
                 await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref _heldBytes, -output.WrittenCount);
                 Touch();
             }
 
@@ -315,12 +466,14 @@ internal sealed partial class KafkaConnection
             }
 
             _written.Clear();
+            Interlocked.Add(ref _heldBytes, -batchHeld);
+            _drained.Release();
         }
     }
 
     private void Touch() => Interlocked.Exchange(ref _lastActivityTimestamp, _time.GetTimestamp());
 
-    private readonly record struct PendingResponse(int CorrelationId, ApiKey ApiKey, short ApiVersion, byte[] Frame, RequestContext? Context, ValueTask<IResponseData?> Response);
+    private readonly record struct PendingResponse(int CorrelationId, ApiKey ApiKey, short ApiVersion, byte[] Frame, int FrameLength, RequestContext? Context, ValueTask<IResponseData?> Response);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closing connection from {Client}: frame of {Size} bytes exceeds socket.request.max.bytes ({Max}).")]
     private static partial void LogFrameTooLarge(ILogger logger, string client, int size, int max);

@@ -10,7 +10,9 @@ namespace Samsa.Broker.Network;
 /// Accepts client connections on the configured listeners and runs one <see cref="KafkaConnection"/>
 /// per socket. Owns the listening sockets, the accept loops, every connection task and the idle
 /// reaper; <see cref="StopAsync"/> stops accepting, lets connections finish what they have in
-/// flight, and waits for all of them.
+/// flight, and waits for all of them. Each accepted socket must first get past the
+/// <see cref="ConnectionQuotas"/> (max.connections waits, a full IP is refused); all connections
+/// share one <see cref="RequestBudget"/>.
 /// </summary>
 internal sealed partial class SocketServer : IAsyncDisposable
 {
@@ -22,6 +24,10 @@ internal sealed partial class SocketServer : IAsyncDisposable
     private readonly ConcurrentDictionary<KafkaConnection, Task> _connections = new();
     private readonly List<(Socket Socket, string Name)> _listeners = [];
     private readonly List<Task> _loops = [];
+    private readonly RequestBudget _budget;
+    private readonly LogThrottle _refusalLog;
+    private ConnectionQuotas _quotas = new(int.MaxValue, int.MaxValue, new Dictionary<IPAddress, int>(), null);
+    private bool _closingListeners;
 
     public SocketServer(RequestRouter router, NetworkOptions options, TimeProvider time, ILogger logger)
     {
@@ -29,7 +35,15 @@ internal sealed partial class SocketServer : IAsyncDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _budget = new RequestBudget(options.QueuedMaxRequests, options.QueuedMaxRequestBytes);
+        _refusalLog = new LogThrottle(time, TimeSpan.FromSeconds(10));
     }
+
+    /// <summary>Open connections by address and in total (for tests and metrics).</summary>
+    public ConnectionQuotas Quotas => _quotas;
+
+    /// <summary>Requests in handlers, broker-wide.</summary>
+    public RequestBudget Budget => _budget;
 
     /// <summary>The endpoints actually bound, in listener order (port 0 resolved to the OS's choice).</summary>
     public IReadOnlyList<IPEndPoint> BoundEndpoints
@@ -49,6 +63,12 @@ internal sealed partial class SocketServer : IAsyncDisposable
     /// <summary>Binds every listener (failing fast if one cannot bind) and starts accepting.</summary>
     public void Start(IReadOnlyList<(string Name, IPEndPoint Endpoint)> listeners)
     {
+        // Kafka exempts the inter-broker listener only when it is not the sole listener.
+        _quotas = new ConnectionQuotas(
+            _options.MaxConnections,
+            _options.MaxConnectionsPerIp,
+            ConnectionQuotas.ResolveOverrides(_options.MaxConnectionsPerIpOverrides),
+            listeners.Count > 1 ? _options.InterBrokerListenerName : null);
         foreach ((string name, IPEndPoint endpoint) in listeners)
         {
             var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -81,7 +101,10 @@ internal sealed partial class SocketServer : IAsyncDisposable
             _loops.Add(AcceptLoopAsync(socket, name, _stopping.Token));
         }
 
-        _loops.Add(ReapIdleConnectionsAsync(_stopping.Token));
+        if (_options.ConnectionsMaxIdle > TimeSpan.Zero)
+        {
+            _loops.Add(ReapIdleConnectionsAsync(_stopping.Token));
+        }
     }
 
     private async Task AcceptLoopAsync(Socket listener, string name, CancellationToken stopping)
@@ -112,13 +135,57 @@ internal sealed partial class SocketServer : IAsyncDisposable
                 continue;
             }
 
+            if (client.RemoteEndPoint is not IPEndPoint remote)
+            {
+                client.Dispose(); // gone before we could ask who it was
+                continue;
+            }
+
+            bool admitted;
+            try
+            {
+                // At max.connections this waits, and this listener accepts nobody else meanwhile.
+                admitted = await _quotas.AdmitAsync(name, remote.Address, stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                client.Dispose();
+                return;
+            }
+
+            if (!admitted)
+            {
+                RefuseConnection(client, remote.Address);
+                continue;
+            }
+
+            if (Volatile.Read(ref _closingListeners))
+            {
+                // The slot came free because the server is stopping: serve no one new.
+                client.Dispose();
+                _quotas.Remove(remote.Address);
+                return;
+            }
+
             client.NoDelay = true;
-            var connection = new KafkaConnection(client, _router, _options, name, _time, _logger);
-            _connections[connection] = RunConnectionAsync(connection, stopping);
+            var connection = new KafkaConnection(client, _router, _options, _budget, name, _time, _logger);
+            _connections[connection] = RunConnectionAsync(connection, remote.Address, stopping);
         }
     }
 
-    private async Task RunConnectionAsync(KafkaConnection connection, CancellationToken stopping)
+    private void RefuseConnection(Socket client, IPAddress address)
+    {
+        // Closed without a word, as Kafka does: the client sees the connection drop and backs off.
+        client.Dispose();
+        if (_refusalLog.ShouldLog(out int suppressed))
+        {
+            string text = address.ToString();
+            int limit = _quotas.LimitFor(address);
+            LogRefused(_logger, text, limit, suppressed);
+        }
+    }
+
+    private async Task RunConnectionAsync(KafkaConnection connection, IPAddress address, CancellationToken stopping)
     {
         await Task.Yield();
         try
@@ -128,6 +195,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
         finally
         {
             _connections.TryRemove(connection, out _);
+            _quotas.Remove(address);
         }
     }
 
@@ -159,6 +227,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(TimeSpan grace)
     {
+        Volatile.Write(ref _closingListeners, true);
         foreach ((Socket socket, _) in _listeners)
         {
             socket.Dispose();
@@ -195,6 +264,9 @@ internal sealed partial class SocketServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Awaiting socket connections on {Endpoint} ({Listener}).")]
     private static partial void LogListening(ILogger logger, string endpoint, string listener);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused a connection from {Address}: it already has the maximum of {Limit} connections (max.connections.per.ip); {Suppressed} more refusals since the last report.")]
+    private static partial void LogRefused(ILogger logger, string address, int limit, int suppressed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a connection failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string error);

@@ -108,18 +108,13 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
             return;
         }
 
-        if (_configs.Set(topic, read.Config, read.Mzxid) is not { } config || _logs is not { } logs)
+        if (_configs.Set(topic, read.Config, read.Mzxid) is null || _logs is not { } logs)
         {
             return;
         }
 
-        foreach (PartitionLog log in logs.Logs)
-        {
-            if (log.TopicPartition.Topic == topic && !ReferenceEquals(log.Config, config))
-            {
-                log.UpdateConfig(config);
-            }
-        }
+        // The newest config, not the one just built: the broker defaults may have changed since.
+        _configs.ApplyTo(logs, topic);
 
         LogTopicConfigApplied(_logger, topic);
     }

@@ -33,8 +33,12 @@ internal sealed class RequestContext(RequestHeader header, EndPoint? clientAddre
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(minimumLength);
         (_rented ??= []).Add(buffer);
+        ResponseBufferBytes += buffer.Length;
         return buffer;
     }
+
+    /// <summary>Bytes of the pooled response buffers held now; the connection caps what it holds unsent.</summary>
+    public long ResponseBufferBytes { get; private set; }
 
     /// <summary>Called by the connection once the response is written (or dropped).</summary>
     public void ReturnResponseBuffers()
@@ -50,5 +54,6 @@ internal sealed class RequestContext(RequestHeader header, EndPoint? clientAddre
         }
 
         _rented = null;
+        ResponseBufferBytes = 0;
     }
 }

@@ -9,9 +9,10 @@ namespace Samsa.Cli.Tools;
 /// <summary>
 /// kafka-configs.sh for topics and brokers: --describe (dynamic entries, or --all) through
 /// DescribeConfigs and --alter (--add-config, --delete-config) through IncrementalAlterConfigs,
-/// printing Kafka's ConfigCommand lines.
+/// printing Kafka's ConfigCommand lines. Brokers are named by id (--entity-name, --broker) or, for
+/// the cluster-wide defaults, with --entity-default / --broker-defaults.
 /// </summary>
-internal sealed class ConfigCommand
+internal sealed partial class ConfigCommand
 {
     private readonly OptionParser _parser = new();
     private string[] _args = [];
@@ -24,6 +25,7 @@ internal sealed class ConfigCommand
         _parser.Accept("alter", "Alter the configuration for the entity.");
         _parser.AcceptValue("bootstrap-server", "The Kafka server to connect to. This is required for describing and altering broker configs.", "server to connect to");
         _parser.AcceptValue("broker", "The broker's ID.", "String");
+        _parser.Accept("broker-defaults", "The config defaults for all brokers.");
         _parser.AcceptValue("command-config", "Property file containing configs to be passed to Admin Client. This is used only with --bootstrap-server option for describing and altering broker configs.", "command config property file");
         _parser.AcceptValue("delete-config", "config keys to remove 'k1,k2'", "String");
         _parser.Accept("describe", "List configs for the given entity.");
@@ -67,9 +69,15 @@ internal sealed class ConfigCommand
             _parser.Forbid(options, "describe", "add-config", "delete-config", "add-config-file");
         }
 
-        if (options.Has("alter") && name is null && !(type == ResourceType.Broker && options.Has("entity-default")))
+        if (options.Has("alter") && name is null)
         {
-            throw _parser.Die("an entity name must be specified with --alter of topics");
+            throw _parser.Die($"an entity name must be specified with --alter of {entityType}s");
+        }
+
+        if (type == ResourceType.Broker && name is { Length: > 0 } && !int.TryParse(name, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            Console.Error.WriteLine($"The entity name for brokers must be a valid integer broker id, found: {name}");
+            return 1;
         }
 
         string bootstrap = options.Value("bootstrap-server")!;
@@ -96,11 +104,11 @@ internal sealed class ConfigCommand
         {
             if (options.Has("describe"))
             {
-                await DescribeAsync(admin, type, entityType, name, options.Has("all")).ConfigureAwait(false);
+                await DescribeAsync(admin, probe.ReachedAddress!, type, entityType, name, options.Has("all"), cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await AlterAsync(admin, type, entityType, name, options).ConfigureAwait(false);
+                await AlterAsync(admin, probe.ReachedAddress!, type, entityType, name, options, cancellationToken).ConfigureAwait(false);
             }
 
             return 0;
@@ -131,21 +139,34 @@ internal sealed class ConfigCommand
             entityType = "brokers";
             name = broker;
         }
+        else if (options.Has("broker-defaults"))
+        {
+            entityType = "brokers";
+            name = "";
+        }
+
+        if (options.Has("entity-default"))
+        {
+            if (entityType != "brokers")
+            {
+                throw new UsageException($"Samsa supports --entity-default for brokers only; {entityType ?? "the entity type"} has no defaults here");
+            }
+
+            // Kafka's name for the cluster-wide broker defaults.
+            name = "";
+        }
 
         return entityType switch
         {
             null => throw _parser.Die("Missing required argument \"[entity-type]\""),
             "topics" => (ResourceType.Topic, "topic", name),
-            // Kafka names the cluster-wide broker defaults with an empty entity name, which
-            // Confluent.Kafka refuses to send ("Resource must be specified"), so Samsa cannot reach them.
-            "brokers" when options.Has("entity-default") => throw new UsageException("Samsa's kafka-configs cannot describe or alter the cluster-wide broker defaults (--entity-default) yet; name a broker with --entity-name <id>"),
             "brokers" => (ResourceType.Broker, "broker", name),
             "clients" or "users" or "ips" or "broker-loggers" => throw new UsageException($"Samsa does not support {entityType} configs yet; supported entity types: topics, brokers"),
             _ => throw _parser.Die($"Invalid entity type {entityType}, the entity type must be one of topics, clients, users, brokers, ips, broker-loggers"),
         };
     }
 
-    private static async Task DescribeAsync(IAdminClient admin, ResourceType type, string entityType, string? name, bool all)
+    private static async Task DescribeAsync(IAdminClient admin, string reachedAddress, ResourceType type, string entityType, string? name, bool all, CancellationToken cancellationToken)
     {
         var names = new List<string>();
         if (name is not null)
@@ -169,16 +190,22 @@ internal sealed class ConfigCommand
                     names.Add(broker.BrokerId.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 }
 
-                // Kafka also lists the cluster-wide defaults (entity ""), which Confluent.Kafka cannot name.
+                names.Sort(StringComparer.Ordinal);
+
+                // Kafka lists the cluster-wide defaults (entity "") after the brokers.
+                names.Add("");
             }
 
-            names.Sort(StringComparer.Ordinal);
+            if (type == ResourceType.Topic)
+            {
+                names.Sort(StringComparer.Ordinal);
+            }
         }
 
         var output = new StringBuilder();
         foreach (string entity in names)
         {
-            List<ConfigEntryResult> entries = await DescribeEntityAsync(admin, type, entity).ConfigureAwait(false);
+            List<ConfigEntryResult> entries = await DescribeEntityAsync(admin, reachedAddress, type, entity, cancellationToken).ConfigureAwait(false);
             if (type == ResourceType.Broker && entity.Length == 0)
             {
                 output.Append("Default configs for brokers in the cluster are:\n");
@@ -215,7 +242,7 @@ internal sealed class ConfigCommand
         Console.Write(output.ToString());
     }
 
-    private static async Task AlterAsync(IAdminClient admin, ResourceType type, string entityType, string? name, ParsedOptions options)
+    private static async Task AlterAsync(IAdminClient admin, string reachedAddress, ResourceType type, string entityType, string? name, ParsedOptions options, CancellationToken cancellationToken)
     {
         var entries = new List<ConfigEntry>();
         var toAdd = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -271,14 +298,16 @@ internal sealed class ConfigCommand
         }
 
         string entity = name ?? "";
-        if (type == ResourceType.Topic && toDelete.Count > 0)
+        if (toDelete.Count > 0)
         {
-            // Kafka refuses to delete a config the topic does not override.
-            List<ConfigEntryResult> current = await DescribeEntityAsync(admin, type, entity).ConfigureAwait(false);
+            // Kafka refuses to delete a config the entity does not set dynamically.
+            ConfigSource dynamicSource = type == ResourceType.Topic ? ConfigSource.DynamicTopicConfig
+                : entity.Length == 0 ? ConfigSource.DynamicDefaultBrokerConfig : ConfigSource.DynamicBrokerConfig;
+            List<ConfigEntryResult> current = await DescribeEntityAsync(admin, reachedAddress, type, entity, cancellationToken).ConfigureAwait(false);
             var invalid = new List<string>();
             foreach (string key in toDelete)
             {
-                if (!current.Exists(e => e.Name == key && e.Source == ConfigSource.DynamicTopicConfig))
+                if (!current.Exists(e => e.Name == key && e.Source == dynamicSource))
                 {
                     invalid.Add(key);
                 }
@@ -288,6 +317,13 @@ internal sealed class ConfigCommand
             {
                 throw new ConfigCommandException($"Invalid config(s): {string.Join(',', invalid)}");
             }
+        }
+
+        if (type == ResourceType.Broker && entity.Length == 0)
+        {
+            await AlterDefaultsAsync(reachedAddress, entries, cancellationToken).ConfigureAwait(false);
+            Console.WriteLine("Completed updating default config for brokers in the cluster.");
+            return;
         }
 
         var resource = new ConfigResource { Type = type, Name = entity };
@@ -301,13 +337,16 @@ internal sealed class ConfigCommand
             throw new KafkaException(e.Results[0].Error);
         }
 
-        Console.WriteLine(type == ResourceType.Broker && entity.Length == 0
-            ? "Completed updating default config for brokers in the cluster."
-            : $"Completed updating config for {entityType} {entity}.");
+        Console.WriteLine($"Completed updating config for {entityType} {entity}.");
     }
 
-    private static async Task<List<ConfigEntryResult>> DescribeEntityAsync(IAdminClient admin, ResourceType type, string entity)
+    private static async Task<List<ConfigEntryResult>> DescribeEntityAsync(IAdminClient admin, string reachedAddress, ResourceType type, string entity, CancellationToken cancellationToken)
     {
+        if (type == ResourceType.Broker && entity.Length == 0)
+        {
+            return await DescribeDefaultsAsync(reachedAddress, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             List<DescribeConfigsResult> results = await admin.DescribeConfigsAsync(

@@ -14,11 +14,17 @@ internal sealed class RawKafkaConnection : IDisposable
 
     private RawKafkaConnection(Socket socket) => _socket = socket;
 
-    public static async Task<RawKafkaConnection> ConnectAsync(int port, CancellationToken cancellationToken)
+    /// <param name="localAddress">The client's own address, e.g. 127.0.0.2 to look like another host to per-IP limits.</param>
+    public static async Task<RawKafkaConnection> ConnectAsync(int port, CancellationToken cancellationToken, IPAddress? localAddress = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
+            if (localAddress is not null)
+            {
+                socket.Bind(new IPEndPoint(localAddress, 0));
+            }
+
             await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), cancellationToken);
             return new RawKafkaConnection(socket);
         }

@@ -1,0 +1,244 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using Samsa.Integration.Tests.Clients;
+using Samsa.Testing;
+
+namespace Samsa.Integration.Tests.Network;
+
+/// <summary>
+/// Clients that send too slowly or never read: they cost the broker neither a thread each nor
+/// unbounded memory, and a normal Confluent client beside them keeps working.
+/// </summary>
+public sealed class SlowClientTests
+{
+    private const short ApiVersionsKey = 18;
+    private const short FetchKey = 1;
+    private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task Trickling_senders_hold_no_thread_are_not_idle_and_do_not_stop_a_normal_client()
+    {
+        const int Tricklers = 200;
+        const int Messages = 500;
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using BrokerProcess broker = await BrokerProcess.StartAsync(["connections.max.idle.ms=3000"], timeout.Token);
+        await CreateTopicAsync(broker, "beside-tricklers", 1);
+        int threadsBefore = ProcStatus(broker.ProcessId, "Threads");
+
+        using RawKafkaConnection silent = await RawKafkaConnection.ConnectAsync(broker.Port, timeout.Token);
+        var tricklers = new Task[Tricklers];
+        for (int i = 0; i < Tricklers; i++)
+        {
+            tricklers[i] = TrickleApiVersionsAsync(broker.Port, i, timeout.Token);
+        }
+
+        // Each trickling request takes 13 s, longer than connections.max.idle.ms, one byte a second.
+        // Meanwhile a producer and a consumer run with their normal timeouts.
+        ProducerConfig producerConfig = ClientConfigs.Producer(broker.BootstrapServers);
+        producerConfig.MessageTimeoutMs = 30_000;
+        using (IProducer<Null, string> producer = new ProducerBuilder<Null, string>(producerConfig).Build())
+        {
+            for (int i = 0; i < Messages; i++)
+            {
+                producer.Produce("beside-tricklers", new Message<Null, string> { Value = "m" + i.ToString(CultureInfo.InvariantCulture) });
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        int threadsWhileTrickling = ProcStatus(broker.ProcessId, "Threads");
+        Assert.Equal(Messages, ConsumeCount(broker, "beside-tricklers", Messages, timeout.Token));
+
+        // Silence is idleness: the broker closes the silent connection after connections.max.idle.ms.
+        Assert.True(await silent.IsClosedByPeerAsync(timeout.Token));
+
+        // A partial request is activity, as in Kafka: every trickler outlived the idle time and got its answer.
+        await Task.WhenAll(tricklers).WaitAsync(timeout.Token);
+
+        // 200 connections parked mid-request would be 200 blocked threads in a thread-per-connection server.
+        Assert.True(threadsWhileTrickling < threadsBefore + (Tricklers / 4), $"broker threads went from {threadsBefore} to {threadsWhileTrickling} with {Tricklers} trickling connections");
+    }
+
+    [Fact]
+    public async Task A_client_that_never_reads_responses_does_not_grow_broker_memory_without_bound()
+    {
+        const int Requests = 10_000;
+        const int FetchBytes = 1024 * 1024;
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using BrokerProcess broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
+
+        // About 1 MB in the partition, so each Fetch answer is about 1 MB: 10,000 unread answers
+        // buffered in the broker would be some 10 GB.
+        await CreateTopicAsync(broker, "fetched", 1);
+        using (IProducer<Null, byte[]> producer = new ProducerBuilder<Null, byte[]>(ClientConfigs.Producer(broker.BootstrapServers)).Build())
+        {
+            var random = new Random(9);
+            for (int i = 0; i < 1000; i++)
+            {
+                byte[] value = new byte[1000];
+                random.NextBytes(value);
+                producer.Produce("fetched", new Message<Null, byte[]> { Value = value });
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        byte[] request = FetchV4Request("fetched", FetchBytes);
+        using (RawKafkaConnection warmUp = await RawKafkaConnection.ConnectAsync(broker.Port, timeout.Token))
+        {
+            await warmUp.SendAsync(request, timeout.Token);
+            byte[] response = await warmUp.ReceiveFrameAsync(timeout.Token) ?? throw new InvalidOperationException("Fetch was not answered.");
+            Assert.True(response.Length > FetchBytes / 2, $"the Fetch response is only {response.Length} bytes");
+        }
+
+        long rssBefore = ProcStatus(broker.ProcessId, "VmRSS") * 1024L;
+        using var hostile = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await hostile.ConnectAsync(new IPEndPoint(IPAddress.Loopback, broker.Port), timeout.Token);
+        using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task sending = SendRepeatedlyAsync(hostile, request, Requests, stopSending.Token);
+
+        // Sample the broker's memory while the hostile client sends and sits on its answers.
+        long rssPeak = 0;
+        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < until)
+        {
+            rssPeak = Math.Max(rssPeak, ProcStatus(broker.ProcessId, "VmRSS") * 1024L);
+            await Task.Delay(100, timeout.Token);
+        }
+
+        // A normal client is served meanwhile.
+        using (IProducer<Null, string> producer = new ProducerBuilder<Null, string>(ClientConfigs.Producer(broker.BootstrapServers)).Build())
+        {
+            DeliveryResult<Null, string> delivered = await producer.ProduceAsync("fetched", new Message<Null, string> { Value = "still served" }, timeout.Token);
+            Assert.Equal(PersistenceStatus.Persisted, delivered.Status);
+        }
+
+        rssPeak = Math.Max(rssPeak, ProcStatus(broker.ProcessId, "VmRSS") * 1024L);
+        await stopSending.CancelAsync();
+        await sending.WaitAsync(timeout.Token);
+        Assert.True(broker.IsRunning);
+        Assert.True(rssPeak < rssBefore + (200L * 1024 * 1024), $"broker RSS grew from {rssBefore >> 20} MB to {rssPeak >> 20} MB");
+    }
+
+    /// <summary>ApiVersions v0 with a null client id (14 bytes), one byte a second, then its answer.</summary>
+    private static async Task TrickleApiVersionsAsync(int port, int correlationId, CancellationToken cancellationToken)
+    {
+        byte[] frame = new byte[14];
+        BinaryPrimitives.WriteInt32BigEndian(frame, 10);
+        BinaryPrimitives.WriteInt16BigEndian(frame.AsSpan(4), ApiVersionsKey);
+        BinaryPrimitives.WriteInt16BigEndian(frame.AsSpan(6), 0);
+        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(8), correlationId);
+        BinaryPrimitives.WriteInt16BigEndian(frame.AsSpan(12), -1);
+        using RawKafkaConnection connection = await RawKafkaConnection.ConnectAsync(port, cancellationToken);
+        for (int i = 0; i < frame.Length; i++)
+        {
+            if (i > 0)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+
+            await connection.SendAsync(frame[i..(i + 1)], cancellationToken);
+        }
+
+        byte[] response = await connection.ReceiveFrameAsync(cancellationToken) ?? throw new InvalidOperationException($"Trickler {correlationId} was closed before its request completed.");
+        Assert.Equal(correlationId, ApiVersionsResponse.ParseV0(response).CorrelationId);
+    }
+
+    private static async Task SendRepeatedlyAsync(Socket socket, byte[] request, int count, CancellationToken cancellationToken)
+    {
+        const int PerWrite = 100;
+        byte[] batch = new byte[request.Length * PerWrite];
+        for (int i = 0; i < PerWrite; i++)
+        {
+            request.CopyTo(batch, i * request.Length);
+        }
+
+        try
+        {
+            for (int sent = 0; sent < count; sent += PerWrite)
+            {
+                int offset = 0;
+                while (offset < batch.Length)
+                {
+                    offset += await socket.SendAsync(batch.AsMemory(offset), SocketFlags.None, cancellationToken);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Blocked by the broker's backpressure until the test ended it: what we expect.
+        }
+        catch (SocketException)
+        {
+            // The broker closed it (idle or shutting down): also fine.
+        }
+    }
+
+    /// <summary>Fetch v4 of partition 0 from offset 0, up to <paramref name="maxBytes"/>, without waiting.</summary>
+    private static byte[] FetchV4Request(string topic, int maxBytes)
+    {
+        byte[] name = System.Text.Encoding.UTF8.GetBytes(topic);
+        byte[] body = new byte[4 + 4 + 4 + 4 + 1 + 4 + 2 + name.Length + 4 + 4 + 8 + 4];
+        Span<byte> span = body;
+        BinaryPrimitives.WriteInt32BigEndian(span, -1); // replica id: a consumer
+        BinaryPrimitives.WriteInt32BigEndian(span[4..], 0); // max wait
+        BinaryPrimitives.WriteInt32BigEndian(span[8..], 0); // min bytes
+        BinaryPrimitives.WriteInt32BigEndian(span[12..], maxBytes);
+        span[16] = 0; // read uncommitted
+        BinaryPrimitives.WriteInt32BigEndian(span[17..], 1); // one topic
+        BinaryPrimitives.WriteInt16BigEndian(span[21..], (short)name.Length);
+        name.CopyTo(span[23..]);
+        Span<byte> partition = span[(23 + name.Length)..];
+        BinaryPrimitives.WriteInt32BigEndian(partition, 1); // one partition
+        BinaryPrimitives.WriteInt32BigEndian(partition[4..], 0);
+        BinaryPrimitives.WriteInt64BigEndian(partition[8..], 0); // from the start
+        BinaryPrimitives.WriteInt32BigEndian(partition[16..], maxBytes);
+        return RawKafkaConnection.Frame(FetchKey, 4, 1, body);
+    }
+
+    private static async Task CreateTopicAsync(BrokerProcess broker, string name, int partitions)
+    {
+        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(broker.BootstrapServers)).Build();
+        await admin.CreateTopicsAsync(
+            [new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = 1 }],
+            new CreateTopicsOptions { RequestTimeout = RequestTimeout, OperationTimeout = RequestTimeout });
+    }
+
+    private static int ConsumeCount(BrokerProcess broker, string topic, int expected, CancellationToken cancellationToken)
+    {
+        using IConsumer<Null, string> consumer = new ConsumerBuilder<Null, string>(ClientConfigs.Consumer(broker.BootstrapServers)).Build();
+        consumer.Assign(new TopicPartitionOffset(topic, 0, Offset.Beginning));
+        int count = 0;
+        while (count < expected)
+        {
+            ConsumeResult<Null, string> result = consumer.Consume(cancellationToken);
+            if (!result.IsPartitionEOF)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>A numeric field of /proc/&lt;pid&gt;/status (VmRSS is in kB).</summary>
+    private static int ProcStatus(int pid, string field)
+    {
+        foreach (string line in File.ReadLines($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/status"))
+        {
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+            {
+                string value = line[(field.Length + 1)..].Trim();
+                int space = value.IndexOf(' ', StringComparison.Ordinal);
+                return int.Parse(space < 0 ? value : value[..space], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException($"/proc/{pid}/status has no {field}.");
+    }
+}
