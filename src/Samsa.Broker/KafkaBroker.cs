@@ -206,6 +206,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 time,
                 logger);
             network.Start(BindAddresses(options.Listeners));
+            brokerConfig.Subscribe(new ConnectionLimitsReconfiguration(network, logger));
 
             // Register with the endpoints clients should use; a port 0 listener advertises the port it got.
             var advertised = new List<(string, string, int)>();

@@ -110,14 +110,28 @@ internal sealed partial class KafkaController
         return next;
     }
 
+    /// <summary>
+    /// unclean.leader.election.enable as Kafka resolves it for a topic: the topic's own config, else
+    /// this (the controller's) broker's dynamic config, else the cluster-wide dynamic default, else
+    /// server.properties.
+    /// </summary>
     private async Task<bool> UncleanElectionEnabledAsync(string topic, CancellationToken cancellationToken)
     {
-        NodeData? data = await _store.GetDataAsync(ZkPaths.TopicConfig(topic), cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (data is not null
-            && ConfigZNode.Decode(data.Data.Span).Config.TryGetValue(BrokerConfigDefinition.UncleanLeaderElectionEnable, out string? value)
-            && bool.TryParse(value, out bool enabled))
+        string[] layers =
+        [
+            ZkPaths.TopicConfig(topic),
+            ZkPaths.BrokerConfig(_brokerId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ZkPaths.BrokerConfig(BrokerConfigStore.DefaultEntity),
+        ];
+        foreach (string path in layers)
         {
-            return enabled;
+            NodeData? data = await _store.GetDataAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
+            if (data is not null
+                && ConfigZNode.Decode(data.Data.Span).Config.TryGetValue(BrokerConfigDefinition.UncleanLeaderElectionEnable, out string? value)
+                && bool.TryParse(value, out bool enabled))
+            {
+                return enabled;
+            }
         }
 
         return _options.UncleanLeaderElectionEnable;

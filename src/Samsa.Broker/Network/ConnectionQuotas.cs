@@ -19,19 +19,30 @@ internal sealed class ConnectionQuotas
     private readonly Lock _gate = new();
     private readonly Dictionary<IPAddress, int> _perAddress = [];
     private readonly ReleaseSignal _released = new();
-    private readonly int _maxConnections;
-    private readonly int _maxPerIp;
-    private readonly IReadOnlyDictionary<IPAddress, int> _perIpOverrides;
+    private volatile Limits _limits;
     private readonly string? _protectedListener;
     private int _total;
 
     /// <param name="protectedListener">The inter-broker listener when it is exempt from <paramref name="maxConnections"/>; else null.</param>
     public ConnectionQuotas(int maxConnections, int maxConnectionsPerIp, IReadOnlyDictionary<IPAddress, int> perIpOverrides, string? protectedListener)
     {
-        _maxConnections = maxConnections;
-        _maxPerIp = maxConnectionsPerIp;
-        _perIpOverrides = perIpOverrides;
+        _limits = new Limits(maxConnections, maxConnectionsPerIp, perIpOverrides);
         _protectedListener = protectedListener;
+    }
+
+    /// <summary>
+    /// New limits from a dynamic broker config change (Kafka's max.connections* are dynamic):
+    /// connections already open stay, new ones are admitted under the new limits, and acceptors
+    /// waiting for a slot check again at once.
+    /// </summary>
+    public void UpdateLimits(int maxConnections, int maxConnectionsPerIp, IReadOnlyDictionary<IPAddress, int> perIpOverrides)
+    {
+        lock (_gate)
+        {
+            _limits = new Limits(maxConnections, maxConnectionsPerIp, perIpOverrides);
+        }
+
+        _released.Release();
     }
 
     /// <summary>Connections admitted and not yet removed, over all listeners.</summary>
@@ -56,8 +67,11 @@ internal sealed class ConnectionQuotas
     }
 
     /// <summary>The per-address limit that applies to <paramref name="address"/>.</summary>
-    public int LimitFor(IPAddress address) =>
-        _perIpOverrides.TryGetValue(Normalize(address), out int limit) ? limit : _maxPerIp;
+    public int LimitFor(IPAddress address)
+    {
+        Limits limits = _limits;
+        return limits.PerIpOverrides.TryGetValue(Normalize(address), out int limit) ? limit : limits.MaxPerIp;
+    }
 
     /// <summary>
     /// Waits until the broker is below <c>max.connections</c> (unless <paramref name="listener"/> is
@@ -67,13 +81,12 @@ internal sealed class ConnectionQuotas
     public async ValueTask<bool> AdmitAsync(string listener, IPAddress address, CancellationToken cancellationToken)
     {
         address = Normalize(address);
-        int limit = LimitFor(address);
         while (true)
         {
             Task released;
             lock (_gate)
             {
-                if (TryAdmitLocked(listener, address, limit, out bool admitted))
+                if (TryAdmitLocked(listener, address, LimitFor(address), out bool admitted))
                 {
                     return admitted;
                 }
@@ -142,7 +155,7 @@ internal sealed class ConnectionQuotas
     private bool TryAdmitLocked(string listener, IPAddress address, int limit, out bool admitted)
     {
         admitted = false;
-        if (_total >= _maxConnections && !string.Equals(listener, _protectedListener, StringComparison.Ordinal))
+        if (_total >= _limits.MaxConnections && !string.Equals(listener, _protectedListener, StringComparison.Ordinal))
         {
             return false; // wait for a slot
         }
@@ -158,4 +171,6 @@ internal sealed class ConnectionQuotas
         admitted = true;
         return true;
     }
+
+    private sealed record Limits(int MaxConnections, int MaxPerIp, IReadOnlyDictionary<IPAddress, int> PerIpOverrides);
 }

@@ -155,15 +155,29 @@ public sealed class ClusterControllerTests
             "the partition has its leader back");
     }
 
-    [Fact]
-    public async Task A_topic_that_allows_unclean_election_gets_an_out_of_sync_leader_when_its_isr_is_gone()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_topic_that_allows_unclean_election_gets_an_out_of_sync_leader_when_its_isr_is_gone(bool byClusterDefault)
     {
         await using InProcessCluster cluster = await InProcessCluster.StartAsync(3);
         KafkaBroker controller = await cluster.ControllerAsync();
         int first = controller.BrokerId % 3 + 1;
         int second = 6 - controller.BrokerId - first;
         CreateTopicsRequestData request = CreateTopicsRequest("lossy", -1, -1, [first, second]);
-        request.Topics[0].Configs.Add(new CreateTopicsRequestData.CreatableTopicConfig { Name = "unclean.leader.election.enable", Value = "true" });
+        if (byClusterDefault)
+        {
+            // kafka-configs.sh --entity-type brokers --entity-default --alter --add-config unclean.leader.election.enable=true
+            var alter = new IncrementalAlterConfigsRequestData.AlterConfigsResource { ResourceType = 4, ResourceName = string.Empty };
+            alter.Configs.Add(new IncrementalAlterConfigsRequestData.AlterableConfig { Name = "unclean.leader.election.enable", ConfigOperation = 0, Value = "true" });
+            IncrementalAlterConfigsResponseData altered = await cluster.SendAsync<IncrementalAlterConfigsResponseData>(controller.BrokerId, new IncrementalAlterConfigsRequestData { Resources = [alter] }, 1);
+            Assert.Equal((short)ErrorCode.None, altered.Responses[0].ErrorCode);
+        }
+        else
+        {
+            request.Topics[0].Configs.Add(new CreateTopicsRequestData.CreatableTopicConfig { Name = "unclean.leader.election.enable", Value = "true" });
+        }
+
         CreateTopicsResponseData created = await cluster.SendAsync<CreateTopicsResponseData>(controller.BrokerId, request, 7);
         Assert.Equal((short)ErrorCode.None, created.Topics[0].ErrorCode);
         await InProcessCluster.WaitUntilAsync(async () => HasFullIsr(await cluster.MetadataAsync(controller.BrokerId, "lossy"), 2), "both replicas are in sync");
@@ -176,7 +190,7 @@ public sealed class ClusterControllerTests
             async () => (await cluster.MetadataAsync(controller.BrokerId, "lossy")).Topics[0].Partitions is [{ LeaderId: -1 }],
             "the partition is offline");
 
-        // The broker default is false; the topic's own setting lets the out-of-sync replica lead.
+        // server.properties says false; the topic's own setting or the dynamic default lets the out-of-sync replica lead.
         await cluster.StartBrokerAsync(second);
         await InProcessCluster.WaitUntilAsync(
             async () => (await cluster.MetadataAsync(controller.BrokerId, "lossy")).Topics[0].Partitions[0].LeaderId == second,

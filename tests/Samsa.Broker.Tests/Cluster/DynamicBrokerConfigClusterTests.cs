@@ -88,6 +88,27 @@ public sealed class DynamicBrokerConfigClusterTests
     }
 
     [Fact]
+    public async Task A_dynamic_max_connections_per_ip_applies_to_new_connections_at_once()
+    {
+        await using InProcessCluster cluster = await InProcessCluster.StartAsync(1);
+        Assert.Equal((short)ErrorCode.None, (await AlterAsync(cluster, 1, "", ("max.connections.per.ip", Set, "1"))).ErrorCode);
+        int port = cluster.Brokers[1].BoundEndpoints[0].Port;
+
+        // The admin connection that made the change is the one 127.0.0.1 may keep; the next is closed.
+        using (var refused = new System.Net.Sockets.TcpClient())
+        {
+            await refused.ConnectAsync(System.Net.IPAddress.Loopback, port);
+            using var deadline = new CancellationTokenSource(InProcessCluster.Patience);
+            Assert.Equal(0, await refused.GetStream().ReadAsync(new byte[1], deadline.Token));
+        }
+
+        Assert.Equal((short)ErrorCode.None, (await AlterAsync(cluster, 1, "", ("max.connections.per.ip", Delete, null))).ErrorCode);
+        await using var client = new Samsa.Broker.InterBroker.BrokerClient("127.0.0.1", port, "second", new Samsa.Broker.InterBroker.BrokerClientOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        ApiVersionsResponseData versions = await client.SendAsync<ApiVersionsResponseData>(new ApiVersionsRequestData(), 0, CancellationToken.None);
+        Assert.Equal((short)ErrorCode.None, versions.ErrorCode);
+    }
+
+    [Fact]
     public async Task A_per_broker_config_applies_to_that_broker_only_and_delete_falls_back()
     {
         await using InProcessCluster cluster = await InProcessCluster.StartAsync(2);

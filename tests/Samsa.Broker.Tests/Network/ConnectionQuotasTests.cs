@@ -48,6 +48,32 @@ public sealed class ConnectionQuotasTests
     }
 
     [Fact]
+    public async Task Changed_limits_apply_to_new_connections_and_wake_a_waiting_acceptor()
+    {
+        ConnectionQuotas quotas = Quotas(max: 1, perIp: 1);
+        using var timeout = new CancellationTokenSource(Timeout);
+        Assert.True(await quotas.AdmitAsync("PLAINTEXT", ClientA, timeout.Token));
+        quotas.Remove(ClientA);
+        Assert.True(await quotas.AdmitAsync("PLAINTEXT", ClientA, timeout.Token));
+
+        // At max.connections the acceptor waits; raising the limit lets it in without a close.
+        ValueTask<bool> waiting = quotas.AdmitAsync("PLAINTEXT", ClientB, timeout.Token);
+        Assert.False(waiting.IsCompleted);
+        quotas.UpdateLimits(4, 2, new Dictionary<IPAddress, int> { [ClientB] = 1 });
+        Assert.True(await waiting);
+
+        Assert.True(await quotas.AdmitAsync("PLAINTEXT", ClientA, timeout.Token)); // per-IP 1 -> 2
+        Assert.False(await quotas.AdmitAsync("PLAINTEXT", ClientB, timeout.Token)); // its override is 1
+        Assert.Equal(2, quotas.LimitFor(ClientA));
+        Assert.Equal(3, quotas.Total);
+
+        // Lowering a limit closes nothing that is open; it refuses what comes next.
+        quotas.UpdateLimits(4, 1, new Dictionary<IPAddress, int>());
+        Assert.Equal(2, quotas.CountFor(ClientA));
+        Assert.False(await quotas.AdmitAsync("PLAINTEXT", ClientA, timeout.Token));
+    }
+
+    [Fact]
     public async Task An_IPv4_client_on_a_dual_mode_listener_counts_as_its_IPv4_address()
     {
         ConnectionQuotas quotas = Quotas(perIp: 1);
