@@ -29,7 +29,6 @@ internal sealed class CommittingConsumer
     private volatile bool _stop;
     private long _consumed;
     private long _commits;
-    private long _commitFailures;
     private long _lastProgressTicks = Stopwatch.GetTimestamp();
     private long _commitStartedTicks;
     private int _loggedLines;
@@ -50,9 +49,6 @@ internal sealed class CommittingConsumer
 
     /// <summary>Commits that succeeded (for at least one partition).</summary>
     public long Commits => Interlocked.Read(ref _commits);
-
-    /// <summary>Commits that failed (broker down, coordinator moving): allowed, they are simply not recorded.</summary>
-    public long CommitFailures => Interlocked.Read(ref _commitFailures);
 
     /// <summary>How long ago the consumer was last given a message.</summary>
     public TimeSpan SinceProgress => Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastProgressTicks));
@@ -182,15 +178,11 @@ internal sealed class CommittingConsumer
             }
 
             Record(done);
-            Interlocked.Increment(ref _commitFailures);
-        }
-        catch (KafkaException e) when (e.Error.Code != ErrorCode.Local_NoOffset)
-        {
-            Interlocked.Increment(ref _commitFailures);
         }
         catch (KafkaException)
         {
-            // Nothing stored since the last commit.
+            // A failed commit (broker down, coordinator moving) is allowed and simply not recorded;
+            // Local_NoOffset means nothing was stored since the last commit.
         }
         finally
         {

@@ -26,7 +26,6 @@ internal sealed class BrokerWatch : IAsyncDisposable
     private long _lastRssBytes;
     private long _warnCount;
     private long _infoCount;
-    private long _findingCount;
     private volatile bool _exited;
 
     public BrokerWatch(int pid, Func<bool> isRunning)
@@ -51,8 +50,6 @@ internal sealed class BrokerWatch : IAsyncDisposable
     public long WarnLines => Interlocked.Read(ref _warnCount);
 
     public long InfoLines => Interlocked.Read(ref _infoCount);
-
-    public long FindingLines => Interlocked.Read(ref _findingCount);
 
     /// <summary>The first ERROR/FATAL/exception lines (a few, for the report).</summary>
     public IReadOnlyList<string> Findings => [.. _findings];
@@ -80,7 +77,6 @@ internal sealed class BrokerWatch : IAsyncDisposable
             || line.Contains("Unhandled exception", StringComparison.Ordinal) || line.StartsWith("   at ", StringComparison.Ordinal)
             || line.Contains("Exception: ", StringComparison.Ordinal))
         {
-            Interlocked.Increment(ref _findingCount);
             Keep(_findings, line);
         }
     }

@@ -14,8 +14,6 @@ internal sealed class ErrorTally
     private readonly Dictionary<ErrorCode, long> _codes = [];
     private readonly List<string> _failures = [];
 
-    public IReadOnlyDictionary<ErrorCode, long> Codes => _codes;
-
     /// <summary>Connection-level failures, each ending its connection's loop.</summary>
     public IReadOnlyList<string> Failures => _failures;
 

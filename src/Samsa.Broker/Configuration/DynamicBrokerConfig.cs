@@ -119,16 +119,17 @@ internal sealed class DynamicBrokerConfig
         return previous.Options;
     }
 
-    private static bool SameContent(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    /// <summary>Whether two config maps hold the same keys with equal values.</summary>
+    internal static bool SameContent<TValue>(IReadOnlyDictionary<string, TValue> a, IReadOnlyDictionary<string, TValue> b)
     {
         if (a.Count != b.Count)
         {
             return false;
         }
 
-        foreach (KeyValuePair<string, string> pair in a)
+        foreach (KeyValuePair<string, TValue> pair in a)
         {
-            if (!b.TryGetValue(pair.Key, out string? other) || other != pair.Value)
+            if (!b.TryGetValue(pair.Key, out TValue? other) || !EqualityComparer<TValue>.Default.Equals(other, pair.Value))
             {
                 return false;
             }

@@ -117,25 +117,28 @@ internal sealed partial class KafkaController
     /// </summary>
     private async Task<bool> UncleanElectionEnabledAsync(string topic, CancellationToken cancellationToken)
     {
-        string[] layers =
-        [
-            ZkPaths.TopicConfig(topic),
-            ZkPaths.BrokerConfig(_brokerId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            ZkPaths.BrokerConfig(BrokerConfigStore.DefaultEntity),
-        ];
-        foreach (string path in layers)
+        // The stores read a malformed node as empty, so a bad config never stops an election.
+        TopicConfigStore.Overrides own = await new TopicConfigStore(_store).ReadAsync(topic, cancellationToken).ConfigureAwait(false);
+        if (UncleanIn(own.Config) is bool byTopic)
         {
-            NodeData? data = await _store.GetDataAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
-            if (data is not null
-                && ConfigZNode.Decode(data.Data.Span).Config.TryGetValue(BrokerConfigDefinition.UncleanLeaderElectionEnable, out string? value)
-                && bool.TryParse(value, out bool enabled))
+            return byTopic;
+        }
+
+        var brokers = new BrokerConfigStore(_store);
+        foreach (string entity in new[] { BrokerConfigStore.BrokerEntity(_brokerId), BrokerConfigStore.DefaultEntity })
+        {
+            BrokerConfigStore.Entry entry = await brokers.ReadAsync(entity, cancellationToken).ConfigureAwait(false);
+            if (UncleanIn(entry.Config) is bool byBroker)
             {
-                return enabled;
+                return byBroker;
             }
         }
 
         return _options.UncleanLeaderElectionEnable;
     }
+
+    private static bool? UncleanIn(IReadOnlyDictionary<string, string> config) =>
+        config.TryGetValue(BrokerConfigDefinition.UncleanLeaderElectionEnable, out string? value) && bool.TryParse(value, out bool enabled) ? enabled : null;
 
     /// <summary>
     /// The state after removing ineligible brokers: the leader stays if it still may lead, else the

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.Configuration;
 
@@ -16,53 +14,17 @@ internal sealed partial class ConnectionLimitsReconfiguration(SocketServer serve
     {
         if (previous.MaxConnections == current.MaxConnections
             && previous.MaxConnectionsPerIp == current.MaxConnectionsPerIp
-            && SameOverrides(previous.MaxConnectionsPerIpOverrides, current.MaxConnectionsPerIpOverrides))
+            && DynamicBrokerConfig.SameContent(previous.MaxConnectionsPerIpOverrides, current.MaxConnectionsPerIpOverrides))
         {
             return;
         }
 
-        server.Quotas.UpdateLimits(current.MaxConnections, current.MaxConnectionsPerIp, Resolve(current.MaxConnectionsPerIpOverrides));
+        // A name that does not resolve now is skipped (and said), not fatal to the change.
+        server.Quotas.UpdateLimits(
+            current.MaxConnections,
+            current.MaxConnectionsPerIp,
+            ConnectionQuotas.ResolveOverrides(current.MaxConnectionsPerIpOverrides, (host, e) => LogUnresolvable(logger, host, e.Message)));
         LogLimitsChanged(logger, current.MaxConnections, current.MaxConnectionsPerIp, current.MaxConnectionsPerIpOverrides.Count);
-    }
-
-    /// <summary>Resolves host by host: a name that does not resolve now is skipped (and said), not fatal to the change.</summary>
-    private Dictionary<IPAddress, int> Resolve(IReadOnlyDictionary<string, int> byHost)
-    {
-        var resolved = new Dictionary<IPAddress, int>();
-        foreach ((string host, int limit) in byHost)
-        {
-            try
-            {
-                foreach ((IPAddress address, int value) in ConnectionQuotas.ResolveOverrides(new Dictionary<string, int> { [host] = limit }))
-                {
-                    resolved[address] = value;
-                }
-            }
-            catch (SocketException e)
-            {
-                LogUnresolvable(logger, host, e.Message);
-            }
-        }
-
-        return resolved;
-    }
-
-    private static bool SameOverrides(IReadOnlyDictionary<string, int> a, IReadOnlyDictionary<string, int> b)
-    {
-        if (a.Count != b.Count)
-        {
-            return false;
-        }
-
-        foreach ((string host, int limit) in a)
-        {
-            if (!b.TryGetValue(host, out int other) || other != limit)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Connection limits changed: max.connections={MaxConnections}, max.connections.per.ip={MaxPerIp}, {Overrides} per-IP overrides")]

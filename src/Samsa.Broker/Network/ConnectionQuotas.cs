@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 namespace Samsa.Broker.Network;
 
@@ -86,7 +87,7 @@ internal sealed class ConnectionQuotas
             Task released;
             lock (_gate)
             {
-                if (TryAdmitLocked(listener, address, LimitFor(address), out bool admitted))
+                if (TryAdmitLocked(listener, address, out bool admitted))
                 {
                     return admitted;
                 }
@@ -127,7 +128,8 @@ internal sealed class ConnectionQuotas
     }
 
     /// <summary>Resolves the host names of <c>max.connections.per.ip.overrides</c> to addresses, as Kafka does at start.</summary>
-    public static Dictionary<IPAddress, int> ResolveOverrides(IReadOnlyDictionary<string, int> byHost)
+    /// <param name="onUnresolvable">Called for a host name that does not resolve, which is then skipped; without it the failure is thrown.</param>
+    public static Dictionary<IPAddress, int> ResolveOverrides(IReadOnlyDictionary<string, int> byHost, Action<string, SocketException>? onUnresolvable = null)
     {
         var byAddress = new Dictionary<IPAddress, int>();
         foreach ((string host, int limit) in byHost)
@@ -139,7 +141,18 @@ internal sealed class ConnectionQuotas
             }
 
             // A name may have several addresses (localhost is 127.0.0.1 and ::1): each gets the limit.
-            foreach (IPAddress resolved in Dns.GetHostAddresses(host))
+            IPAddress[] addresses;
+            try
+            {
+                addresses = Dns.GetHostAddresses(host);
+            }
+            catch (SocketException e) when (onUnresolvable is not null)
+            {
+                onUnresolvable(host, e);
+                continue;
+            }
+
+            foreach (IPAddress resolved in addresses)
             {
                 byAddress[Normalize(resolved)] = limit;
             }
@@ -152,16 +165,17 @@ internal sealed class ConnectionQuotas
     private static IPAddress Normalize(IPAddress address) =>
         address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
-    private bool TryAdmitLocked(string listener, IPAddress address, int limit, out bool admitted)
+    private bool TryAdmitLocked(string listener, IPAddress address, out bool admitted)
     {
         admitted = false;
-        if (_total >= _limits.MaxConnections && !string.Equals(listener, _protectedListener, StringComparison.Ordinal))
+        Limits limits = _limits;
+        if (_total >= limits.MaxConnections && !string.Equals(listener, _protectedListener, StringComparison.Ordinal))
         {
             return false; // wait for a slot
         }
 
         int count = _perAddress.GetValueOrDefault(address);
-        if (count >= limit)
+        if (count >= (limits.PerIpOverrides.TryGetValue(address, out int own) ? own : limits.MaxPerIp))
         {
             return true; // decided: refused
         }

@@ -147,7 +147,7 @@ internal sealed class TopicLogConfigs
                 }
 
                 LogConfig config = For(name);
-                if (!ReferenceEquals(log.Config, config) && log.Config != config)
+                if (log.Config != config)
                 {
                     log.UpdateConfig(config);
                     updated++;

@@ -28,9 +28,6 @@ internal sealed class PerfTestProgress : IDisposable
         _timer = new Timer(static state => ((PerfTestProgress)state!).Redraw(), this, RedrawInterval, RedrawInterval);
     }
 
-    /// <summary>Whether the status line is drawn at all (stderr is a terminal).</summary>
-    public bool Live => _timer is not null;
-
     /// <summary>Prints one result line on stdout, erasing the status line first.</summary>
     public void WriteLine(string line)
     {

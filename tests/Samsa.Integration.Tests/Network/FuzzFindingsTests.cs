@@ -71,10 +71,24 @@ public sealed class FuzzFindingsTests(BrokerFixture fixture) : IClassFixture<Bro
 
         int baseline = OpenFiles();
         const int Parked = 30;
+        var connections = new List<RawKafkaConnection>(Parked);
         for (int i = 0; i < Parked; i++)
         {
-            using RawKafkaConnection connection = await RawKafkaConnection.ConnectAsync(fixture.Broker.Port, timeout.Token);
+            RawKafkaConnection connection = await RawKafkaConnection.ConnectAsync(fixture.Broker.Port, timeout.Token);
+            connections.Add(connection);
             await connection.SendAsync(ParkedFetchV4(Topic, i), timeout.Token);
+        }
+
+        // First the broker must hold every socket (else the poll below could pass before it took them).
+        while (OpenFiles() < baseline + Parked && !timeout.IsCancellationRequested)
+        {
+            await Task.Delay(100, CancellationToken.None);
+        }
+
+        Assert.True(OpenFiles() >= baseline + Parked, $"the broker never held the {Parked} parked connections");
+        foreach (RawKafkaConnection connection in connections)
+        {
+            connection.Dispose();
         }
 
         // Each socket the broker still held would be one more open file; poll until they are gone.
