@@ -1,3 +1,4 @@
+using CsCheck;
 using Samsa.Protocol.Records;
 
 namespace Samsa.Protocol.Tests.Records;
@@ -23,6 +24,36 @@ public class Crc32CTests
         {
             Assert.Equal(Reference(data.AsSpan(0, length)), Crc32C.Compute(data.AsSpan(0, length)));
         }
+    }
+
+    [Theory]
+    [InlineData(767)]
+    [InlineData(768)]
+    [InlineData(769)]
+    [InlineData(3 * 8192 - 1)]
+    [InlineData(3 * 8192)]
+    [InlineData(3 * 8192 + 3 * 256 + 13)]
+    [InlineData(1_048_576 + 61)]
+    public void Compute_InterleavedBlocks_MatchBytewiseReference(int length)
+    {
+        // Lengths at and around the three-block thresholds, where the blocks' CRCs are joined.
+        var data = new byte[length];
+        new Random(length).NextBytes(data);
+        Assert.Equal(Reference(data), Crc32C.Compute(data));
+    }
+
+    [Fact]
+    public void Compute_AnyLengthAndSplit_MatchesBytewiseReference()
+    {
+        // Random lengths up to 80 KiB, and the same bytes fed as two consecutive updates.
+        Gen.Int[0, 80 * 1024].SelectMany(n => Gen.Byte.Array[n].Select(Gen.Int[0, n], (bytes, split) => (bytes, split)))
+            .Sample((input) =>
+            {
+                (byte[] bytes, int split) = input;
+                uint expected = Reference(bytes);
+                Assert.Equal(expected, Crc32C.Compute(bytes));
+                Assert.Equal(expected, ~Crc32C.Update(Crc32C.Update(~0u, bytes.AsSpan(0, split)), bytes.AsSpan(split)));
+            }, iter: 200);
     }
 
     // Bitwise reflected CRC-32C with polynomial 0x82F63B78: slow but obviously right.
