@@ -56,6 +56,9 @@ internal sealed partial class KafkaConnection
 
     // Send loop only: contexts whose responses are in the current output batch.
     private readonly List<RequestContext> _written = [];
+
+    // Send loop only: the current gathered write.
+    private readonly List<ArraySegment<byte>> _segments = [];
     private long _lastActivityTimestamp;
 
     public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, RequestBudget budget, string listenerName, TimeProvider time, ILogger logger)
@@ -400,7 +403,8 @@ internal sealed partial class KafkaConnection
 
     private async Task SendLoopAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
-        using var output = new PooledBufferWriter(64 * 1024);
+        // Fetched records are referenced, not copied into the output: they go to the socket in one gathered write.
+        using var output = new PooledBufferWriter(64 * 1024) { ReferencesLargeFields = true };
         _written.Clear();
         ChannelReader<PendingResponse> pending = _pending.Reader;
         while (await pending.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -410,7 +414,8 @@ internal sealed partial class KafkaConnection
             // Batch the responses that are already complete into one write, up to the connection's cap.
             while (pending.TryPeek(out PendingResponse next))
             {
-                if (output.WrittenCount > 0 && (!next.Response.IsCompleted || output.WrittenCount >= _options.MaxBufferedBytesPerConnection))
+                int batched = output.WrittenCount + output.ReferencedCount;
+                if (batched > 0 && (!next.Response.IsCompleted || batched >= _options.MaxBufferedBytesPerConnection))
                 {
                     break;
                 }
@@ -454,12 +459,20 @@ internal sealed partial class KafkaConnection
             if (output.WrittenCount > 0)
             {
                 Interlocked.Add(ref _heldBytes, output.WrittenCount);
-                await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                if (output.HasReferences)
+                {
+                    await SendGatheredAsync(output, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                }
+
                 Interlocked.Add(ref _heldBytes, -output.WrittenCount);
                 Touch();
             }
 
-            // Response data (fetched records) was copied into the output above; its buffers can go back.
+            // Response data (fetched records) has been sent; its buffers can go back.
             foreach (RequestContext context in _written)
             {
                 context.ReturnResponseBuffers();
@@ -468,6 +481,45 @@ internal sealed partial class KafkaConnection
             _written.Clear();
             Interlocked.Add(ref _heldBytes, -batchHeld);
             _drained.Release();
+        }
+    }
+
+    /// <summary>
+    /// One <c>sendmsg</c> of the output's own bytes and the referenced records. The socket call has no
+    /// cancellation token: cancelling shuts the socket down, which fails the send, as closing would.
+    /// </summary>
+    private async Task SendGatheredAsync(PooledBufferWriter output, CancellationToken cancellationToken)
+    {
+        _segments.Clear();
+        output.GetSegments(_segments);
+        await using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((KafkaConnection)state!).Abort(), this);
+        while (_segments.Count > 0)
+        {
+            int sent = await _socket.SendAsync(_segments, SocketFlags.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (sent <= 0)
+            {
+                throw new IOException("The socket accepted no bytes of a gathered send.");
+            }
+
+            DropSent(_segments, sent);
+        }
+    }
+
+    /// <summary>Removes the first <paramref name="sent"/> bytes from the segment list (a partial send).</summary>
+    private static void DropSent(List<ArraySegment<byte>> segments, int sent)
+    {
+        int whole = 0;
+        while (whole < segments.Count && sent >= segments[whole].Count)
+        {
+            sent -= segments[whole].Count;
+            whole++;
+        }
+
+        segments.RemoveRange(0, whole);
+        if (sent > 0)
+        {
+            segments[0] = segments[0][sent..];
         }
     }
 

@@ -33,9 +33,10 @@ public static class Frame
     {
         var writer = new ProtocolWriter(buffer);
         int start = writer.ReserveInt32();
+        int bodyStart = writer.Position;
         header.Write(ref writer);
         body.Write(ref writer, header.ApiVersion);
-        writer.PatchInt32(start, writer.Position - start - SizePrefixLength);
+        writer.PatchInt32(start, writer.Position - bodyStart);
     }
 
     /// <summary>Writes a whole response frame: size, header (version from the API), body.</summary>
@@ -43,10 +44,11 @@ public static class Frame
     {
         var writer = new ProtocolWriter(buffer);
         int start = writer.ReserveInt32();
+        int bodyStart = writer.Position; // Position counts referenced fields (earlier frames' too); start does not
         var header = new ResponseHeader { CorrelationId = correlationId };
         header.Write(ref writer, ResponseHeader.HeaderVersionFor(body.ApiKey, apiVersion));
         body.Write(ref writer, apiVersion);
-        writer.PatchInt32(start, writer.Position - start - SizePrefixLength);
+        writer.PatchInt32(start, writer.Position - bodyStart);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 
 namespace Samsa.Protocol.Primitives;
 
@@ -7,12 +8,26 @@ namespace Samsa.Protocol.Primitives;
 /// already written (a frame's size prefix, a batch's CRC). Owned by one writer at a time; dispose
 /// returns the buffer to the pool, after which <see cref="WrittenMemory"/> must not be used.
 /// </summary>
+/// <remarks>
+/// An owner that sends what was written with a gathered write (a socket's <c>writev</c>) can let
+/// large byte fields be <em>referenced</em> instead of copied (<see cref="ReferencesLargeFields"/>):
+/// fetched records then go from the page cache to the socket with one copy on each side of the
+/// kernel boundary instead of an extra one into this buffer. <see cref="WrittenCount"/>,
+/// <see cref="WrittenSpan"/> and <see cref="WrittenMemory"/> cover this buffer's own bytes only;
+/// <see cref="GetSegments"/> gives the whole output in order.
+/// </remarks>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
     private const int DefaultInitialCapacity = 256;
 
+    /// <summary>Byte fields at least this long are referenced when <see cref="ReferencesLargeFields"/> is on; below it a copy is cheaper than another iovec.</summary>
+    public const int MinReferencedLength = 16 * 1024;
+
     private byte[] _buffer;
     private int _written;
+
+    // Referenced fields in output order: each goes out after this buffer's bytes [.., At).
+    private readonly List<(int At, ArraySegment<byte> Data)> _references = [];
 
     public PooledBufferWriter(int initialCapacity = DefaultInitialCapacity)
     {
@@ -20,6 +35,18 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     }
 
     public int WrittenCount => _written;
+
+    /// <summary>
+    /// On: <see cref="TryReference"/> keeps large byte fields by reference. The owner must keep every
+    /// referenced buffer unchanged until the output has been sent, and send it with <see cref="GetSegments"/>.
+    /// </summary>
+    public bool ReferencesLargeFields { get; set; }
+
+    /// <summary>Bytes of the referenced fields (not in <see cref="WrittenCount"/>).</summary>
+    public int ReferencedCount { get; private set; }
+
+    /// <summary>Whether the output has referenced fields, so it must be sent with <see cref="GetSegments"/>.</summary>
+    public bool HasReferences => _references.Count > 0;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
 
@@ -50,8 +77,52 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         return _buffer.AsSpan(_written);
     }
 
-    /// <summary>Forgets what was written, keeping the rented buffer for reuse.</summary>
-    public void Clear() => _written = 0;
+    /// <summary>
+    /// Appends <paramref name="data"/> by reference when <see cref="ReferencesLargeFields"/> is on,
+    /// the field is long enough and array-backed; false means the caller copies it as usual.
+    /// </summary>
+    public bool TryReference(ReadOnlyMemory<byte> data)
+    {
+        if (!ReferencesLargeFields || data.Length < MinReferencedLength
+            || !MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment))
+        {
+            return false;
+        }
+
+        _references.Add((_written, segment));
+        ReferencedCount += segment.Count;
+        return true;
+    }
+
+    /// <summary>The whole output in order (own bytes and referenced fields interleaved), for a gathered write.</summary>
+    public void GetSegments(List<ArraySegment<byte>> segments)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        int from = 0;
+        foreach ((int at, ArraySegment<byte> data) in _references)
+        {
+            if (at > from)
+            {
+                segments.Add(new ArraySegment<byte>(_buffer, from, at - from));
+            }
+
+            segments.Add(data);
+            from = at;
+        }
+
+        if (_written > from)
+        {
+            segments.Add(new ArraySegment<byte>(_buffer, from, _written - from));
+        }
+    }
+
+    /// <summary>Forgets what was written (and referenced), keeping the rented buffer for reuse.</summary>
+    public void Clear()
+    {
+        _written = 0;
+        _references.Clear();
+        ReferencedCount = 0;
+    }
 
     public byte[] ToArray() => WrittenSpan.ToArray();
 
@@ -75,6 +146,8 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         byte[] buffer = _buffer;
         _buffer = [];
         _written = 0;
+        _references.Clear();
+        ReferencedCount = 0;
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);

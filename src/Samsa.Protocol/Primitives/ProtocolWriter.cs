@@ -18,7 +18,8 @@ public readonly ref struct ProtocolWriter
 
     public PooledBufferWriter Buffer => _buffer;
 
-    public int Position => _buffer.WrittenCount;
+    /// <summary>Bytes written so far, referenced fields included (see <see cref="PooledBufferWriter.ReferencesLargeFields"/>).</summary>
+    public int Position => _buffer.WrittenCount + _buffer.ReferencedCount;
 
     public void WriteInt8(sbyte value)
     {
@@ -142,7 +143,11 @@ public readonly ref struct ProtocolWriter
             return;
         }
 
-        WriteBytes(value.Value.Span, compact);
+        WriteLength(value.Value.Length, compact, wide: true);
+        if (!_buffer.TryReference(value.Value))
+        {
+            WriteRaw(value.Value.Span);
+        }
     }
 
     public void WriteRaw(ReadOnlySpan<byte> value)
@@ -177,7 +182,10 @@ public readonly ref struct ProtocolWriter
         WriteRaw(value);
     }
 
-    /// <summary>Reserves four bytes for a big-endian int32 filled in later by <see cref="PatchInt32"/>.</summary>
+    /// <summary>
+    /// Reserves four bytes for a big-endian int32 filled in later by <see cref="PatchInt32"/>; the
+    /// result is an offset in the buffer's own bytes, not a <see cref="Position"/>.
+    /// </summary>
     public int ReserveInt32()
     {
         int position = _buffer.WrittenCount;
