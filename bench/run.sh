@@ -2,7 +2,9 @@
 # bench/run.sh: the one benchmark command (docs/benchmarks.md, "bench/run.sh").
 # Starts a standalone broker on an empty temp log dir and measures, with the perf-test tools and the
 # raw load generator, produce/consume throughput, produce latency at half the peak rate, idle RSS and
-# start-up time, next to baselines taken in the same run (librdkafka's mock cluster, fio, iperf3).
+# start-up time, next to baselines taken in the same run (librdkafka's mock cluster for produce and
+# consume, fio, iperf3, and NATS JetStream and Redis Streams when nats-server and redis-server are
+# installed: this script does not install those two).
 # Each measurement is repeated --runs times, baseline and Samsa alternating; one Markdown table of
 # medians goes to stdout, progress to stderr.
 # With --cluster each run also starts a three-broker cluster (three ZooKeeper nodes) and measures
@@ -63,11 +65,6 @@ else
   tool_timeout=300
 fi
 
-# The targets of issue 10 (docs/performance.md) and the figures recorded there, used only where
-# this run cannot take the baseline itself (see consume below).
-recorded_mock_produce_100=550000; recorded_mock_produce_1k=449000
-recorded_mock_consume_100=792000; recorded_mock_consume_1k=290000
-
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 log() { echo "[bench $(date -u +%H:%M:%S)] $*" >&2; }
@@ -102,8 +99,9 @@ cpu_model="$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | 
 mem_gib="$(awk '/^MemTotal:/ { printf "%.1f", $2 / 1048576 }' /proc/meminfo)"
 
 if [ "$build" = 1 ]; then
-  log "building Samsa.Server, Samsa.Cli, Samsa.LoadGenerator (Release)"
-  for project in src/Samsa.Server/Samsa.Server.csproj src/Samsa.Cli/Samsa.Cli.csproj bench/Samsa.LoadGenerator/Samsa.LoadGenerator.csproj; do
+  log "building Samsa.Server, Samsa.Cli, Samsa.LoadGenerator, Samsa.Alternatives (Release)"
+  for project in src/Samsa.Server/Samsa.Server.csproj src/Samsa.Cli/Samsa.Cli.csproj bench/Samsa.LoadGenerator/Samsa.LoadGenerator.csproj \
+                 bench/Samsa.Alternatives/Samsa.Alternatives.csproj; do
     # Other builds may hold file locks for a moment (MSB3026/3027): retry a few times.
     ok=0
     for _ in 1 2 3; do
@@ -112,10 +110,13 @@ if [ "$build" = 1 ]; then
     done
     [ "$ok" = 1 ] || { echo "bench/run.sh: build of $project failed" >&2; exit 1; }
   done
+  # The broker's ReadyToRun publish, which kafka-server-start.sh runs (bin/samsa-run-class.sh).
+  SAMSA_BUILD_ONLY=1 "$root/bin/samsa-run-class.sh" Samsa.Server >&2
 fi
 # The runner scripts must not rebuild half-way through a measurement when sources change.
 export SAMSA_SKIP_BUILD=1
-for dll in Samsa.Server/release/Samsa.Server.dll Samsa.Cli/release/Samsa.Cli.dll Samsa.LoadGenerator/release/Samsa.LoadGenerator.dll; do
+for dll in Samsa.Server/release/Samsa.Server.dll Samsa.Cli/release/Samsa.Cli.dll Samsa.LoadGenerator/release/Samsa.LoadGenerator.dll \
+           Samsa.Alternatives/release/Samsa.Alternatives.dll; do
   [ -f "$root/artifacts/bin/$dll" ] || { echo "bench/run.sh: artifacts/bin/$dll is missing (run without --no-build)" >&2; exit 1; }
 done
 
@@ -126,6 +127,7 @@ logs="$work/logs"
 mkdir -p "$logs"
 broker_pid=""
 iperf_pid=""
+alt_server_pid=""
 cluster_pids=()
 
 stop_pid() {
@@ -143,6 +145,7 @@ stop_pid() {
 
 cleanup() {
   stop_pid "$iperf_pid"; iperf_pid=""
+  stop_pid "$alt_server_pid"; alt_server_pid=""
   stop_pid "$broker_pid"; broker_pid=""
   stop_cluster
   if [ "$keep" = 1 ]; then
@@ -317,6 +320,69 @@ consumer() {
   fi
 }
 
+# alternative <log> <mode> <args...>: runs bench/Samsa.Alternatives; prints its records/s or n/a.
+alternative() {
+  local out="$1"; shift
+  if timeout "$tool_timeout" dotnet "$root/artifacts/bin/Samsa.Alternatives/release/Samsa.Alternatives.dll" "$@" >"$out" 2>&1; then
+    # "N records, R records/sec (M MB/sec), T ms"
+    local rps
+    rps="$(awk '/ records\/sec \(/ { print $3 }' "$out" | tail -n 1)"
+    echo "${rps:-n/a}"
+  else
+    log "  failed: $out"; echo n/a
+  fi
+}
+
+# wait_for_port <port> <pid> <seconds>: 0 once the port accepts, 1 when the process died or time ran out.
+wait_for_port() {
+  local deadline=$(( $(date +%s) + $3 ))
+  until port_open "$1"; do
+    kill -0 "$2" 2>/dev/null || return 1
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.05
+  done
+}
+
+# run_nats <run> <size> <count>: nats-server with JetStream, file storage in the run's dir, one
+# stream on one subject, the same records published with up to 4,096 acks outstanding.
+run_nats() {
+  local run="$1" size="$2" count="$3" port dir="$work/run$1/nats-$2"
+  have nats-server || { add "nats:$size" n/a; return 0; }
+  mkdir -p "$dir"
+  port="$(free_port)"
+  nats-server -js -sd "$dir" -a 127.0.0.1 -p "$port" >"$logs/nats-server-$size-run$run.log" 2>&1 &
+  alt_server_pid=$!
+  if wait_for_port "$port" "$alt_server_pid" 30; then
+    add "nats:$size" "$(alternative "$logs/nats-$size-run$run.log" nats --server "nats://127.0.0.1:$port" \
+      --record-size "$size" --records "$count" --window 4096 --name "bench$size")"
+  else
+    log "  nats-server did not start; see $logs/nats-server-$size-run$run.log"; add "nats:$size" n/a
+  fi
+  stop_pid "$alt_server_pid"; alt_server_pid=""
+  rm -rf "$dir"
+}
+
+# run_redis <run> <size> <count>: redis-server with appendonly yes, appendfsync everysec (no RDB
+# snapshots: the append-only file is the durability measured), XADD of the same records over 8
+# connections, 64 commands per pipelined write (redis-benchmark's -P 64).
+run_redis() {
+  local run="$1" size="$2" count="$3" port dir="$work/run$1/redis-$2"
+  have redis-server || { add "redis:$size" n/a; return 0; }
+  mkdir -p "$dir"
+  port="$(free_port)"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync everysec --save "" \
+    >"$logs/redis-server-$size-run$run.log" 2>&1 &
+  alt_server_pid=$!
+  if wait_for_port "$port" "$alt_server_pid" 30; then
+    add "redis:$size" "$(alternative "$logs/redis-$size-run$run.log" redis --server "127.0.0.1:$port" \
+      --record-size "$size" --records "$count" --connections 8 --window 64 --name "bench$size")"
+  else
+    log "  redis-server did not start; see $logs/redis-server-$size-run$run.log"; add "redis:$size" n/a
+  fi
+  stop_pid "$alt_server_pid"; alt_server_pid=""
+  rm -rf "$dir"
+}
+
 create_topic() {
   timeout "$tool_timeout" "$root/bin/kafka-topics.sh" --bootstrap-server "127.0.0.1:$broker_port" --create \
     --topic "$topic" --partitions "$1" --replication-factor 1 >>"$logs/topics.log" 2>&1 \
@@ -397,6 +463,9 @@ for run in $(seq 1 "$runs"); do
 
   for size in 100 1024; do
     if [ "$size" = 100 ]; then count=$records_100; else count=$records_1k; fi
+    log "run $run/$runs: NATS JetStream and Redis Streams publish $count x $size B"
+    run_nats "$run" "$size" "$count"
+    run_redis "$run" "$size" "$count"
     for acks in all 1; do
       log "run $run/$runs: mock produce $count x $size B acks=$acks"
       topic="mock-$size"
@@ -414,20 +483,21 @@ for run in $(seq 1 "$runs"); do
         add "produce:$size:$acks:$parts" "$rps"
         add "ratio:produce:$size:$acks:$parts" "$(ratio "$rps" "$mock")"
         if [ "$acks" = all ]; then
+          if [ "$parts" = 1 ]; then
+            add "ratio:nats:$size" "$(ratio "$rps" "$(echo "${results[nats:$size]}" | awk '{ print $NF }')")"
+            add "ratio:redis:$size" "$(ratio "$rps" "$(echo "${results[redis:$size]}" | awk '{ print $NF }')")"
+          fi
+          # The mock consume baseline: the same records and consumer settings against the mock
+          # broker in the tool's own process (bench/Samsa.Alternatives mock-consume).
+          log "run $run/$runs: mock consume $count x $size B, $parts partition(s)"
+          mcrps="$(alternative "$logs/mock-consume-$size-p$parts-run$run.log" mock-consume \
+            --record-size "$size" --records "$count" --partitions "$parts" --name "mock-consume-$size-p$parts")"
+          add "mockconsume:$size:$parts" "$mcrps"
           log "run $run/$runs: Samsa consume $count x $size B, $parts partition(s)"
           crps="$(consumer "$logs/consume-$size-p$parts-run$run.log" "$count")"
           crps="${crps:-n/a}"
           add "consume:$size:$parts" "$crps"
-          # No mock baseline for consume in this run: the mock cluster lives inside one client
-          # process, and the consumer tool cannot produce into it. Estimate it from the consume/produce
-          # ratio recorded in performance.md, scaled by this run's mock produce figure.
-          if [ "$size" = 100 ]; then
-            est="$(awk -v m="$mock" -v c="$recorded_mock_consume_100" -v p="$recorded_mock_produce_100" 'BEGIN { if (m ~ /^[0-9.]+$/) print m * c / p; else print "n/a" }')"
-          else
-            est="$(awk -v m="$mock" -v c="$recorded_mock_consume_1k" -v p="$recorded_mock_produce_1k" 'BEGIN { if (m ~ /^[0-9.]+$/) print m * c / p; else print "n/a" }')"
-          fi
-          if [ "$parts" = 1 ]; then add "mockconsume:$size" "$est"; fi
-          add "ratio:consume:$size:$parts" "$(ratio "$crps" "$est")"
+          add "ratio:consume:$size:$parts" "$(ratio "$crps" "$mcrps")"
         fi
         if [ "$acks" = all ] && [ "$parts" = 1 ]; then
           # Latency at half of the peak just measured (acks=all, 1 partition), for latency_seconds.
@@ -516,16 +586,20 @@ echo "| fio sequential write 1 MiB, buffered + final fsync | — | $(fmt mb $(st
 echo "| fio sequential read 1 MiB (just written) | — | $(fmt mb $(stat fio_read)) | — | — | — |"
 # shellcheck disable=SC2046
 echo "| iperf3 loopback TCP, one stream | — | $(fmt mb $(stat iperf)) | — | — | — |"
-if have nats-server; then
-  echo "| NATS JetStream | not measured (nats-server installed; no publisher here yet) | | | | |"
-else
-  echo "| NATS JetStream | not installed | | | | |"
-fi
-if have redis-server; then
-  echo "| Redis Streams | not measured (redis-server installed; no publisher here yet) | | | | |"
-else
-  echo "| Redis Streams | not installed | | | | |"
-fi
+for size in 100 1024; do
+  if have nats-server; then
+    # shellcheck disable=SC2046
+    echo "| NATS JetStream publish $(size_name "$size"), file storage, async, ≤ 4,096 acks outstanding | $(fmt rate $(stat "nats:$size")) | $(mbps "$(med "nats:$size")" "$size") | — | — | — |"
+  else
+    echo "| NATS JetStream publish $(size_name "$size") | nats-server not installed, skipped | | | | |"
+  fi
+  if have redis-server; then
+    # shellcheck disable=SC2046
+    echo "| Redis Streams XADD $(size_name "$size"), appendfsync everysec, 8 connections × pipeline 64 | $(fmt rate $(stat "redis:$size")) | $(mbps "$(med "redis:$size")" "$size") | — | — | — |"
+  else
+    echo "| Redis Streams XADD $(size_name "$size") | redis-server not installed, skipped | | | | |"
+  fi
+done
 for size in 100 1024; do
   for acks in all 1; do
     for parts in 1 6; do
@@ -543,8 +617,19 @@ for size in 100 1024; do
     key="consume:$size:$parts"
     r="$(med "ratio:$key")"
     # shellcheck disable=SC2046
-    echo "| Samsa consume $(size_name "$size"), $parts partition(s) (fetch time, group join excluded) | $(fmt rate $(stat "$key")) | $(mbps "$(med "$key")" "$size") | mock consume, estimated: $(fmt rate $(stat "mockconsume:$size")) | $(fmt x $(stat "ratio:$key")) | ≥ 0.8 × mock $(verdict "$r" '>=' 0.8) |"
+    echo "| Samsa consume $(size_name "$size"), $parts partition(s) (fetch time, group join excluded) | $(fmt rate $(stat "$key")) | $(mbps "$(med "$key")" "$size") | mock consume $(size_name "$size"), $parts partition(s): $(fmt rate $(stat "mockconsume:$size:$parts")) | $(fmt x $(stat "ratio:$key")) | ≥ 0.8 × mock $(verdict "$r" '>=' 0.8) |"
   done
+done
+for size in 100 1024; do
+  key="produce:$size:all:1"
+  r="$(med "ratio:nats:$size")"
+  # shellcheck disable=SC2046
+  echo "| Samsa produce $(size_name "$size") acks=all, 1 partition, against NATS JetStream | $(fmt rate $(stat "$key")) | $(mbps "$(med "$key")" "$size") | NATS JetStream $(size_name "$size") | $(fmt x $(stat "ratio:nats:$size")) | ≥ 3 × NATS $(verdict "$r" '>=' 3) |"
+  r="$(med "ratio:redis:$size")"
+  target="—"
+  [ "$size" = 1024 ] && target="≥ 2 × Redis $(verdict "$r" '>=' 2)"
+  # shellcheck disable=SC2046
+  echo "| Samsa produce $(size_name "$size") acks=all, 1 partition, against Redis Streams | $(fmt rate $(stat "$key")) | $(mbps "$(med "$key")" "$size") | Redis Streams $(size_name "$size") | $(fmt x $(stat "ratio:redis:$size")) | $target |"
 done
 for size in 100 1024; do
   p99="$(med "latency:$size:p99")"

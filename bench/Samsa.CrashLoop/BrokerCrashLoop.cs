@@ -200,7 +200,7 @@ public static class BrokerCrashLoop
         await admin.CreateTopicsAsync([new TopicSpecification { Name = options.Topic, NumPartitions = options.Partitions, ReplicationFactor = 1 }]).ConfigureAwait(false);
     }
 
-    private static void StopAll(IdempotentWriter[] writers)
+    internal static void StopAll(IdempotentWriter[] writers)
     {
         // Each flushes on its own thread; in parallel, so a slow flush does not add up.
         var stopping = new Thread[writers.Length];
@@ -217,7 +217,7 @@ public static class BrokerCrashLoop
         }
     }
 
-    private static void StopConsumer(CommittingConsumer consumer, CrashLoopOptions options, RunJournal journal, string when)
+    internal static void StopConsumer(CommittingConsumer consumer, CrashLoopOptions options, RunJournal journal, string when)
     {
         if (!consumer.Stop(options.StepTimeout))
         {
@@ -225,7 +225,7 @@ public static class BrokerCrashLoop
         }
     }
 
-    private static async Task WaitForGroupToCatchUpAsync(string bootstrapServers, CrashLoopOptions options, CommittingConsumer consumer, RunJournal journal, string when, CancellationToken cancellationToken)
+    internal static async Task WaitForGroupToCatchUpAsync(string bootstrapServers, CrashLoopOptions options, CommittingConsumer consumer, RunJournal journal, string when, CancellationToken cancellationToken)
     {
         long[] ends;
         using (IConsumer<Ignore, Ignore> query = HighWatermarks.OpenQueryConsumer(bootstrapServers, "crash-loop-final"))
@@ -253,7 +253,7 @@ public static class BrokerCrashLoop
         }
     }
 
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    internal static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
@@ -269,10 +269,10 @@ public static class BrokerCrashLoop
         return true;
     }
 
-    private static TimeSpan Between(Random random, TimeSpan min, TimeSpan max) =>
+    internal static TimeSpan Between(Random random, TimeSpan min, TimeSpan max) =>
         min + TimeSpan.FromMilliseconds(random.NextDouble() * (max - min).TotalMilliseconds);
 
-    private static void Add(AuditFigures totals, AuditFigures round)
+    internal static void Add(AuditFigures totals, AuditFigures round)
     {
         totals.MessagesRead += round.MessagesRead;
         totals.AcknowledgedChecked += round.AcknowledgedChecked;
@@ -301,7 +301,7 @@ public static class BrokerCrashLoop
         journal.Info($"evidence kept in {target}");
     }
 
-    private static void CopyDirectory(string source, string target)
+    internal static void CopyDirectory(string source, string target)
     {
         Directory.CreateDirectory(target);
         foreach (string file in Directory.EnumerateFiles(source))

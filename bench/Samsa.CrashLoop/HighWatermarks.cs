@@ -3,7 +3,7 @@ using Confluent.Kafka;
 
 namespace Samsa.CrashLoop;
 
-/// <summary>The log end (high watermark; one broker, so also the log end offset) of every partition of the topic.</summary>
+/// <summary>The high watermark of every partition of the topic, as its leader answers ListOffsets (one broker: also the log end offset).</summary>
 internal static class HighWatermarks
 {
     /// <summary>Asks until each partition answers; right after a restart the broker may not lead them yet.</summary>

@@ -54,7 +54,7 @@ internal sealed class LogAudit(string bootstrapServers, CrashLoopOptions options
             .SetLogHandler((_, _) => { })
             .SetErrorHandler((_, _) => { })
             .Build();
-        long[] ends = HighWatermarks.Query(consumer, options.Topic, options.Partitions, deadline, options.StepTimeout);
+        long[] ends = ReachAcknowledged(consumer, snapshots, deadline);
         var assignment = new List<TopicPartitionOffset>();
         for (int p = 0; p < options.Partitions; p++)
         {
@@ -131,6 +131,45 @@ internal sealed class LogAudit(string bootstrapServers, CrashLoopOptions options
         consumer.Close();
         CompareWithAcknowledgements(snapshots, scans, figures, Report);
         return figures;
+    }
+
+    /// <summary>
+    /// The high watermarks, asked until each covers every acknowledgement of the snapshot or the
+    /// step timeout passes. In a cluster a newly elected leader's high watermark can trail the
+    /// old leader's until the followers fetch again (Kafka's leaders behave alike); reading only
+    /// to it would call the acknowledgements above it lost. One broker: the first answer covers them.
+    /// </summary>
+    private long[] ReachAcknowledged(IConsumer<Ignore, string> consumer, long[][][] snapshots, Stopwatch deadline)
+    {
+        long[] required = new long[options.Partitions];
+        foreach (long[][] producer in snapshots)
+        {
+            for (int p = 0; p < producer.Length && p < required.Length; p++)
+            {
+                foreach (long offset in producer[p])
+                {
+                    required[p] = Math.Max(required[p], offset + 1);
+                }
+            }
+        }
+
+        while (true)
+        {
+            long[] ends = HighWatermarks.Query(consumer, options.Topic, options.Partitions, deadline, options.StepTimeout);
+            bool covered = true;
+            for (int p = 0; p < ends.Length; p++)
+            {
+                covered &= ends[p] >= required[p];
+            }
+
+            if (covered || deadline.Elapsed > options.StepTimeout / 2)
+            {
+                // Not covered in time: the read goes to these ends and the missing ones are reported lost.
+                return ends;
+            }
+
+            Thread.Sleep(100);
+        }
     }
 
     private static void Inspect(ConsumeResult<Ignore, string> result, Dictionary<(int, int), StreamScan> scans, AuditFigures figures, Action<string, string> report)

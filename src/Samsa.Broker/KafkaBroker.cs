@@ -113,10 +113,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         GroupCoordinator? groups = null;
         try
         {
-            foreach (string path in ZkPaths.Persistent)
-            {
-                await CreateIfMissingAsync(store, path, cancellationToken).ConfigureAwait(false);
-            }
+            await CreatePersistentPathsAsync(store, cancellationToken).ConfigureAwait(false);
 
             options = await ResolveBrokerIdAsync(options, store, logDir, time, cancellationToken).ConfigureAwait(false);
             string clusterId = await GetOrCreateClusterIdAsync(store, logDir, options.BrokerId, time, cancellationToken).ConfigureAwait(false);
@@ -165,7 +162,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             IRequestHandler[] handlers =
             [
                 new ApiVersionsHandler(() => router!),
-                new MetadataHandler(metadata, controller, options.AutoCreateTopicsEnable),
+                new MetadataHandler(metadata, controller, options.AutoCreateTopicsEnable, partitions, options.BrokerId),
                 new ProduceHandler(partitions, metadata, configs, time),
                 new FetchHandler(partitions, metadata, time, new FetchSessionCache(options.MaxIncrementalFetchSessionCacheSlots)),
                 new ListOffsetsHandler(partitions, metadata),
@@ -308,6 +305,41 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// The persistent top-level nodes. Those missing are created in one transaction: on a first start
+    /// that is one fsync of the embedded store instead of thirteen (or one ZooKeeper write instead of
+    /// thirteen). Brokers of a new cluster start together, so another may create some meanwhile; the
+    /// transaction then fails as a whole and each node is created on its own.
+    /// </summary>
+    private static async Task CreatePersistentPathsAsync(ICoordinationStore store, CancellationToken cancellationToken)
+    {
+        var missing = new List<CoordinationOp>();
+        foreach (string path in ZkPaths.Persistent)
+        {
+            if (await store.ExistsAsync(path, null, cancellationToken).ConfigureAwait(false) is null)
+            {
+                missing.Add(CoordinationOp.Create(path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent));
+            }
+        }
+
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await store.MultiAsync(missing, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+        {
+            foreach (CoordinationOp create in missing)
+            {
+                await CreateIfMissingAsync(store, create.Path, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private static async Task CreateIfMissingAsync(ICoordinationStore store, string path, CancellationToken cancellationToken)
     {
         try
@@ -400,26 +432,30 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
-                if (_time.GetElapsedTime(lastRetention) >= retentionEvery)
+                try
                 {
-                    lastRetention = _time.GetTimestamp();
-                    // Retention, compaction, flush.ms and idle-handle release, in one pass over the logs.
-                    _logs.RunMaintenance(_time.GetUtcNow().ToUnixTimeMilliseconds(), id => _partitions.Get(id)?.HighWatermark ?? 0);
-                }
+                    if (_time.GetElapsedTime(lastRetention) >= retentionEvery)
+                    {
+                        lastRetention = _time.GetTimestamp();
+                        // Retention, compaction, flush.ms and idle-handle release, in one pass over the logs.
+                        _logs.RunMaintenance(_time.GetUtcNow().ToUnixTimeMilliseconds(), id => _partitions.Get(id)?.HighWatermark ?? 0);
+                    }
 
-                if (_time.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
+                    if (_time.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
+                    {
+                        lastCheckpoint = _time.GetTimestamp();
+                        _logs.Checkpoint();
+                    }
+                }
+                catch (StorageException e)
                 {
-                    lastCheckpoint = _time.GetTimestamp();
-                    _logs.Checkpoint();
+                    // A full disk fails a checkpoint now and then; the next tick tries again.
+                    LogMaintenanceFailed(_logger, e);
                 }
             }
         }
         catch (OperationCanceledException)
         {
-        }
-        catch (StorageException e)
-        {
-            LogMaintenanceFailed(_logger, e);
         }
     }
 

@@ -30,10 +30,9 @@ for (int i = 1; i < args.Length; i++)
     }
 }
 
-using ILoggerFactory loggerFactory = LoggerFactory.Create(builder => builder
-    .SetMinimumLevel(LogLevel.Information)
-    .AddConsole(options => options.FormatterName = KafkaLogFormatter.FormatterName)
-    .AddConsoleFormatter<KafkaLogFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>());
+// stdout unflushed between lines: the log writer flushes once it has written all it holds.
+var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false)) { AutoFlush = false };
+using var loggerFactory = new KafkaConsoleLoggerFactory(stdout, LogLevel.Information, TimeProvider.System);
 ILogger logger = loggerFactory.CreateLogger("kafka.Kafka");
 
 BrokerOptions options;

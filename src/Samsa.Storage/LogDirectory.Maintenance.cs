@@ -38,6 +38,11 @@ public sealed partial class LogDirectory
             int uncleanable = 0;
             foreach ((TopicPartition id, PartitionLog log) in _logs)
             {
+                if (log.IsOffline)
+                {
+                    continue; // nothing of it can be trusted or changed until the next start
+                }
+
                 long highWatermark = highWatermarkOf(id);
                 deleted += log.DeleteOldSegments(highWatermark);
 
@@ -48,8 +53,15 @@ public sealed partial class LogDirectory
                 LogConfig config = log.Config;
                 if (config.FlushMs != long.MaxValue && log.LogEndOffset > log.RecoveryPoint && nowMs - log.LastFlushMs >= config.FlushMs)
                 {
-                    log.Flush();
-                    flushed++;
+                    try
+                    {
+                        log.Flush();
+                        flushed++;
+                    }
+                    catch (StorageException) when (log.IsOffline)
+                    {
+                        continue; // the fsync failed: the log went offline (and said so); the others go on
+                    }
                 }
 
                 long end = log.LogEndOffset;

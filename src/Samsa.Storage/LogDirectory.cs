@@ -23,6 +23,7 @@ public sealed partial class LogDirectory : IDisposable
     private readonly Lock _lifecycleLock = new();
     private readonly OffsetCheckpointFile _recoveryPoints;
     private readonly OffsetCheckpointFile _logStartOffsets;
+    private readonly ConcurrentDictionary<TopicPartition, OfflineLog> _offline = new();
     private bool _closed;
 
     private LogDirectory(string path, LogDirectoryLock directoryLock, TimeProvider time, bool hadCleanShutdown, LogCleanerConfig cleanerConfig)
@@ -42,6 +43,25 @@ public sealed partial class LogDirectory : IDisposable
     public bool HadCleanShutdown { get; }
 
     public ICollection<PartitionLog> Logs => _logs.Values;
+
+    /// <summary>
+    /// Partitions whose log could not be loaded at open (unreadable files, corrupt flushed data, a
+    /// partition path that is not a directory), with the reason. They stay on disk untouched: no
+    /// log is created over them, and their checkpoint entries are kept.
+    /// </summary>
+    public IReadOnlyDictionary<TopicPartition, string> OfflineLogs
+    {
+        get
+        {
+            var reasons = new Dictionary<TopicPartition, string>(_offline.Count);
+            foreach ((TopicPartition id, OfflineLog log) in _offline)
+            {
+                reasons[id] = log.Reason;
+            }
+
+            return reasons;
+        }
+    }
 
     /// <summary>
     /// Opens (creating if needed) a log dir and loads its partitions. <paramref name="configFor"/>
@@ -72,10 +92,11 @@ public sealed partial class LogDirectory : IDisposable
     {
         IReadOnlyDictionary<TopicPartition, long> recoveryPoints = _recoveryPoints.Read();
         IReadOnlyDictionary<TopicPartition, long> logStartOffsets = _logStartOffsets.Read();
-        foreach (string dir in Directory.GetDirectories(Path))
+        foreach (string dir in Directory.GetFileSystemEntries(Path))
         {
             string name = System.IO.Path.GetFileName(dir);
-            if (name.EndsWith(DeleteSuffix, StringComparison.Ordinal))
+            bool isDirectory = Directory.Exists(dir);
+            if (isDirectory && name.EndsWith(DeleteSuffix, StringComparison.Ordinal))
             {
                 Directory.Delete(dir, recursive: true);
                 continue;
@@ -86,15 +107,24 @@ public sealed partial class LogDirectory : IDisposable
                 continue; // not a partition (e.g. the embedded metadata store's folder)
             }
 
-            PartitionLog log = PartitionLog.Open(
-                dir,
-                id,
-                configFor(id.Topic),
-                _time,
-                recoveryPoints.GetValueOrDefault(id, 0),
-                HadCleanShutdown,
-                logStartOffsets.GetValueOrDefault(id, 0));
-            _logs[id] = log;
+            long recoveryPoint = recoveryPoints.GetValueOrDefault(id, 0);
+            long logStartOffset = logStartOffsets.GetValueOrDefault(id, 0);
+            if (!isDirectory)
+            {
+                _offline[id] = new OfflineLog($"{dir} is not a directory", recoveryPoint, logStartOffset);
+                continue;
+            }
+
+            try
+            {
+                _logs[id] = PartitionLog.Open(dir, id, configFor(id.Topic), _time, recoveryPoint, HadCleanShutdown, logStartOffset);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
+            {
+                // One unreadable partition must not keep the others (or the broker) down: it stays
+                // offline and on disk, as Kafka keeps an offline log dir.
+                _offline[id] = new OfflineLog(e.Message, recoveryPoint, logStartOffset);
+            }
         }
     }
 
@@ -113,6 +143,12 @@ public sealed partial class LogDirectory : IDisposable
         lock (_lifecycleLock)
         {
             ObjectDisposedException.ThrowIf(_closed, this);
+            if (_offline.TryGetValue(id, out OfflineLog? offline))
+            {
+                // Never a fresh log over files we could not read: that would destroy them.
+                throw new StorageException($"Partition {id} is offline: {offline.Reason}");
+            }
+
             if (_logs.TryGetValue(id, out PartitionLog? existing))
             {
                 Uuid? recorded = TopicIdOf(existing);
@@ -154,6 +190,19 @@ public sealed partial class LogDirectory : IDisposable
                 log.Delete();
                 _cleaner.Forget(id);
             }
+            else if (_offline.TryRemove(id, out _))
+            {
+                // The topic was deleted: its unreadable files go with it.
+                string path = System.IO.Path.Combine(Path, id.DirectoryName);
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+                else
+                {
+                    File.Delete(path);
+                }
+            }
         }
     }
 
@@ -166,6 +215,13 @@ public sealed partial class LogDirectory : IDisposable
         {
             recoveryPoints.Add(new(id, log.RecoveryPoint));
             logStartOffsets.Add(new(id, log.LogStartOffset));
+        }
+
+        foreach ((TopicPartition id, OfflineLog offline) in _offline)
+        {
+            // Kept as read: dropping them would lose the log start (and force a full recovery) if the partition comes back.
+            recoveryPoints.Add(new(id, offline.RecoveryPoint));
+            logStartOffsets.Add(new(id, offline.LogStartOffset));
         }
 
         _recoveryPoints.Write(recoveryPoints);
@@ -184,7 +240,11 @@ public sealed partial class LogDirectory : IDisposable
         return deleted;
     }
 
-    /// <summary>Flushes and closes every log, checkpoints, and marks the shutdown clean.</summary>
+    /// <summary>
+    /// Flushes and closes every log, checkpoints, and marks the shutdown clean — unless a log is
+    /// offline or something could not be written (a full disk): then the marker is left out, so
+    /// the next start recovers from the recovery points instead of trusting the files.
+    /// </summary>
     public void Dispose()
     {
         lock (_lifecycleLock)
@@ -195,14 +255,36 @@ public sealed partial class LogDirectory : IDisposable
             }
 
             _closed = true;
-            foreach (PartitionLog log in _logs.Values)
+            try
             {
-                log.Close();
-            }
+                bool clean = _offline.IsEmpty;
+                foreach (PartitionLog log in _logs.Values)
+                {
+                    try
+                    {
+                        log.Close();
+                    }
+                    catch (StorageException)
+                    {
+                        clean = false; // Close took the log offline; the others still close.
+                    }
 
-            Checkpoint();
-            CleanShutdownFile.Write(Path);
-            _lock.Dispose();
+                    clean &= !log.IsOffline;
+                }
+
+                Checkpoint();
+                if (clean)
+                {
+                    CleanShutdownFile.Write(Path);
+                }
+            }
+            finally
+            {
+                _lock.Dispose();
+            }
         }
     }
+
+    /// <summary>A partition that failed to load, with the checkpoint values it had.</summary>
+    private sealed record OfflineLog(string Reason, long RecoveryPoint, long LogStartOffset);
 }

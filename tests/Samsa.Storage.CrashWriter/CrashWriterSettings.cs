@@ -35,6 +35,13 @@ internal sealed record CrashWriterSettings
     /// <summary>Stop after this many appends and shut down cleanly; 0 runs until killed.</summary>
     public int MaxAppends { get; init; }
 
+    /// <summary>
+    /// Print <c>recovering &lt;n&gt;</c> while the log dir opens, each time the partition holds more
+    /// index files than before: recovery rebuilds them one segment at a time, so after deleting
+    /// them a test sees recovery under way and how far it got.
+    /// </summary>
+    public bool ReportRecovery { get; init; }
+
     public LogConfig ToLogConfig() => LogConfig.Default with
     {
         SegmentBytes = SegmentBytes,
@@ -54,6 +61,7 @@ internal sealed record CrashWriterSettings
         "--flush-messages", Format(FlushMessages),
         "--flush-every", Format(FlushEvery),
         "--max-appends", Format(MaxAppends),
+        "--report-recovery", ReportRecovery ? "true" : "false",
     ];
 
     /// <exception cref="ArgumentException">An unknown name, a missing value, or no --dir.</exception>
@@ -79,6 +87,7 @@ internal sealed record CrashWriterSettings
                 "--flush-messages" => settings with { FlushMessages = long.Parse(value, CultureInfo.InvariantCulture) },
                 "--flush-every" => settings with { FlushEvery = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--max-appends" => settings with { MaxAppends = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--report-recovery" => settings with { ReportRecovery = bool.Parse(value) },
                 _ => throw new ArgumentException($"Unknown option {args[i]}.", nameof(args)),
             };
         }

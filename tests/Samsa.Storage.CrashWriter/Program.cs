@@ -11,6 +11,7 @@ namespace Samsa.Storage.CrashWriter;
 /// Appends batches of self-describing records (<see cref="CrashRecordValue"/>) to one partition of
 /// a log dir, as fast as it can, and prints one line per event on stdout, flushed at once:
 /// <c>opening</c> before the log dir is opened (recovery runs inside the open),
+/// <c>recovering &lt;n&gt;</c> during it if asked (<see cref="CrashWriterSettings.ReportRecovery"/>),
 /// <c>opened &lt;log end&gt; &lt;ms&gt;</c> after, and <c>acked &lt;last offset&gt;</c> after every append
 /// call that returned. The test kills it with SIGKILL at random moments and checks that every
 /// acked offset survived: an append that returned is in the page cache, which a process kill
@@ -35,9 +36,13 @@ internal static class Program
 
         output.WriteLine("opening");
         output.Flush();
+        using var opened = new CancellationTokenSource();
+        Thread? watcher = settings.ReportRecovery ? StartRecoveryWatcher(settings.LogDir, output, opened.Token) : null;
         var stopwatch = Stopwatch.StartNew();
         LogDirectory directory = LogDirectory.Open(settings.LogDir, TimeProvider.System, _ => config);
         PartitionLog log = directory.GetOrCreateLog(CrashWriterSettings.Partition, Uuid.Zero, config);
+        opened.Cancel();
+        watcher?.Join();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"opened {log.LogEndOffset} {stopwatch.ElapsedMilliseconds}"));
         output.Flush();
 
@@ -70,6 +75,39 @@ internal static class Program
 
         directory.Dispose();
         return 0;
+    }
+
+    /// <summary>
+    /// Polls the partition dir for index files while the log dir opens and prints
+    /// <c>recovering &lt;count&gt;</c> whenever there are more than before (see
+    /// <see cref="CrashWriterSettings.ReportRecovery"/>). Polling, not a hook: the storage code runs
+    /// exactly as in the broker.
+    /// </summary>
+    private static Thread StartRecoveryWatcher(string logDir, TextWriter output, CancellationToken opened)
+    {
+        string partitionDir = Path.Combine(logDir, CrashWriterSettings.Partition.DirectoryName);
+        var thread = new Thread(() =>
+        {
+            int reported = Directory.Exists(partitionDir) ? Directory.GetFiles(partitionDir, "*.index").Length : 0;
+            while (!opened.IsCancellationRequested)
+            {
+                int count = Directory.Exists(partitionDir) ? Directory.GetFiles(partitionDir, "*.index").Length : 0;
+                if (count > reported)
+                {
+                    reported = count;
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"recovering {count}"));
+                    output.Flush();
+                }
+
+                opened.WaitHandle.WaitOne(1);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "recovery watcher",
+        };
+        thread.Start();
+        return thread;
     }
 
     /// <summary>

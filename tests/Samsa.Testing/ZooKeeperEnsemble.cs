@@ -88,6 +88,9 @@ public sealed class ZooKeeperEnsemble : IAsyncDisposable
 
     public bool IsRunning(int index) => _servers[index].Process is { HasExited: false };
 
+    /// <summary>Server <paramref name="index"/>'s JVM process id (0 when it is not running), to signal it by id.</summary>
+    public int ProcessId(int index) => _servers[index].Process is { HasExited: false } process ? process.Id : 0;
+
     /// <summary>
     /// Starts <paramref name="serverCount"/> servers (1: standalone; 3: a quorum) and returns once
     /// every one of them serves clients (answers the <c>srvr</c> command with its mode).

@@ -85,7 +85,13 @@ internal sealed partial class GroupCoordinator
         }
     }
 
-    /// <summary>Reads the partition up to its high watermark and installs its groups, unless leadership moved meanwhile.</summary>
+    /// <summary>
+    /// Reads the partition up to its log end and installs its groups, unless leadership moved
+    /// meanwhile. Not to the high watermark: a leader that restarted (kill -9) starts from its
+    /// checkpointed high watermark, seconds old, and would forget commits it had acknowledged
+    /// (the cluster chaos loop saw committed offsets go backwards). As leader, everything in its
+    /// log is what followers will copy; Kafka's GroupMetadataManager loads to the log end too.
+    /// </summary>
     private void Load(OffsetsPartitionOwnership owned)
     {
         int partition = owned.Partition;
@@ -94,7 +100,7 @@ internal sealed partial class GroupCoordinator
             Partition? replica = _partitions.Get(OffsetsTopic.Name, partition);
             Dictionary<string, ClassicGroup> groups = replica is null
                 ? []
-                : OffsetsPartitionLoader.Load(replica.Log, replica.HighWatermark, partition, NowMs, _options.ConsumerSessionTimeoutMs, out _);
+                : OffsetsPartitionLoader.Load(replica.Log, replica.LogEndOffset, partition, NowMs, _options.ConsumerSessionTimeoutMs, out _);
             lock (_lock)
             {
                 _loads.Remove(partition);

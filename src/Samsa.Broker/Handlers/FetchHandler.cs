@@ -65,23 +65,19 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
 
     private async ValueTask<FetchResponseData> FetchAsync(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, CancellationToken cancellationToken)
     {
-        FetchResponseData response = ReadAll(context, request, topics, recordFollowerProgress: true, out int bytes, out List<Partition>? watched);
-        if (bytes >= request.MinBytes || request.MaxWaitMs <= 0 || watched is null)
+        FetchResponseData response = ReadAll(context, request, topics, recordFollowerProgress: true, out int bytes, out List<Task>? changes);
+        if (bytes >= request.MinBytes || request.MaxWaitMs <= 0 || changes is null)
         {
             return response;
         }
 
         // Long poll: park until one of the partitions changes or the wait is over, then read again.
+        // The change signals were taken before the reads (see ReadAll), so an append that lands
+        // between a read and this wait still wakes it at once instead of after MaxWaitMs.
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(request.MaxWaitMs), time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
         while (true)
         {
-            var changes = new Task[watched.Count];
-            for (int i = 0; i < watched.Count; i++)
-            {
-                changes[i] = watched[i].WaitForChangeAsync();
-            }
-
             try
             {
                 await Task.WhenAny(changes).WaitAsync(linked.Token).ConfigureAwait(false);
@@ -94,15 +90,15 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
             }
 
             context.ReturnResponseBuffers();
-            response = ReadAll(context, request, topics, recordFollowerProgress: false, out bytes, out watched);
-            if (bytes >= request.MinBytes || watched is null)
+            response = ReadAll(context, request, topics, recordFollowerProgress: false, out bytes, out changes);
+            if (bytes >= request.MinBytes || changes is null)
             {
                 return response;
             }
         }
     }
 
-    private FetchResponseData ReadAll(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, bool recordFollowerProgress, out int totalBytes, out List<Partition>? watched)
+    private FetchResponseData ReadAll(RequestContext context, FetchRequestData request, IReadOnlyList<FetchRequestData.FetchTopic> topics, bool recordFollowerProgress, out int totalBytes, out List<Task>? changes)
     {
         bool byId = context.ApiVersion >= 13;
         int replicaId = context.ApiVersion >= 15 ? request.ReplicaState.ReplicaId : request.ReplicaId;
@@ -111,7 +107,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
         var response = new FetchResponseData { SessionId = 0 };
         int remaining = request.MaxBytes;
         totalBytes = 0;
-        watched = null;
+        changes = null;
         foreach (FetchRequestData.FetchTopic topic in topics)
         {
             string? name = byId ? snapshot.Topic(topic.TopicId)?.Name : topic.Topic;
@@ -125,6 +121,10 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     HighWatermark = -1,
                     LastStableOffset = -1,
                     LogStartOffset = -1,
+                    // Never null, also with an error: librdkafka fails the whole response on a null
+                    // record set ("invalid MessageSetSize -1") and so never sees NOT_LEADER_OR_FOLLOWER;
+                    // Kafka sends empty records (found by the cluster chaos loop).
+                    Records = ReadOnlyMemory<byte>.Empty,
                 };
                 topicResponse.Partitions.Add(result);
                 if (name is null)
@@ -134,6 +134,12 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                 }
 
                 Partition? partition = partitions.Get(name, fetch.Partition);
+                if (partitions.IsOffline(name, fetch.Partition))
+                {
+                    result.ErrorCode = (short)ErrorCode.KafkaStorageError; // an offline replica (disk fault), as Kafka answers
+                    continue;
+                }
+
                 if (partition is null || !partition.IsLeader)
                 {
                     result.ErrorCode = (short)(snapshot.Partition(name, fetch.Partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);
@@ -176,7 +182,15 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     }
                 }
 
-                (watched ??= []).Add(partition);
+                // The change signal before what is read: an append or high watermark move from here
+                // on completes it, so a fetch parked on it cannot miss one (a lost wake-up would hold
+                // a follower, and every acks=all produce waiting on it, for the whole MaxWaitMs).
+                // Taken after the progress above, whose own high watermark move needs no wake-up.
+                (changes ??= []).Add(partition.WaitForChangeAsync());
+                highWatermark = partition.HighWatermark;
+                readLimit = fromFollower ? partition.LogEndOffset : highWatermark;
+                result.HighWatermark = highWatermark;
+                result.LastStableOffset = highWatermark;
                 int limit = Math.Min(fetch.PartitionMaxBytes, remaining);
                 bool minOneBatch = totalBytes == 0;
                 if (limit <= 0 && !minOneBatch)

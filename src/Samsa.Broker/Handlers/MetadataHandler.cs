@@ -1,5 +1,6 @@
 using Samsa.Broker.Controller;
 using Samsa.Broker.Metadata;
+using Samsa.Broker.Partitions;
 using Samsa.Broker.Requests;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -12,7 +13,8 @@ namespace Samsa.Broker.Handlers;
 /// metadata cache. Unknown topics are created when both the client and auto.create.topics.enable
 /// allow it, with the broker's default partitions and replication factor.
 /// </summary>
-internal sealed class MetadataHandler(MetadataCache metadata, KafkaController controller, bool autoCreateTopicsEnable) : RequestHandler<MetadataRequestData, MetadataResponseData>
+/// <param name="partitions">This broker's replicas: one whose log is offline (disk fault) is shown as Kafka shows an offline replica.</param>
+internal sealed class MetadataHandler(MetadataCache metadata, KafkaController controller, bool autoCreateTopicsEnable, LocalPartitions partitions, int brokerId) : RequestHandler<MetadataRequestData, MetadataResponseData>
 {
     /// <summary>Kafka's "authorized operations not requested" marker.</summary>
     private const int OperationsNotRequested = int.MinValue;
@@ -99,7 +101,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
         {
             foreach (TopicState topic in snapshot.Topics.Values)
             {
-                response.Topics.Add(Describe(topic, request.IncludeTopicAuthorizedOperations));
+                response.Topics.Add(Describe(topic, request.IncludeTopicAuthorizedOperations, partitions, brokerId));
             }
 
             return response;
@@ -110,7 +112,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
             TopicState? topic = name is not null ? snapshot.Topic(name) : snapshot.Topic(id);
             if (topic is not null)
             {
-                response.Topics.Add(Describe(topic, request.IncludeTopicAuthorizedOperations));
+                response.Topics.Add(Describe(topic, request.IncludeTopicAuthorizedOperations, partitions, brokerId));
                 continue;
             }
 
@@ -124,7 +126,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
         return response;
     }
 
-    private static MetadataResponseData.MetadataResponseTopic Describe(TopicState topic, bool includeOperations)
+    private static MetadataResponseData.MetadataResponseTopic Describe(TopicState topic, bool includeOperations, LocalPartitions local, int brokerId)
     {
         var result = new MetadataResponseData.MetadataResponseTopic
         {
@@ -135,7 +137,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
         };
         foreach (PartitionState partition in topic.Partitions)
         {
-            result.Partitions.Add(new MetadataResponseData.MetadataResponsePartition
+            var described = new MetadataResponseData.MetadataResponsePartition
             {
                 ErrorCode = (short)(partition.Leader < 0 ? ErrorCode.LeaderNotAvailable : ErrorCode.None),
                 PartitionIndex = partition.Partition,
@@ -144,10 +146,36 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
                 ReplicaNodes = [.. partition.Replicas],
                 IsrNodes = [.. partition.Isr],
                 OfflineReplicas = [.. partition.OfflineReplicas],
-            });
+            };
+            if (local.AnyOffline && local.IsOffline(topic.Name, partition.Partition))
+            {
+                ShowOffline(described, brokerId);
+            }
+
+            result.Partitions.Add(described);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Our replica's log is offline: listed in offline_replicas, and when we were its leader the
+    /// partition has none (leader -1, LEADER_NOT_AVAILABLE), as Kafka's metadata shows a partition
+    /// whose only ISR replica went offline. The controller is not told (Kafka's log-dir event), so
+    /// other brokers' answers and leader elections do not know of it yet.
+    /// </summary>
+    private static void ShowOffline(MetadataResponseData.MetadataResponsePartition partition, int brokerId)
+    {
+        if (!partition.OfflineReplicas.Contains(brokerId))
+        {
+            partition.OfflineReplicas.Add(brokerId);
+        }
+
+        if (partition.LeaderId == brokerId)
+        {
+            partition.LeaderId = -1;
+            partition.ErrorCode = (short)ErrorCode.LeaderNotAvailable;
+        }
     }
 
     /// <summary>No authorizer: every topic operation is allowed (READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS as bits).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -14,8 +15,9 @@ namespace Samsa.Broker.InterBroker;
 /// first send and reopened on the next send after a failure; a failure fails every request in flight
 /// with <see cref="BrokerClientException"/>.
 /// <para>
-/// Each response is read into its own array, not a pooled one, because decoded messages (fetched
-/// record batches above all) are slices of it that outlive this call.
+/// A response of <see cref="SendAsync{TResponse}"/> is read into its own array, because decoded
+/// messages are slices of it that outlive the call; <see cref="SendPooledAsync{TResponse}"/> reads
+/// into a pooled buffer the caller gives back, for the replica fetcher's large, short-lived responses.
 /// </para>
 /// </summary>
 internal sealed partial class BrokerClient : IAsyncDisposable
@@ -48,6 +50,38 @@ internal sealed partial class BrokerClient : IAsyncDisposable
     public async ValueTask<TResponse> SendAsync<TResponse>(IRequestData request, short version, CancellationToken cancellationToken)
         where TResponse : IResponseData, new()
     {
+        (PendingRequest pending, ResponseFrame frame) = await SendCoreAsync(request, version, pooled: false, cancellationToken).ConfigureAwait(false);
+        return Decode<TResponse>(frame, pending);
+    }
+
+    /// <summary>
+    /// As <see cref="SendAsync{TResponse}"/>, but the response frame is read into a buffer rented from
+    /// the shared pool, which the caller returns by disposing the result once nothing decoded from it
+    /// is used any more. A follower's fetch responses are up to replica.fetch.response.max.bytes each:
+    /// a new array per round would be a large-object allocation, and the full collections they
+    /// bring, on every fetch.
+    /// </summary>
+    /// <exception cref="BrokerClientException">Unreachable, timed out, or the connection broke.</exception>
+    public async ValueTask<PooledResponse<TResponse>> SendPooledAsync<TResponse>(IRequestData request, short version, CancellationToken cancellationToken)
+        where TResponse : IResponseData, new()
+    {
+        (PendingRequest pending, ResponseFrame frame) = await SendCoreAsync(request, version, pooled: true, cancellationToken).ConfigureAwait(false);
+        TResponse response;
+        try
+        {
+            response = Decode<TResponse>(frame, pending);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(frame.Buffer);
+            throw;
+        }
+
+        return new PooledResponse<TResponse>(response, frame.Buffer);
+    }
+
+    private async ValueTask<(PendingRequest Pending, ResponseFrame Frame)> SendCoreAsync(IRequestData request, short version, bool pooled, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         PendingRequest pending;
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -56,7 +90,7 @@ internal sealed partial class BrokerClient : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
             Connection connection = _connection ??= await ConnectAsync(cancellationToken).ConfigureAwait(false);
             int correlationId = _nextCorrelationId++;
-            pending = new PendingRequest(correlationId, request.ApiKey, version);
+            pending = new PendingRequest(correlationId, request.ApiKey, version, pooled);
             using var frame = new PooledBufferWriter();
             Frame.WriteRequest(frame, new RequestHeader { ApiKey = request.ApiKey, ApiVersion = version, CorrelationId = correlationId, ClientId = _clientId }, request);
             lock (connection.Pending)
@@ -79,9 +113,10 @@ internal sealed partial class BrokerClient : IAsyncDisposable
             _sendLock.Release();
         }
 
-        byte[] body;
+        ResponseFrame body;
         try
         {
+            // A pooled buffer completed after a timeout or cancellation is left to the GC, not returned.
             body = await pending.Response.Task.WaitAsync(_options.RequestTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException e)
@@ -96,15 +131,15 @@ internal sealed partial class BrokerClient : IAsyncDisposable
             throw new BrokerClientException($"{request.ApiKey} to {_host}:{_port} timed out after {_options.RequestTimeout.TotalMilliseconds:0} ms.", e);
         }
 
-        return Decode<TResponse>(body, pending);
+        return (pending, body);
     }
 
-    private static TResponse Decode<TResponse>(byte[] frame, PendingRequest pending)
+    private static TResponse Decode<TResponse>(ResponseFrame frame, PendingRequest pending)
         where TResponse : IResponseData, new()
     {
         try
         {
-            var reader = new ProtocolReader(frame);
+            var reader = new ProtocolReader(frame.Buffer.AsMemory(0, frame.Length));
             var header = new ResponseHeader();
             header.Read(ref reader, ResponseHeader.HeaderVersionFor(pending.ApiKey, pending.Version));
             var response = new TResponse();
@@ -154,10 +189,16 @@ internal sealed partial class BrokerClient : IAsyncDisposable
                     throw new BrokerClientException($"Broker at {_host}:{_port} sent a response frame of {size} bytes.");
                 }
 
-                byte[] body = GC.AllocateUninitializedArray<byte>(size);
-                await connection.Stream.ReadExactlyAsync(body, _disposed.Token).ConfigureAwait(false);
-                int correlationId = BinaryPrimitives.ReadInt32BigEndian(body);
+                // Responses come in request order: the oldest request says which kind of buffer to read into.
                 PendingRequest? next;
+                lock (connection.Pending)
+                {
+                    connection.Pending.TryPeek(out next);
+                }
+
+                byte[] body = next is { Pooled: true } ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+                await connection.Stream.ReadExactlyAsync(body.AsMemory(0, size), _disposed.Token).ConfigureAwait(false);
+                int correlationId = BinaryPrimitives.ReadInt32BigEndian(body);
                 lock (connection.Pending)
                 {
                     connection.Pending.TryDequeue(out next);
@@ -168,7 +209,7 @@ internal sealed partial class BrokerClient : IAsyncDisposable
                     throw new BrokerClientException($"Broker at {_host}:{_port} answered correlation id {correlationId}, expected {next?.CorrelationId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
                 }
 
-                next.Response.TrySetResult(body);
+                next.Response.TrySetResult(new ResponseFrame(body, size));
             }
         }
         catch (Exception e)
@@ -251,7 +292,7 @@ internal sealed partial class BrokerClient : IAsyncDisposable
         public bool Closed { get; set; }
     }
 
-    private sealed class PendingRequest(int correlationId, ApiKey apiKey, short version)
+    private sealed class PendingRequest(int correlationId, ApiKey apiKey, short version, bool pooled)
     {
         public int CorrelationId { get; } = correlationId;
 
@@ -259,6 +300,12 @@ internal sealed partial class BrokerClient : IAsyncDisposable
 
         public short Version { get; } = version;
 
-        public TaskCompletionSource<byte[]> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>The response goes into a buffer from the shared pool (<see cref="SendPooledAsync{TResponse}"/>).</summary>
+        public bool Pooled { get; } = pooled;
+
+        public TaskCompletionSource<ResponseFrame> Response { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    /// <summary>A response frame (after the size prefix): the first <see cref="Length"/> bytes of <see cref="Buffer"/>.</summary>
+    private readonly record struct ResponseFrame(byte[] Buffer, int Length);
 }

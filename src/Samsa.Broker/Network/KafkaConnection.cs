@@ -76,6 +76,12 @@ internal sealed partial class KafkaConnection
             SingleReader = true,
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
+            // An idle send loop writes a response on the thread that queued it (usually the receive
+            // loop, just after the handler answered), instead of waiting for a thread-pool thread:
+            // one scheduling hop less per request, which is what a loaded 2-core machine's p99
+            // latency is made of (docs/benchmarks.md, "Latency and start-up"). Neither loop blocks
+            // a thread, so running the other's continuation inline only delays it by one write.
+            AllowSynchronousContinuations = true,
         });
         _lastActivityTimestamp = time.GetTimestamp();
         _client = socket.RemoteEndPoint?.ToString() ?? "unknown";

@@ -24,6 +24,9 @@ internal sealed partial class LocalPartitions
     private readonly BrokerReplication? _replication;
     private readonly Lock _controlLock = new();
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
+
+    // Partitions hosted here whose log is offline (could not be opened, or hit an I/O error), with the cause.
+    private readonly ConcurrentDictionary<TopicPartition, string> _offline = new();
     private int _controllerEpoch = -1;
 
     /// <param name="configFor">The log config of a topic: broker defaults plus the topic's overrides.</param>
@@ -35,6 +38,11 @@ internal sealed partial class LocalPartitions
         _logs = logs;
         _configFor = configFor;
         _logger = logger;
+        foreach ((TopicPartition id, string reason) in logs.OfflineLogs)
+        {
+            _offline[id] = reason;
+            LogPartitionOffline(_logger, id.ToString(), logs.Path, reason);
+        }
     }
 
     public Partition? Get(TopicPartition id) => _partitions.GetValueOrDefault(id);
@@ -42,6 +50,19 @@ internal sealed partial class LocalPartitions
     public Partition? Get(string topic, int partition) => _partitions.GetValueOrDefault(new TopicPartition(topic, partition));
 
     public ICollection<Partition> All => _partitions.Values;
+
+    /// <summary>
+    /// Whether this broker's replica of the partition is offline: its log could not be opened or
+    /// hit an I/O error other than a full disk. Produce, Fetch and ListOffsets answer
+    /// KAFKA_STORAGE_ERROR for it, and Metadata lists this broker among its offline replicas.
+    /// </summary>
+    public bool IsOffline(TopicPartition id) => _offline.ContainsKey(id);
+
+    /// <inheritdoc cref="IsOffline(TopicPartition)"/>
+    public bool IsOffline(string topic, int partition) => !_offline.IsEmpty && _offline.ContainsKey(new TopicPartition(topic, partition));
+
+    /// <summary>Whether any hosted replica is offline (a cheap check before per-partition ones).</summary>
+    public bool AnyOffline => !_offline.IsEmpty;
 
     /// <summary>
     /// Raised after a LeaderAndIsr was applied to a partition (it may now lead or follow), on the
@@ -98,18 +119,20 @@ internal sealed partial class LocalPartitions
             {
                 log = _logs.GetOrCreateLog(id, topicId, _configFor(topic));
             }
-            catch (StorageException e)
+            catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
             {
-                LogStorageFailure(_logger, id.ToString(), e.Message);
-                return ErrorCode.KafkaStorageError;
-            }
-            catch (IOException e)
-            {
-                LogStorageFailure(_logger, id.ToString(), e.Message);
+                // Already reported when the log failed to load; otherwise once, here.
+                if (_offline.TryAdd(id, e.Message))
+                {
+                    LogPartitionOffline(_logger, id.ToString(), _logs.Path, e.Message);
+                }
+
                 return ErrorCode.KafkaStorageError;
             }
 
             partition = new Partition(id, topicId, log, _brokerId, _replication?.Context);
+            log.WentOffline -= OnLogOffline;
+            log.WentOffline += OnLogOffline;
             _partitions[id] = partition;
         }
 
@@ -201,6 +224,7 @@ internal sealed partial class LocalPartitions
                     _partitions.TryRemove(id, out Partition? partition);
                     if (state.DeletePartition)
                     {
+                        _offline.TryRemove(id, out _);
                         try
                         {
                             _logs.DeleteLog(id);
@@ -234,6 +258,19 @@ internal sealed partial class LocalPartitions
 
         return response;
     }
+
+    /// <summary>A log went offline at run time (read, append or fsync failed): said once, with the cause.</summary>
+    private void OnLogOffline(PartitionLog log)
+    {
+        string reason = log.OfflineReason ?? "unknown";
+        if (_offline.TryAdd(log.TopicPartition, reason))
+        {
+            LogPartitionOffline(_logger, log.TopicPartition.ToString(), _logs.Path, reason);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} in log dir {Directory} is offline: {Reason}. Produce and Fetch answer KAFKA_STORAGE_ERROR for it until the broker is restarted with the cause removed")]
+    private static partial void LogPartitionOffline(ILogger logger, string partition, string directory, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting the log of {Partition} in {Directory}: its topic {Reason} (deleted while this broker was down)")]
     private static partial void LogStrayLog(ILogger logger, string partition, string directory, string reason);

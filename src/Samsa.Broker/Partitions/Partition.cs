@@ -2,6 +2,7 @@ using Samsa.Broker.Replication;
 using Samsa.Protocol;
 using Samsa.Protocol.Primitives;
 using Samsa.Storage;
+using Samsa.Storage.Checkpoints;
 using Samsa.Storage.Log;
 
 namespace Samsa.Broker.Partitions;
@@ -97,8 +98,19 @@ internal sealed partial class Partition
             _leadership = new Leadership(leader, leaderEpoch, partitionEpoch, replicas, isr, isr, null);
             if (leader == _localBrokerId)
             {
-                Log.LeaderEpochCache.Assign(leaderEpoch, Log.LogEndOffset);
-                _leaderEpochStartOffset = Log.LeaderEpochCache.Latest?.StartOffset ?? Log.LogEndOffset;
+                try
+                {
+                    Log.LeaderEpochCache.Assign(leaderEpoch, Log.LogEndOffset);
+                }
+                catch (StorageException)
+                {
+                    // The checkpoint could not be written (full disk, or a failing one): leadership
+                    // still changes; the first append assigns the epoch at the same offset, or
+                    // fails with KAFKA_STORAGE_ERROR while the disk does.
+                }
+
+                EpochEntry? latest = Log.LeaderEpochCache.Latest;
+                _leaderEpochStartOffset = latest is { } entry && entry.Epoch == leaderEpoch ? entry.StartOffset : Log.LogEndOffset;
                 TrackFollowers(replicas, isr, reset: !wasLeader);
                 MaybeAdvanceHighWatermark();
             }

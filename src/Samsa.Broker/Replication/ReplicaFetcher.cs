@@ -350,7 +350,9 @@ internal sealed partial class ReplicaFetcher : IAsyncDisposable
             asked[partition.Id] = (state, fetchOffset);
         }
 
-        FetchResponseData response = await client.SendAsync<FetchResponseData>(request, FetchVersion, stopping).ConfigureAwait(false);
+        // The records are slices of a pooled buffer: appended (copied to the log) before it goes back.
+        using PooledResponse<FetchResponseData> pooled = await client.SendPooledAsync<FetchResponseData>(request, FetchVersion, stopping).ConfigureAwait(false);
+        FetchResponseData response = pooled.Response;
         if (response.ErrorCode != 0)
         {
             LogFetchRefused(_logger, _options.BrokerId, LeaderId, (ErrorCode)response.ErrorCode);

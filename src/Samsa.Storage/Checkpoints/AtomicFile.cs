@@ -19,8 +19,10 @@ public static class AtomicFile
         string temporaryPath = fullPath + TemporarySuffix;
         try
         {
-            // FileMode.Create truncates a .tmp left by a write that crashed half way.
-            using (FileStream stream = new(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
+            // FileMode.Create truncates a .tmp left by a write that crashed half way. No second
+            // writer, but reads and deletes are shared (a partition delete on Windows; see
+            // PartitionLog.RemoveDirectory).
+            using (FileStream stream = new(temporaryPath, FileMode.Create, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0))
             {
                 stream.Write(contents);
 

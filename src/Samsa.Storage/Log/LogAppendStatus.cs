@@ -31,4 +31,16 @@ public enum LogAppendStatus
 
     /// <summary>An idempotent batch with an epoch older than the producer's current one: INVALID_PRODUCER_EPOCH.</summary>
     InvalidProducerEpoch,
+
+    /// <summary>
+    /// The file system is full: nothing of this append stays in the log (a partial write is cut
+    /// off) and the log stays online, so a retry succeeds once space is back: KAFKA_STORAGE_ERROR.
+    /// </summary>
+    OutOfSpace,
+
+    /// <summary>
+    /// The log is offline after an I/O error other than a full disk (this append's or an earlier
+    /// one's); it takes no appends until the broker reopens it: KAFKA_STORAGE_ERROR.
+    /// </summary>
+    Offline,
 }

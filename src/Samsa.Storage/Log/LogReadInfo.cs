@@ -40,6 +40,9 @@ public readonly struct LogReadInfo
 
     public long LogEndOffset { get; }
 
+    /// <summary>The segment the range is in (tests take a lease on its file as a read in flight does).</summary>
+    internal LogSegment? Segment => _segment;
+
     /// <summary>Copies the range into <paramref name="destination"/> (at least <see cref="Length"/> bytes); returns the bytes copied.</summary>
     public int CopyTo(Span<byte> destination)
     {

@@ -48,6 +48,10 @@ internal sealed class LogSegment
     private long _rollingBaseTimeMs = -1;
     private bool _renamedForDeletion;
 
+    // Seal wrote the index files without fsync and dropped the indexes: the next fsyncing save
+    // syncs the files themselves. Under _resourceLock.
+    private bool _indexSyncPending;
+
     // The active (appended) segment; every other one is sealed and its time index ends with the
     // segment's maximum. Writer only: set by create/load-as-active/reactivate, cleared by Seal.
     private bool _active;
@@ -85,14 +89,15 @@ internal sealed class LogSegment
     public bool HasOpenHandle => Volatile.Read(ref _handle) is not null;
 
     /// <summary>Creates an empty segment file (replacing any leftover) and its empty in-memory indexes.</summary>
-    public static LogSegment CreateNew(string dir, long baseOffset, LogConfig config)
+    /// <remarks><paramref name="recycled"/>: a sealed segment's index storage to fill instead of allocating.</remarks>
+    public static LogSegment CreateNew(string dir, long baseOffset, LogConfig config, IndexStorage recycled = default)
     {
         var segment = new LogSegment(dir, baseOffset, config, 0);
         File.Delete(segment._indexPath);
         File.Delete(segment._timeIndexPath);
         segment._handle = File.OpenHandle(segment._logPath, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        segment._offsetIndex = new OffsetIndex(baseOffset, config.MaxOffsetIndexEntries);
-        segment._timeIndex = new TimeIndex(baseOffset, config.MaxTimeIndexEntries);
+        segment._offsetIndex = new OffsetIndex(baseOffset, config.MaxOffsetIndexEntries, recycled.Offsets);
+        segment._timeIndex = new TimeIndex(baseOffset, config.MaxTimeIndexEntries, recycled.Times);
         segment._maxTimestampKnown = true;
         segment._active = true;
         return segment;
@@ -224,7 +229,19 @@ internal sealed class LogSegment
         try
         {
             int position = _size;
-            RandomAccess.Write(handle, records, position);
+            try
+            {
+                RandomAccess.Write(handle, records, position);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A full disk fails the write part way (short write, then ENOSPC): cut what got in so
+                // the file ends at its last whole batch again. Cutting needs no space; if even that
+                // fails, its exception replaces this one and the log goes offline.
+                RandomAccess.SetLength(handle, position);
+                throw;
+            }
+
             if (position == 0 || _rollingBaseTimeMs < 0)
             {
                 _rollingBaseTimeMs = nowMs;
@@ -660,9 +677,10 @@ internal sealed class LogSegment
     /// <summary>
     /// Turns the active segment into a sealed one: a final time index entry with the segment's
     /// maximum (so retention and max-timestamp lookups read it from the file), and the indexes
-    /// written out. fsync comes later, from the flush that follows a roll. Writer only.
+    /// written out and dropped from memory; their storage is returned for the next active segment.
+    /// fsync comes later, from the flush that follows a roll. Writer only.
     /// </summary>
-    public void Seal()
+    public IndexStorage Seal()
     {
         lock (_resourceLock)
         {
@@ -670,21 +688,60 @@ internal sealed class LogSegment
             _timeIndex?.MaybeAppend(_maxTimestamp, _offsetOfMaxTimestamp, force: true);
         }
 
-        SaveIndexes(fsync: false);
+        if (!SaveIndexes(fsync: false))
+        {
+            // The files may lack entries (disk full): this segment keeps its indexes in memory.
+            return default;
+        }
+
+        lock (_resourceLock)
+        {
+            OffsetIndex? offsets = _offsetIndex;
+            TimeIndex? times = _timeIndex;
+            if (offsets is null || times is null || _renamedForDeletion || _closed)
+            {
+                return default;
+            }
+
+            // Saved: reads load the files from now on, as after a restart or an idle release, and
+            // the memory goes to the next active segment instead of becoming garbage.
+            _offsetIndex = null;
+            _timeIndex = null;
+            _indexSyncPending = true;
+            return new IndexStorage(offsets.Retire(), times.Retire());
+        }
     }
 
-    /// <summary>Writes loaded indexes to their files (skipped for files renamed for deletion).</summary>
-    public void SaveIndexes(bool fsync)
+    /// <summary>
+    /// Writes loaded indexes to their files (skipped for files renamed for deletion). Returns false
+    /// when the disk is full: indexes are derived data (the in-memory ones stay right, the next save
+    /// writes what is missing, and a load rebuilds a file that fails its check), so a full disk
+    /// must not fail the append, roll or close that saves them. Other I/O errors throw.
+    /// </summary>
+    public bool SaveIndexes(bool fsync)
     {
         lock (_resourceLock)
         {
             if (_renamedForDeletion || _closed)
             {
-                return;
+                return true;
             }
 
-            _offsetIndex?.Save(_indexPath, fsync);
-            _timeIndex?.Save(_timeIndexPath, fsync);
+            try
+            {
+                _offsetIndex?.Save(_indexPath, fsync);
+                _timeIndex?.Save(_timeIndexPath, fsync);
+                if (fsync && _indexSyncPending)
+                {
+                    SyncIndexFiles();
+                }
+
+                return true;
+            }
+            catch (IOException e) when (OutOfSpace.IsCause(e))
+            {
+                return false;
+            }
         }
     }
 
@@ -766,6 +823,35 @@ internal sealed class LogSegment
         }
     }
 
+    /// <summary>fsyncs the index files Seal saved and dropped (those not loaded again since; loaded ones were synced by their Save).</summary>
+    private void SyncIndexFiles()
+    {
+        if (_offsetIndex is null)
+        {
+            SyncFile(_indexPath);
+        }
+
+        if (_timeIndex is null)
+        {
+            SyncFile(_timeIndexPath);
+        }
+
+        _indexSyncPending = false;
+    }
+
+    private static void SyncFile(string path)
+    {
+        try
+        {
+            using SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            RandomAccess.FlushToDisk(file);
+        }
+        catch (FileNotFoundException)
+        {
+            // Nothing to sync: the segment was deleted meanwhile, or never had the file.
+        }
+    }
+
     private static string RenameIfExists(string path)
     {
         string target = path + LogFileNames.DeletedSuffix;
@@ -832,6 +918,14 @@ internal sealed class LogSegment
             int size = _size;
             offsets = OffsetIndex.Load(_indexPath, BaseOffset, _config.MaxOffsetIndexEntries, size);
             times = offsets is null ? null : TimeIndex.Load(_timeIndexPath, BaseOffset, _config.MaxTimeIndexEntries);
+            if (times is not null && times.Count == 0 && !_active && size > 0)
+            {
+                // A sealed segment's time index ends with its maximum (Seal's final entry), so an
+                // empty one was cut short (killed between sizing and writing it, or lost before its
+                // fsync); trusted, the segment would look timeless and time retention delete it.
+                times = null;
+            }
+
             if (offsets is not null && times is not null)
             {
                 (_maxTimestamp, _offsetOfMaxTimestamp) = times.LastEntry;

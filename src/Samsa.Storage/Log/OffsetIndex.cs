@@ -15,6 +15,13 @@ namespace Samsa.Storage.Log;
 /// a grown array is published before the count that covers it, so a reader that reads the count
 /// first always finds its entries in the array it reads next.
 /// </para>
+/// <para>
+/// The active segment's entry array is not garbage at roll: the sealed index hands it to the next
+/// active segment (<see cref="Retire"/>), so a log past its first roll appends without allocating.
+/// A reader that still holds the retired index may then see the next segment's entries; it
+/// notices by <c>_generation</c> (a seqlock-style check after its lookup) and answers with the
+/// segment start, which is always a correct place to scan from.
+/// </para>
 /// </summary>
 internal sealed class OffsetIndex
 {
@@ -26,9 +33,11 @@ internal sealed class OffsetIndex
     private long[] _entries;
     private int _count;
     private int _persistedCount;
+    private int _generation;
 
-    public OffsetIndex(long baseOffset, int maxEntries)
-        : this(baseOffset, maxEntries, [], 0)
+    /// <summary>An empty index; <paramref name="recycled"/> is a retired index's array to fill (its contents are ignored).</summary>
+    public OffsetIndex(long baseOffset, int maxEntries, long[]? recycled = null)
+        : this(baseOffset, maxEntries, recycled ?? [], 0)
     {
     }
 
@@ -78,9 +87,27 @@ internal sealed class OffsetIndex
         Volatile.Write(ref _count, count + 1);
     }
 
+    /// <summary>
+    /// Stops using the entry array and returns it for the next active segment. Lookups already
+    /// running on this index notice and answer (base, 0); later ones find no entries. Writer only,
+    /// and the segment must drop this index (it reloads from the saved file).
+    /// </summary>
+    public long[] Retire()
+    {
+        long[] entries = _entries;
+        Volatile.Write(ref _count, 0);
+        _persistedCount = 0;
+
+        // A full fence: the next owner's writes come after it, and a reader that saw any of them
+        // sees the new generation (see StillValid).
+        Interlocked.Increment(ref _generation);
+        return entries;
+    }
+
     /// <summary>The greatest entry whose offset is at most <paramref name="targetOffset"/>; (base, 0) when none is.</summary>
     public (long Offset, int Position) Lookup(long targetOffset)
     {
+        int generation = Volatile.Read(ref _generation);
         int count = Volatile.Read(ref _count);
         long[] entries = Volatile.Read(ref _entries);
         long relative = targetOffset - _baseOffset;
@@ -104,12 +131,14 @@ internal sealed class OffsetIndex
             }
         }
 
-        return (_baseOffset + RelativeOffset(entries[lo]), Position(entries[lo]));
+        long found = entries[lo];
+        return StillValid(generation) ? (_baseOffset + RelativeOffset(found), Position(found)) : (_baseOffset, 0);
     }
 
     /// <summary>The greatest entry whose position is at most <paramref name="position"/>; (base, 0) when none is.</summary>
     public (long Offset, int Position) LookupByPosition(int position)
     {
+        int generation = Volatile.Read(ref _generation);
         int count = Volatile.Read(ref _count);
         long[] entries = Volatile.Read(ref _entries);
         if (count == 0 || Position(entries[0]) > position)
@@ -132,7 +161,8 @@ internal sealed class OffsetIndex
             }
         }
 
-        return (_baseOffset + RelativeOffset(entries[lo]), Position(entries[lo]));
+        long found = entries[lo];
+        return StillValid(generation) ? (_baseOffset + RelativeOffset(found), Position(found)) : (_baseOffset, 0);
     }
 
     /// <summary>Drops the entries of batches at or after <paramref name="position"/> (log truncation). Writer only.</summary>
@@ -224,6 +254,16 @@ internal sealed class OffsetIndex
         }
 
         return new OffsetIndex(baseOffset, maxEntries, entries, count);
+    }
+
+    /// <summary>
+    /// Whether the entries a lookup read were this index's: the array was not handed on since
+    /// <paramref name="generation"/> was read. The fence keeps the entry reads before the re-read.
+    /// </summary>
+    private bool StillValid(int generation)
+    {
+        Interlocked.MemoryBarrier();
+        return Volatile.Read(ref _generation) == generation;
     }
 
     private static long Pack(int relativeOffset, int position) => ((long)relativeOffset << 32) | (uint)position;

@@ -37,6 +37,11 @@ public sealed partial class PartitionLog
                 return LogAppendInfo.Failed(LogAppendStatus.LogClosed, LogStartOffset);
             }
 
+            if (IsOffline)
+            {
+                return LogAppendInfo.Failed(LogAppendStatus.Offline, _logStartOffset);
+            }
+
             Span<byte> span = records.Span;
             ProducerCheckResult producers = CheckProducers(span);
             if (producers.Outcome != ProducerAppendCheck.Append)
@@ -75,12 +80,21 @@ public sealed partial class PartitionLog
             // The epoch is checkpointed before the write, as Kafka does: a crash in between leaves
             // an entry past the log end, which load truncates; the other order (write, then crash
             // before the checkpoint) left stored batches of an epoch the cache never heard of.
-            if (leaderEpoch >= 0 && _epochCache.LatestEpoch != leaderEpoch)
+            try
             {
-                _epochCache.Assign(leaderEpoch, firstOffset);
+                if (leaderEpoch >= 0 && _epochCache.LatestEpoch != leaderEpoch)
+                {
+                    _epochCache.Assign(leaderEpoch, firstOffset);
+                }
+
+                rolled = AppendLocked(span, firstOffset, next - 1, now);
+            }
+            catch (Exception e) when (IsIoFailure(e))
+            {
+                // Nothing was published: the log end, segments and producer state are as before.
+                return AppendFailed(e);
             }
 
-            rolled = AppendLocked(span, firstOffset, next - 1, now);
             UpdateProducers(span);
 
             info = new LogAppendInfo(
@@ -94,8 +108,7 @@ public sealed partial class PartitionLog
                 _logStartOffset);
         }
 
-        MaybeFlushAfterAppend(rolled);
-        return info;
+        return MaybeFlushAfterAppend(rolled) ? info : LogAppendInfo.Failed(LogAppendStatus.Offline, info.LogStartOffset);
     }
 
     /// <summary>
@@ -123,6 +136,11 @@ public sealed partial class PartitionLog
             if (_closed)
             {
                 return LogAppendInfo.Failed(LogAppendStatus.LogClosed, LogStartOffset);
+            }
+
+            if (IsOffline)
+            {
+                return LogAppendInfo.Failed(LogAppendStatus.Offline, _logStartOffset);
             }
 
             ReadOnlySpan<byte> span = records.Span;
@@ -153,27 +171,34 @@ public sealed partial class PartitionLog
                 p += (int)header.SizeInBytes;
             }
 
-            // Epochs before the write, as for the leader (see AppendAsLeader).
-            for (int p = 0; p < span.Length;)
+            try
             {
-                var header = new RecordBatchHeader(span[p..]);
-                int epoch = header.PartitionLeaderEpoch;
-                if (epoch >= 0 && (_epochCache.LatestEpoch is not int latest || epoch > latest))
+                // Epochs before the write, as for the leader (see AppendAsLeader).
+                for (int p = 0; p < span.Length;)
                 {
-                    _epochCache.Assign(epoch, header.BaseOffset);
+                    var header = new RecordBatchHeader(span[p..]);
+                    int epoch = header.PartitionLeaderEpoch;
+                    if (epoch >= 0 && (_epochCache.LatestEpoch is not int latest || epoch > latest))
+                    {
+                        _epochCache.Assign(epoch, header.BaseOffset);
+                    }
+
+                    p += (int)header.SizeInBytes;
                 }
 
-                p += (int)header.SizeInBytes;
+                rolled = AppendLocked(span, firstOffset, previousLast, NowMs);
+            }
+            catch (Exception e) when (IsIoFailure(e))
+            {
+                return AppendFailed(e);
             }
 
-            rolled = AppendLocked(span, firstOffset, previousLast, NowMs);
             UpdateProducers(span);
 
             info = new LogAppendInfo(LogAppendStatus.Success, firstOffset, previousLast, maxTimestamp, offsetOfMax, recordCount, -1, _logStartOffset);
         }
 
-        MaybeFlushAfterAppend(rolled);
-        return info;
+        return MaybeFlushAfterAppend(rolled) ? info : LogAppendInfo.Failed(LogAppendStatus.Offline, info.LogStartOffset);
     }
 
     /// <summary>
@@ -268,9 +293,21 @@ public sealed partial class PartitionLog
             return old;
         }
 
-        old.Seal();
+        IndexStorage recycled = old.Seal();
         LogSegment[] segments = _segments;
-        LogSegment created = LogSegment.CreateNew(_dir, baseOffset, Config);
+        LogSegment created;
+        try
+        {
+            created = LogSegment.CreateNew(_dir, baseOffset, Config, recycled);
+        }
+        catch (Exception e) when (IsIoFailure(e))
+        {
+            // No new segment (a full disk may refuse even an empty file): the old one stays active
+            // and this append fails; the next one tries the roll again.
+            old.Reactivate();
+            throw;
+        }
+
         var updated = new LogSegment[segments.Length + 1];
         segments.CopyTo(updated, 0);
         updated[^1] = created;
@@ -278,15 +315,26 @@ public sealed partial class PartitionLog
         PublishEnd(_logEndOffset, created, 0);
 
         // Kafka's roll-time snapshot: a restart replays at most the active segment's batches.
-        TakeProducerSnapshot(baseOffset, fsync: false);
+        try
+        {
+            TakeProducerSnapshot(baseOffset, fsync: false);
+        }
+        catch (StorageException e) when (OutOfSpace.IsCause(e))
+        {
+            // Only a shortcut for the next load, which replays from an older snapshot (or the log
+            // start) without it; the roll and this append stand.
+        }
+
         return created;
     }
 
     /// <summary>
     /// flush.messages / flush.ms, and the fsync of a segment just rolled. Runs on the appending
-    /// thread after the append lock is released, so other appends proceed meanwhile.
+    /// thread after the append lock is released, so other appends proceed meanwhile. Returns false
+    /// when the flush failed and took the log offline: the append is in the log but not durable,
+    /// and Kafka answers it with KAFKA_STORAGE_ERROR too.
     /// </summary>
-    private void MaybeFlushAfterAppend(bool rolled)
+    private bool MaybeFlushAfterAppend(bool rolled)
     {
         long end = LogEndOffset;
         long unflushed = end - RecoveryPoint;
@@ -294,7 +342,16 @@ public sealed partial class PartitionLog
             || unflushed >= Config.FlushMessages
             || (Config.FlushMs != long.MaxValue && unflushed > 0 && NowMs - Volatile.Read(ref _lastFlushMs) >= Config.FlushMs))
         {
-            FlushUpTo(rolled && unflushed < Config.FlushMessages ? _activeSegment.BaseOffset : end);
+            try
+            {
+                FlushUpTo(rolled && unflushed < Config.FlushMessages ? _activeSegment.BaseOffset : end);
+            }
+            catch (StorageException) when (IsOffline)
+            {
+                return false;
+            }
         }
+
+        return true;
     }
 }

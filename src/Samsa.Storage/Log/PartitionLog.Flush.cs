@@ -38,22 +38,35 @@ public sealed partial class PartitionLog
                 active = _activeSegment;
             }
 
+            long durable = target;
             for (int i = 0; i < segments.Length; i++)
             {
                 bool after = i == segments.Length - 1 || segments[i + 1].BaseOffset > recoveryPoint;
                 if (after && segments[i].BaseOffset < target)
                 {
-                    segments[i].FlushLog();
-                    if (segments[i] != active)
+                    try
                     {
-                        segments[i].SaveIndexes(fsync: true);
+                        segments[i].FlushLog();
+                    }
+                    catch (Exception e) when (IsIoFailure(e))
+                    {
+                        // After a failed fsync the kernel may have dropped the dirty pages: nothing
+                        // says what is on disk any more (Kafka halts the log dir for this too).
+                        throw TakeOffline($"fsync of {segments[i].LogPath} failed", e);
+                    }
+
+                    if (segments[i] != active && !segments[i].SaveIndexes(fsync: true) && segments[i].BaseOffset < durable)
+                    {
+                        // Its index files lag (full disk): keep the segment above the recovery
+                        // point so a crash recovery rebuilds them.
+                        durable = segments[i].BaseOffset;
                     }
                 }
             }
 
             lock (_lock)
             {
-                Volatile.Write(ref _recoveryPoint, Math.Max(_recoveryPoint, Math.Min(target, _logEndOffset)));
+                Volatile.Write(ref _recoveryPoint, Math.Max(_recoveryPoint, Math.Min(durable, _logEndOffset)));
                 Volatile.Write(ref _lastFlushMs, NowMs);
             }
         }

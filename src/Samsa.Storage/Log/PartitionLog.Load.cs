@@ -60,6 +60,12 @@ public sealed partial class PartitionLog
                 if (i == segments.Count - 1 || segments[i + 1].BaseOffset > recoveryPoint)
                 {
                     segments[i].FlushLog();
+                    if (i < segments.Count - 1)
+                    {
+                        // Their rebuilt indexes too: the recovery point passes them, so no later
+                        // flush would, and a sealed segment's time index must survive (retention).
+                        segments[i].SaveIndexes(fsync: true);
+                    }
                 }
             }
         }
@@ -167,6 +173,12 @@ public sealed partial class PartitionLog
     private static List<LogSegment> LoadSegments(string dir, LogConfig config)
     {
         var segments = new List<LogSegment>();
+        foreach (DirectoryInfo misplaced in new DirectoryInfo(dir).EnumerateDirectories("*" + LogFileNames.LogSuffix))
+        {
+            // Skipping it would silently drop that segment's offsets from the log.
+            throw new StorageException($"Segment {misplaced.FullName} is a directory, not a file.");
+        }
+
         foreach (FileInfo file in new DirectoryInfo(dir).EnumerateFiles("*" + LogFileNames.LogSuffix))
         {
             if (file.Name.Length == 20 + LogFileNames.LogSuffix.Length

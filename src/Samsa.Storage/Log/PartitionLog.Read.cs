@@ -14,7 +14,7 @@ public sealed partial class PartitionLog
     /// log end. Like Kafka, one read never spans segments. No lock, no allocation: the result is a
     /// range of a segment file that the caller copies out.
     /// </summary>
-    public LogReadInfo Read(long startOffset, int maxBytes, long maxOffset, bool minOneBatch)
+    private LogReadInfo ReadUnchecked(long startOffset, int maxBytes, long maxOffset, bool minOneBatch)
     {
         long logStart = LogStartOffset;
         (long logEnd, LogSegment active, int activeSize) = ReadEnd();

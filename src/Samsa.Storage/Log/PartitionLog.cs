@@ -180,25 +180,52 @@ public sealed partial class PartitionLog
 
                 long recoveryPoint = _recoveryPoint;
                 LogSegment[] segments = _segments;
-                for (int i = 0; i < segments.Length; i++)
+                try
                 {
-                    if (i == segments.Length - 1 || segments[i + 1].BaseOffset > recoveryPoint)
+                    // An offline log is only closed: nothing about its files can be claimed.
+                    if (!IsOffline)
                     {
-                        segments[i].FlushLog();
+                        bool indexesSaved = true;
+                        for (int i = 0; i < segments.Length; i++)
+                        {
+                            if (i == segments.Length - 1 || segments[i + 1].BaseOffset > recoveryPoint)
+                            {
+                                segments[i].FlushLog();
+                            }
+
+                            indexesSaved &= segments[i].SaveIndexes(fsync: true);
+                        }
+
+                        // With index files lagging (full disk) the next start recovers from the old point and rebuilds them.
+                        if (indexesSaved)
+                        {
+                            Volatile.Write(ref _recoveryPoint, _logEndOffset);
+                        }
+
+                        try
+                        {
+                            TakeProducerSnapshot(_logEndOffset, fsync: true);
+                        }
+                        catch (StorageException e) when (OutOfSpace.IsCause(e))
+                        {
+                            // The next load replays the producer state from an older snapshot instead.
+                        }
+                    }
+                }
+                catch (Exception e) when (IsIoFailure(e))
+                {
+                    throw TakeOffline("close failed", e);
+                }
+                finally
+                {
+                    _closed = true;
+                    foreach (LogSegment segment in segments)
+                    {
+                        segment.Close();
                     }
 
-                    segments[i].SaveIndexes(fsync: true);
+                    DeletePendingSegments(long.MaxValue);
                 }
-
-                Volatile.Write(ref _recoveryPoint, _logEndOffset);
-                TakeProducerSnapshot(_logEndOffset, fsync: true);
-                _closed = true;
-                foreach (LogSegment segment in segments)
-                {
-                    segment.Close();
-                }
-
-                DeletePendingSegments(long.MaxValue);
             }
         }
     }
@@ -206,7 +233,8 @@ public sealed partial class PartitionLog
     /// <summary>
     /// Removes the partition: closes every handle first, then deletes the directory. Open handles
     /// cannot make it fail: ours are closed (reads in flight finish on their lease and later ones
-    /// come back empty), and files are opened with delete sharing.
+    /// come back empty), and files are opened with delete sharing; see <see cref="RemoveDirectory"/>
+    /// for what Windows needs.
     /// </summary>
     public void Delete()
     {
@@ -226,14 +254,7 @@ public sealed partial class PartitionLog
                 }
 
                 _pendingDeletions.Clear();
-                try
-                {
-                    System.IO.Directory.Delete(_dir, recursive: true);
-                }
-                catch (DirectoryNotFoundException)
-                {
-                    // Already gone: deleting is idempotent.
-                }
+                RemoveDirectory(_dir);
             }
         }
     }

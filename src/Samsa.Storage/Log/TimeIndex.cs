@@ -9,7 +9,8 @@ namespace Samsa.Storage.Log;
 /// added only when the segment's max timestamp grows, saved to <c>.timeindex</c> as 12 bytes per
 /// entry (big-endian int64 timestamp + int32 relative offset, Kafka's format). Same single-writer,
 /// lock-free-reader rules as <see cref="OffsetIndex"/>; the two arrays travel in one object so a
-/// reader never pairs a timestamp with another entry's offset.
+/// reader never pairs a timestamp with another entry's offset. The arrays pass to the next active
+/// segment at roll like <see cref="OffsetIndex"/>'s (<see cref="Retire"/>), with the same check.
 /// </summary>
 internal sealed class TimeIndex
 {
@@ -21,9 +22,11 @@ internal sealed class TimeIndex
     private Entries _entries;
     private int _count;
     private int _persistedCount;
+    private int _generation;
 
-    public TimeIndex(long baseOffset, int maxEntries)
-        : this(baseOffset, maxEntries, new Entries([], []), 0)
+    /// <summary>An empty index; <paramref name="recycled"/> is a retired index's storage to fill (its contents are ignored).</summary>
+    public TimeIndex(long baseOffset, int maxEntries, Entries? recycled = null)
+        : this(baseOffset, maxEntries, recycled ?? new Entries([], []), 0)
     {
     }
 
@@ -84,12 +87,23 @@ internal sealed class TimeIndex
         Volatile.Write(ref _count, count + 1);
     }
 
+    /// <summary>Stops using the entry storage and returns it for the next active segment; see <see cref="OffsetIndex.Retire"/>. Writer only.</summary>
+    public Entries Retire()
+    {
+        Entries entries = _entries;
+        Volatile.Write(ref _count, 0);
+        _persistedCount = 0;
+        Interlocked.Increment(ref _generation);
+        return entries;
+    }
+
     /// <summary>
     /// The newest entry with a timestamp below <paramref name="timestamp"/>: every record up to its
     /// offset is older than the target, so a search may start there. (-1, base) when none is.
     /// </summary>
     public (long Timestamp, long Offset) LookupBelow(long timestamp)
     {
+        int generation = Volatile.Read(ref _generation);
         int count = Volatile.Read(ref _count);
         Entries entries = Volatile.Read(ref _entries);
         int lo = 0;
@@ -107,7 +121,16 @@ internal sealed class TimeIndex
             }
         }
 
-        return lo == 0 ? (-1, _baseOffset) : (entries.Timestamps[lo - 1], _baseOffset + entries.Offsets[lo - 1]);
+        if (lo == 0)
+        {
+            return (-1, _baseOffset);
+        }
+
+        (long Timestamp, long Offset) found = (entries.Timestamps[lo - 1], _baseOffset + entries.Offsets[lo - 1]);
+
+        // As in OffsetIndex: entries read from storage handed on since are not ours; start at the base.
+        Interlocked.MemoryBarrier();
+        return Volatile.Read(ref _generation) == generation ? found : (-1, _baseOffset);
     }
 
     /// <summary>Drops entries at or above <paramref name="offset"/> (log truncation). Writer only.</summary>
@@ -195,7 +218,8 @@ internal sealed class TimeIndex
         return new TimeIndex(baseOffset, maxEntries, entries, count);
     }
 
-    private sealed class Entries(long[] timestamps, int[] offsets)
+    /// <summary>The entry storage: both arrays in one object, handed on whole at roll.</summary>
+    internal sealed class Entries(long[] timestamps, int[] offsets)
     {
         public long[] Timestamps { get; } = timestamps;
 

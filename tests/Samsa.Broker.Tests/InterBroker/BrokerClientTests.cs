@@ -86,9 +86,43 @@ public sealed class BrokerClientTests
             await client.SendAsync<ApiVersionsResponseData>(new ApiVersionsRequestData(), 0, CancellationToken.None));
         using (Socket accepted = await listener.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10)))
         {
+            // Answer only once the request is in, as a broker would: garbage sent before the client's
+            // write could fail that write first ("Sending ... failed"), a different error path.
+            byte[] request = new byte[4];
+            await accepted.ReceiveAsync(request).WaitAsync(TimeSpan.FromSeconds(10));
             await accepted.SendAsync(new byte[] { 0x7f, 0xff, 0xff, 0xff, 1, 2, 3 });
             BrokerClientException error = await second.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Contains("frame", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Pooled_and_plain_responses_pipelined_on_one_connection_each_decode_their_own_frame()
+    {
+        using var dir = new TempDirectory();
+        await using KafkaBroker broker = await StartBrokerAsync(dir.Path);
+        await using var client = new BrokerClient("127.0.0.1", broker.BoundEndpoints[0].Port, "test", FastOptions, NullLogger.Instance);
+
+        // Alternating kinds in flight together: the read loop picks each response's buffer from the
+        // oldest request, so a mix-up would decode a frame into the wrong kind of buffer or message.
+        var pooled = new List<Task<PooledResponse<MetadataResponseData>>>();
+        var plain = new List<Task<IResponseData>>();
+        for (int i = 0; i < 20; i++)
+        {
+            pooled.Add(client.SendPooledAsync<MetadataResponseData>(new MetadataRequestData { Topics = [] }, 12, CancellationToken.None).AsTask());
+            plain.Add(Send<ApiVersionsResponseData>(client, new ApiVersionsRequestData { ClientSoftwareName = "samsa", ClientSoftwareVersion = "1" }, 3));
+        }
+
+        foreach (Task<PooledResponse<MetadataResponseData>> pending in pooled)
+        {
+            using PooledResponse<MetadataResponseData> response = await pending;
+            Assert.Equal(broker.ClusterId, response.Response.ClusterId);
+            Assert.Single(response.Response.Brokers);
+        }
+
+        foreach (IResponseData response in await Task.WhenAll(plain))
+        {
+            Assert.NotEmpty(Assert.IsType<ApiVersionsResponseData>(response).ApiKeys);
         }
     }
 

@@ -7,7 +7,7 @@ namespace Samsa.Storage.Tests.Crash;
 
 /// <summary>
 /// A running Samsa.Storage.CrashWriter child process: starts it with <c>dotnet &lt;dll&gt;</c>, pumps
-/// its stdout on one task (opening / opened / acked lines), and kills it with SIGKILL
+/// its stdout on one task (opening / recovering / opened / acked lines), and kills it with SIGKILL
 /// (<see cref="Process.Kill()"/> is kill(pid, SIGKILL) on Unix). Owned by one test; the pump is
 /// the only writer of the counters, read under <see cref="_gate"/>.
 /// </summary>
@@ -24,6 +24,9 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
     private readonly Task _pump;
     private TaskCompletionSource? _ackWaiter;
     private int _ackTarget;
+    private TaskCompletionSource? _recoveryWaiter;
+    private int _recoveryTarget;
+    private int _recovered;
 
     private CrashWriterProcess(Process process)
     {
@@ -45,9 +48,11 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
     /// <summary>Milliseconds the writer's LogDirectory.Open took (recovery included); -1 until it printed "opened".</summary>
     public long OpenMs { get; private set; } = -1;
 
-    public bool HasOpened => _opened.Task.IsCompleted;
+    public bool HasOpened => _opened.Task.IsCompletedSuccessfully;
 
     public Task Opening => _opening.Task;
+
+    public Task Opened => _opened.Task;
 
     /// <summary>Last offsets of the appends whose call returned, as printed so far.</summary>
     public IReadOnlyList<long> Acked
@@ -105,6 +110,27 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Completes once the writer reported at least <paramref name="indexFiles"/> rebuilt index files
+    /// while opening (<c>recovering &lt;n&gt;</c>, see CrashWriterSettings.ReportRecovery), or
+    /// fails if the writer exits first. The open may finish before; then this never completes by
+    /// itself, and the caller also watches <see cref="Opened"/>.
+    /// </summary>
+    public Task WaitForRecoveryAsync(int indexFiles)
+    {
+        lock (_gate)
+        {
+            if (_recovered >= indexFiles)
+            {
+                return Task.CompletedTask;
+            }
+
+            _recoveryTarget = indexFiles;
+            _recoveryWaiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _recoveryWaiter.Task;
+        }
+    }
+
     /// <summary>SIGKILL, then waits for the exit and for every line the writer printed before it.</summary>
     public async Task KillAsync()
     {
@@ -157,6 +183,22 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
 
                 reached?.TrySetResult();
             }
+            else if (line.StartsWith("recovering ", StringComparison.Ordinal))
+            {
+                int count = int.Parse(line.AsSpan(11), CultureInfo.InvariantCulture);
+                TaskCompletionSource? reached = null;
+                lock (_gate)
+                {
+                    _recovered = Math.Max(_recovered, count);
+                    if (_recoveryWaiter is not null && _recovered >= _recoveryTarget)
+                    {
+                        reached = _recoveryWaiter;
+                        _recoveryWaiter = null;
+                    }
+                }
+
+                reached?.TrySetResult();
+            }
             else if (line == "opening")
             {
                 _opening.TrySetResult();
@@ -170,14 +212,18 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
 
         // stdout closed: the writer is gone. Nobody may wait for more.
         TaskCompletionSource? waiter;
+        TaskCompletionSource? recoveryWaiter;
         lock (_gate)
         {
             waiter = _ackWaiter;
             _ackWaiter = null;
+            recoveryWaiter = _recoveryWaiter;
+            _recoveryWaiter = null;
         }
 
         var ended = new InvalidOperationException("The crash writer exited before the awaited output.");
         waiter?.TrySetException(ended);
+        recoveryWaiter?.TrySetException(ended);
         _opening.TrySetException(ended);
         _opened.TrySetException(ended);
     }

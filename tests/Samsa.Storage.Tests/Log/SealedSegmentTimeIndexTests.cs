@@ -61,4 +61,33 @@ public sealed class SealedSegmentTimeIndexTests
         Assert.Equal(10, log.LogStartOffset);
         log.Close();
     }
+
+    [Fact]
+    public void An_empty_time_index_of_a_sealed_segment_is_rebuilt_not_trusted()
+    {
+        using var dir = new TempDirectory();
+        var clock = new ManualClock(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        long now = clock.UnixTimeMilliseconds;
+        var config = LogConfig.Default with { SegmentBytes = 800, RetentionMs = (long)Retention.TotalMilliseconds };
+        PartitionLog log = LogTestKit.Open(dir, config, clock);
+        log.AppendAsLeader(LogTestKit.Batch(5, now - (long)TimeSpan.FromHours(2).TotalMilliseconds, valueSize: 50), 0);
+        LogAppendInfo newest = log.AppendAsLeader(LogTestKit.Batch(5, now - (long)TimeSpan.FromMinutes(10).TotalMilliseconds, valueSize: 50), 0);
+        log.AppendAsLeader(LogTestKit.Batch(5, now, valueSize: 50), 0);
+        log.Close();
+
+        // Sized but never written (a kill between the two), or its data lost before the fsync:
+        // a valid-looking empty file beside an intact offset index.
+        string timeIndex = LogFileNames.TimeIndexPath(LogTestKit.PartitionDir(dir), 0);
+        File.WriteAllBytes(timeIndex, []);
+
+        log = LogTestKit.Open(dir, config, clock);
+        Assert.Equal(0, log.DeleteOldSegments(log.LogEndOffset));
+        Assert.Equal(0, log.LogStartOffset);
+        byte[] entries = File.ReadAllBytes(timeIndex);
+        Assert.Equal(newest.MaxTimestamp, BinaryPrimitives.ReadInt64BigEndian(entries.AsSpan(entries.Length - 12)));
+        Assert.Equal(newest.LastOffset, BinaryPrimitives.ReadInt32BigEndian(entries.AsSpan(entries.Length - 4)));
+        clock.Advance(Retention);
+        Assert.Equal(1, log.DeleteOldSegments(log.LogEndOffset));
+        log.Close();
+    }
 }

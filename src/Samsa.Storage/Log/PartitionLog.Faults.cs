@@ -1,0 +1,83 @@
+namespace Samsa.Storage.Log;
+
+/// <summary>
+/// Disk faults (docs/reliability.md, "Disk faults"). A full disk fails only the append that hit
+/// it: the write is cut back to the last whole batch and the log stays online, so appends succeed
+/// again once space is back. Any other I/O error (EIO, a failed fsync, a file that cannot be opened
+/// or read) takes the log offline for good, as Kafka takes the log dir offline: appends answer
+/// <see cref="LogAppendStatus.Offline"/> and reads <see cref="LogReadStatus.StorageError"/> until
+/// the broker reopens the log at its next start (which recovers it, or leaves it offline).
+/// </summary>
+public sealed partial class PartitionLog
+{
+    private string? _offlineReason;
+
+    /// <summary>True once an I/O error other than a full disk hit this log.</summary>
+    public bool IsOffline => Volatile.Read(ref _offlineReason) is not null;
+
+    /// <summary>What took the log offline (the operation and the OS's message); null while online.</summary>
+    public string? OfflineReason => Volatile.Read(ref _offlineReason);
+
+    /// <summary>
+    /// Raised once, on the thread that hit the error (possibly under the log's locks: handlers
+    /// must only record and log).
+    /// </summary>
+    public event Action<PartitionLog>? WentOffline;
+
+    /// <summary>
+    /// As <see cref="ReadUnchecked"/>, but an offline log answers
+    /// <see cref="LogReadStatus.StorageError"/>, and a read that fails with an I/O error takes the log
+    /// offline and answers the same, instead of throwing into the request.
+    /// </summary>
+    public LogReadInfo Read(long startOffset, int maxBytes, long maxOffset, bool minOneBatch)
+    {
+        if (IsOffline)
+        {
+            return new LogReadInfo(LogReadStatus.StorageError, null, 0, 0, -1, LogStartOffset, LogEndOffset);
+        }
+
+        try
+        {
+            return ReadUnchecked(startOffset, maxBytes, maxOffset, minOneBatch);
+        }
+        catch (Exception e) when (IsIoFailure(e))
+        {
+            TakeOffline("read failed", e);
+            return new LogReadInfo(LogReadStatus.StorageError, null, 0, 0, -1, LogStartOffset, LogEndOffset);
+        }
+    }
+
+    /// <summary>Whether <paramref name="e"/> is a failure of the file system rather than a bug.</summary>
+    internal static bool IsIoFailure(Exception e) => e is IOException or UnauthorizedAccessException or StorageException;
+
+    /// <summary>
+    /// Marks the log offline (the first reason wins) and returns the exception to throw where the
+    /// caller cannot answer with a status.
+    /// </summary>
+    internal StorageException TakeOffline(string operation, Exception cause)
+    {
+        string reason = $"{operation}: {cause.Message}";
+        if (Interlocked.CompareExchange(ref _offlineReason, reason, null) is null)
+        {
+            WentOffline?.Invoke(this);
+        }
+
+        return new StorageException($"Partition {TopicPartition} is offline: {OfflineReason}", cause);
+    }
+
+    /// <summary>
+    /// The answer to an append whose write, roll or epoch checkpoint failed with
+    /// <paramref name="e"/>: a full disk leaves the log online (nothing of the append is in it),
+    /// anything else takes it offline. Under _lock.
+    /// </summary>
+    private LogAppendInfo AppendFailed(Exception e)
+    {
+        if (!OutOfSpace.IsCause(e))
+        {
+            TakeOffline("append failed", e);
+            return LogAppendInfo.Failed(LogAppendStatus.Offline, _logStartOffset);
+        }
+
+        return LogAppendInfo.Failed(LogAppendStatus.OutOfSpace, _logStartOffset);
+    }
+}

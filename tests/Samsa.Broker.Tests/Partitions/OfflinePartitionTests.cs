@@ -1,0 +1,119 @@
+using Samsa.Broker.Fetching;
+using Samsa.Broker.Handlers;
+using Samsa.Broker.Partitions;
+using Samsa.Broker.Tests.Handlers;
+using Samsa.Protocol;
+using Samsa.Protocol.Compression;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+using Samsa.Protocol.Records;
+
+namespace Samsa.Broker.Tests.Partitions;
+
+/// <summary>
+/// A partition whose log hits an I/O error that is not a full disk goes offline on this broker,
+/// as Kafka takes a failed log dir's replicas offline: Produce, Fetch and ListOffsets answer
+/// KAFKA_STORAGE_ERROR for it, Metadata lists this broker among its offline replicas with no
+/// leader, and the topic's other partitions are served as before.
+/// </summary>
+public sealed class OfflinePartitionTests
+{
+    private const string Topic = "disk";
+
+    [Fact]
+    public async Task A_partition_whose_file_cannot_be_read_goes_offline_and_the_others_keep_serving()
+    {
+        await using LocalBrokerParts broker = await LocalBrokerParts.StartAsync();
+        await broker.CreateTopicAsync(Topic, 2);
+        for (int i = 0; i < 3; i++)
+        {
+            broker.Append(Topic, 0, 1000 + i, 2000 + i);
+            broker.Append(Topic, 1, 1000 + i, 2000 + i);
+        }
+
+        // The segment file turns into something that cannot be opened (EISDIR), as a failing disk's would.
+        Partition broken = broker.Partitions.Get(Topic, 0)!;
+        broken.Log.ReleaseIdleResources();
+        string segment = Directory.GetFiles(broken.Log.Directory, "*.log").Single();
+        File.Delete(segment);
+        Directory.CreateDirectory(segment);
+        var fetch = new FetchHandler(broker.Partitions, broker.Metadata, broker.Time, new FetchSessionCache(10));
+
+        FetchResponseData fetched = await fetch.CallAsync<FetchResponseData>(FetchRequest(), 12);
+
+        Assert.Equal((short)ErrorCode.KafkaStorageError, Partition(fetched, 0).ErrorCode);
+        Assert.Equal((short)ErrorCode.None, Partition(fetched, 1).ErrorCode);
+        Assert.True(Partition(fetched, 1).Records is { Length: > 0 });
+        Assert.True(broker.Partitions.IsOffline(new Storage.TopicPartition(Topic, 0)));
+
+        var produce = new ProduceHandler(broker.Partitions, broker.Metadata, broker.Configs, broker.Time);
+        ProduceResponseData produced = await produce.CallAsync<ProduceResponseData>(ProduceRequest(), 9);
+        ProduceResponseData.TopicProduceResponse topic = Assert.Single(produced.Responses);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, topic.PartitionResponses.Single(p => p.Index == 0).ErrorCode);
+        Assert.Equal((short)ErrorCode.None, topic.PartitionResponses.Single(p => p.Index == 1).ErrorCode);
+        Assert.Equal(6, topic.PartitionResponses.Single(p => p.Index == 1).BaseOffset);
+
+        var listOffsets = new ListOffsetsHandler(broker.Partitions, broker.Metadata);
+        ListOffsetsResponseData offsets = await listOffsets.CallAsync<ListOffsetsResponseData>(ListOffsetsRequest(), 7);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, offsets.Topics[0].Partitions.Single(p => p.PartitionIndex == 0).ErrorCode);
+        Assert.Equal(7, offsets.Topics[0].Partitions.Single(p => p.PartitionIndex == 1).Offset);
+
+        var metadata = new MetadataHandler(broker.Metadata, broker.Controller, false, broker.Partitions, LocalBrokerParts.BrokerId);
+        MetadataResponseData described = await metadata.CallAsync<MetadataResponseData>(new MetadataRequestData { Topics = [new MetadataRequestData.MetadataRequestTopic { Name = Topic }] }, 12);
+        MetadataResponseData.MetadataResponsePartition offline = described.Topics[0].Partitions.Single(p => p.PartitionIndex == 0);
+        MetadataResponseData.MetadataResponsePartition online = described.Topics[0].Partitions.Single(p => p.PartitionIndex == 1);
+        Assert.Equal(-1, offline.LeaderId);
+        Assert.Equal((short)ErrorCode.LeaderNotAvailable, offline.ErrorCode);
+        Assert.Equal([LocalBrokerParts.BrokerId], offline.OfflineReplicas);
+        Assert.Equal(LocalBrokerParts.BrokerId, online.LeaderId);
+        Assert.Empty(online.OfflineReplicas);
+    }
+
+    private static FetchResponseData.PartitionData Partition(FetchResponseData response, int index) =>
+        response.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == index);
+
+    private static FetchRequestData FetchRequest()
+    {
+        var topic = new FetchRequestData.FetchTopic { Topic = Topic };
+        for (int p = 0; p < 2; p++)
+        {
+            topic.Partitions.Add(new FetchRequestData.FetchPartition { Partition = p, FetchOffset = 0, PartitionMaxBytes = 1 << 20 });
+        }
+
+        return new FetchRequestData { MaxWaitMs = 0, MinBytes = 1, Topics = [topic] };
+    }
+
+    private static ProduceRequestData ProduceRequest()
+    {
+        var topic = new ProduceRequestData.TopicProduceData { Name = Topic };
+        for (int p = 0; p < 2; p++)
+        {
+            topic.PartitionData.Add(new ProduceRequestData.PartitionProduceData { Index = p, Records = OneRecord() });
+        }
+
+        return new ProduceRequestData { Acks = 1, TimeoutMs = 5000, TopicData = [topic] };
+    }
+
+    private static ListOffsetsRequestData ListOffsetsRequest()
+    {
+        var topic = new ListOffsetsRequestData.ListOffsetsTopic { Name = Topic };
+        for (int p = 0; p < 2; p++)
+        {
+            topic.Partitions.Add(new ListOffsetsRequestData.ListOffsetsPartition { PartitionIndex = p, Timestamp = -1 });
+        }
+
+        return new ListOffsetsRequestData { ReplicaId = -1, Topics = [topic] };
+    }
+
+    private static byte[] OneRecord()
+    {
+        using var buffer = new PooledBufferWriter();
+        using (var builder = new RecordBatchBuilder(buffer, CompressionType.None, 0))
+        {
+            builder.Append(1_700_000_000_000, null, [1, 2, 3]);
+            builder.Complete();
+        }
+
+        return buffer.ToArray();
+    }
+}
