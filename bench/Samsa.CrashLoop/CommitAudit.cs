@@ -29,6 +29,15 @@ internal sealed class CommitAudit(string bootstrapServers, CrashLoopOptions opti
         using (IConsumer<Ignore, Ignore> query = HighWatermarks.OpenQueryConsumer(bootstrapServers, "crash-loop-commit-audit"))
         {
             ends = HighWatermarks.Query(query, options.Topic, options.Partitions, deadline, options.StepTimeout);
+
+            // In a cluster a newly elected leader's high watermark trails the old one's until its
+            // followers fetch again, and the group may have committed up to the old one: ask again
+            // until it covers the commits (or the step times out, and the check below reports it).
+            while (AnyPast(stored, ends) && deadline.Elapsed < options.StepTimeout)
+            {
+                Thread.Sleep(100);
+                ends = HighWatermarks.Query(query, options.Topic, options.Partitions, deadline, options.StepTimeout);
+            }
         }
 
         int checkedPartitions = 0;
@@ -50,6 +59,19 @@ internal sealed class CommitAudit(string bootstrapServers, CrashLoopOptions opti
         }
 
         return checkedPartitions;
+    }
+
+    private static bool AnyPast(long[] stored, long[] ends)
+    {
+        for (int p = 0; p < stored.Length; p++)
+        {
+            if (stored[p] > ends[p])
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string Describe(long offset) => offset < 0 ? "no committed offset" : offset.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -27,6 +27,9 @@ internal sealed class CommittingConsumer
     private readonly Lock _lock = new();
     private readonly long[] _committed;
     private volatile bool _stop;
+
+    // Consumer thread only: the group has assigned partitions at least once.
+    private bool _assignedOnce;
     private long _consumed;
     private long _commits;
     private long _lastProgressTicks = Stopwatch.GetTimestamp();
@@ -125,6 +128,13 @@ internal sealed class CommittingConsumer
             {
                 result = consumer.Consume(TimeSpan.FromMilliseconds(100));
             }
+            catch (ConsumeException e) when (!_assignedOnce && e.Error.Code == ErrorCode.UnknownTopicOrPart)
+            {
+                // Before the first assignment only: a topic just created is announced to the brokers one
+                // by one, and the broker the consumer asked may not know it yet. Later it is a problem.
+                _journal.Tally("group consumer: topic not yet known at subscribe");
+                continue;
+            }
             catch (ConsumeException e)
             {
                 // A torn or corrupt batch (CRC), an offset out of range: nothing a crash may cause.
@@ -195,6 +205,7 @@ internal sealed class CommittingConsumer
         _journal.Tally("group consumer: partitions " + what);
         if (what == "assigned")
         {
+            _assignedOnce = true;
             Volatile.Write(ref _assignment, "[" + string.Join(", ", partitions.ConvertAll(p => p.Partition.Value)) + "]");
         }
         else
