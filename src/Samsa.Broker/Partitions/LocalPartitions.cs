@@ -27,6 +27,10 @@ internal sealed partial class LocalPartitions
 
     // Partitions hosted here whose log is offline (could not be opened, or hit an I/O error), with the cause.
     private readonly ConcurrentDictionary<TopicPartition, string> _offline = new();
+
+    // _offline's size, kept beside it: every produce, fetch and list-offsets partition asks "any
+    // offline?" first, and ConcurrentDictionary.IsEmpty takes all its locks when it is empty.
+    private int _offlineCount;
     private int _controllerEpoch = -1;
 
     /// <param name="configFor">The log config of a topic: broker defaults plus the topic's overrides.</param>
@@ -40,7 +44,11 @@ internal sealed partial class LocalPartitions
         _logger = logger;
         foreach ((TopicPartition id, string reason) in logs.OfflineLogs)
         {
-            _offline[id] = reason;
+            if (_offline.TryAdd(id, reason))
+            {
+                Interlocked.Increment(ref _offlineCount);
+            }
+
             LogPartitionOffline(_logger, id.ToString(), logs.Path, reason);
         }
     }
@@ -59,10 +67,10 @@ internal sealed partial class LocalPartitions
     public bool IsOffline(TopicPartition id) => _offline.ContainsKey(id);
 
     /// <inheritdoc cref="IsOffline(TopicPartition)"/>
-    public bool IsOffline(string topic, int partition) => !_offline.IsEmpty && _offline.ContainsKey(new TopicPartition(topic, partition));
+    public bool IsOffline(string topic, int partition) => AnyOffline && _offline.ContainsKey(new TopicPartition(topic, partition));
 
     /// <summary>Whether any hosted replica is offline (a cheap check before per-partition ones).</summary>
-    public bool AnyOffline => !_offline.IsEmpty;
+    public bool AnyOffline => Volatile.Read(ref _offlineCount) > 0;
 
     /// <summary>
     /// Raised after a LeaderAndIsr was applied to a partition (it may now lead or follow), on the
@@ -124,6 +132,7 @@ internal sealed partial class LocalPartitions
                 // Already reported when the log failed to load; otherwise once, here.
                 if (_offline.TryAdd(id, e.Message))
                 {
+                    Interlocked.Increment(ref _offlineCount);
                     LogPartitionOffline(_logger, id.ToString(), _logs.Path, e.Message);
                 }
 
@@ -224,7 +233,11 @@ internal sealed partial class LocalPartitions
                     _partitions.TryRemove(id, out Partition? partition);
                     if (state.DeletePartition)
                     {
-                        _offline.TryRemove(id, out _);
+                        if (_offline.TryRemove(id, out _))
+                        {
+                            Interlocked.Decrement(ref _offlineCount);
+                        }
+
                         try
                         {
                             _logs.DeleteLog(id);
@@ -265,6 +278,7 @@ internal sealed partial class LocalPartitions
         string reason = log.OfflineReason ?? "unknown";
         if (_offline.TryAdd(log.TopicPartition, reason))
         {
+            Interlocked.Increment(ref _offlineCount);
             LogPartitionOffline(_logger, log.TopicPartition.ToString(), _logs.Path, reason);
         }
     }

@@ -88,8 +88,9 @@ public sealed class DiskFaultTests
         await broker.RestartAsync(timeout.Token);
 
         // One clear line naming the partition and the cause.
-        await PollAsync(() => broker.Output.Contains($"Partition {topic}-0", StringComparison.Ordinal) && broker.Output.Contains("is offline", StringComparison.Ordinal), timeout.Token);
-        string line = broker.Output.Split('\n').Single(l => l.Contains($"Partition {topic}-0", StringComparison.Ordinal) && l.Contains("is offline", StringComparison.Ordinal));
+        bool IsOfflineLine(string l) => l.Contains($"Partition {topic}-0", StringComparison.Ordinal) && l.Contains("is offline", StringComparison.Ordinal);
+        await PollAsync(() => broker.Output.Split('\n').Any(IsOfflineLine), timeout.Token);
+        string line = broker.Output.Split('\n').Single(IsOfflineLine);
         Assert.Contains("is a directory", line, StringComparison.Ordinal);
 
         using (IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(broker.BootstrapServers)).Build())
