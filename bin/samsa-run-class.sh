@@ -37,6 +37,20 @@ newer_sources() {
            -newer "$1" -print -quit 2>/dev/null)" ]
 }
 
+# quietly <command...>: runs a build step with its output held in a temp file, shown only if the
+# step fails: dotnet prints its "Build succeeded ... Time Elapsed" summary even with -clp:ErrorsOnly
+# or NoSummary, and a broker's first start should show the broker's log, not that.
+quietly() {
+  local status=0
+  build_output="$(mktemp "${TMPDIR:-/tmp}/samsa-build.XXXXXX")"
+  trap 'rm -f "$build_output"' EXIT # also when stopped mid-build (samsa-daemon.sh stop)
+  "$@" >"$build_output" 2>&1 || status=$?
+  if [ "$status" != 0 ]; then cat "$build_output" >&2; fi
+  rm -f "$build_output"
+  trap - EXIT
+  return "$status"
+}
+
 # try_ready_to_run: the ReadyToRun publish is wanted and did not fail for these sources.
 try_ready_to_run() {
   [ "$ready_to_run" = 1 ] && { [ ! -f "$r2r_unavailable" ] || newer_sources "$r2r_unavailable"; }
@@ -59,14 +73,14 @@ if [ "$stale" = 1 ]; then
   # (The braces keep 2>/dev/null to this one try: on exec itself it would silence the script's stderr.)
   { exec 9>"$root/artifacts/.build.lock"; } 2>/dev/null || { mkdir -p "$root/artifacts"; exec 9>"$root/artifacts/.build.lock"; }
   flock 9
-  dotnet build "$root/src/$project/$project.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly >&2
+  quietly dotnet build "$root/src/$project/$project.csproj" -c "$configuration" -nologo -v quiet -clp:ErrorsOnly
   # An up-to-date incremental build leaves the dll's time alone; mark it checked so the next run skips the build.
   touch "$dll"
   if try_ready_to_run; then
     # The libraries are built above and only compiled to native code here; the project alone is
     # built again, for the runtime identifier (SamsaReadyToRun in Samsa.Server.csproj).
-    if SamsaReadyToRun=true dotnet publish "$root/src/$project/$project.csproj" -c "$configuration" \
-         -o "$r2r_dir" -nologo -v quiet -clp:ErrorsOnly >&2; then
+    if quietly env SamsaReadyToRun=true dotnet publish "$root/src/$project/$project.csproj" -c "$configuration" \
+         -o "$r2r_dir" -nologo -v quiet -clp:ErrorsOnly; then
       touch "$r2r_dll"
       rm -f "$r2r_unavailable"
     else

@@ -21,6 +21,9 @@ internal sealed class AlternativeOptions
     /// <summary>Redis connections, each with its own pipeline.</summary>
     public int Connections { get; init; } = 8;
 
+    /// <summary>mock-consume: a consumer properties file applied over the perf-test settings (empty: none).</summary>
+    public string ConsumerConfig { get; init; } = string.Empty;
+
     /// <summary>Stream (NATS, Redis) or topic (mock) name; a fresh one per measurement.</summary>
     public string Name { get; init; } = "samsa-bench";
 }

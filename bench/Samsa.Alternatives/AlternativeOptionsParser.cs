@@ -23,6 +23,8 @@ internal static class AlternativeOptionsParser
           --window N           nats: acks outstanding [4096]; redis: commands per pipelined write [64]
           --connections N      redis connections                                 [8]
           --name NAME          topic or stream name                              [samsa-bench]
+          --consumer-config F  mock-consume: consumer properties file (key=value lines) applied over
+                               the perf-test settings, as kafka-consumer-perf-test --consumer.config
         """;
 
     public static bool TryParse(IReadOnlyList<string> args, out AlternativeOptions? options, out string error)
@@ -60,6 +62,7 @@ internal static class AlternativeOptionsParser
         long partitions = 1;
         long window = mode == AlternativeMode.Nats ? 4096 : 64;
         long connections = 8;
+        string consumerConfig = string.Empty;
         for (int i = 1; i < args.Count; i += 2)
         {
             if (i + 1 >= args.Count)
@@ -78,6 +81,7 @@ internal static class AlternativeOptionsParser
                 "--partitions" => Number(value, 1, 1000, out partitions),
                 "--window" => Number(value, 1, 1 << 20, out window),
                 "--connections" => Number(value, 1, 1000, out connections),
+                "--consumer-config" => File.Exists(value) && Text(value, out consumerConfig),
                 _ => false,
             };
             if (!ok)
@@ -103,6 +107,7 @@ internal static class AlternativeOptionsParser
             Partitions = (int)partitions,
             Window = (int)window,
             Connections = (int)connections,
+            ConsumerConfig = consumerConfig,
         };
         return true;
     }

@@ -45,7 +45,7 @@ internal static class MockConsumeBaseline
             .Build();
         string bootstrap = MockCluster.CreateTopic(producer.Handle, options.Name, options.Partitions);
 
-        using IConsumer<int, int> consumer = new ConsumerBuilder<int, int>(ConsumerConfig(bootstrap))
+        using IConsumer<int, int> consumer = new ConsumerBuilder<int, int>(ConsumerConfig(bootstrap, options.ConsumerConfig))
             .SetKeyDeserializer(LengthDeserializer.Instance)
             .SetValueDeserializer(LengthDeserializer.Instance)
             .SetLogHandler(static (_, _) => { })
@@ -153,9 +153,11 @@ internal static class MockConsumeBaseline
     /// the full wait (it does not wake up on new data) and librdkafka has one fetch in flight per
     /// broker, so with the default 500 ms the fetch sent at a chunk's end would stall the next chunk
     /// for a time the Samsa run (one continuous read) never spends. With data waiting, as in every
-    /// fetch that is timed, the wait plays no part.
+    /// fetch that is timed, the wait plays no part. Then the properties of
+    /// <paramref name="file"/>, if any: bench/run.sh passes the file it gives the Samsa consume run,
+    /// so both consumers run with the same settings.
     /// </summary>
-    private static ConsumerConfig ConsumerConfig(string bootstrap)
+    private static ConsumerConfig ConsumerConfig(string bootstrap, string file)
     {
         var config = new ConsumerConfig
         {
@@ -169,6 +171,14 @@ internal static class MockConsumeBaseline
             FetchWaitMaxMs = 10,
         };
         config.Set("dotnet.consumer.consume.result.fields", "none");
+        if (file.Length > 0)
+        {
+            foreach ((string key, string value) in ConsumerPropertiesFile.Load(file))
+            {
+                config.Set(key, value);
+            }
+        }
+
         return config;
     }
 

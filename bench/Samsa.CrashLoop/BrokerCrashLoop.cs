@@ -18,7 +18,8 @@ namespace Samsa.CrashLoop;
 /// </summary>
 public static class BrokerCrashLoop
 {
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(20);
+    /// <summary>How much of the broker's output a failing run shows in its journal.</summary>
+    private const int EvidenceTailLines = 250;
 
     public static async Task<CrashLoopResult> RunAsync(CrashLoopOptions options, Action<string> write, CancellationToken cancellationToken)
     {
@@ -33,38 +34,20 @@ public static class BrokerCrashLoop
         journal.Info($"broker pid {broker.ProcessId} on {broker.BootstrapServers}, log dir {broker.LogDir}");
         await CreateTopicAsync(broker.BootstrapServers, options).ConfigureAwait(false);
 
-        var book = new LedgerBook(options.Partitions);
-        var writers = new IdempotentWriter[options.Producers];
-        for (int i = 0; i < writers.Length; i++)
-        {
-            writers[i] = new IdempotentWriter(i, broker.BootstrapServers, options, book, journal, random.Next());
-        }
-
-        var consumer = new CommittingConsumer(broker.BootstrapServers, options, journal);
-        var logAudit = new LogAudit(broker.BootstrapServers, options, journal);
-        var commitAudit = new CommitAudit(broker.BootstrapServers, options, journal);
-        var totals = new AuditFigures();
-        long commitsChecked = 0;
+        var workload = new AuditedWorkload(broker.BootstrapServers, options, journal, random);
         int kills = 0;
         int startupKills = 0;
         int startupKillsBeforeStarted = 0;
         TimeSpan lastStartup = TimeSpan.FromSeconds(2);
         int round = 0;
-        foreach (IdempotentWriter writer in writers)
-        {
-            writer.Start();
-        }
-
-        consumer.Start();
-        bool stopped = false;
+        workload.Start();
         try
         {
             while (round < options.Rounds && journal.ProblemCount == 0)
             {
                 round++;
                 string when = $"seed {options.Seed} round {round}";
-                long acknowledgedBefore = book.Acknowledged();
-                if (!await WaitUntilAsync(() => book.Acknowledged() > acknowledgedBefore, options.StepTimeout, cancellationToken).ConfigureAwait(false))
+                if (!await workload.AcknowledgesAgainAsync(cancellationToken).ConfigureAwait(false))
                 {
                     journal.Problem($"{when}: no message was acknowledged within {options.StepTimeout.TotalSeconds} s of the restart");
                     break;
@@ -75,7 +58,7 @@ public static class BrokerCrashLoop
                     ? Between(random, TimeSpan.Zero, options.EarlyKillWindow)
                     : Between(random, options.MinKillDelay, options.MaxKillDelay);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                long acknowledgedAtKill = book.Acknowledged();
+                long acknowledgedAtKill = workload.Book.Acknowledged();
                 await broker.KillAsync().ConfigureAwait(false);
                 kills++;
                 TimeSpan down = Between(random, TimeSpan.Zero, options.MaxDownTime);
@@ -100,88 +83,40 @@ public static class BrokerCrashLoop
                 // New producer ids after restarts too: the id allocator must not hand out one still in use.
                 if (random.Next(3) == 0)
                 {
-                    writers[random.Next(writers.Length)].Rotate();
+                    workload.RotateWriter(random);
                 }
 
-                int commits = await Task.Run(() => commitAudit.Run(consumer.Committed(), when), cancellationToken).ConfigureAwait(false);
-                commitsChecked += commits;
-                AuditFigures figures = await Task.Run(() => logAudit.Run(book.All(), when), cancellationToken).ConfigureAwait(false);
-                Add(totals, figures);
+                string audited = await workload.AuditAsync(when, cancellationToken).ConfigureAwait(false);
                 journal.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}: killed {delay.TotalMilliseconds:F0} ms in ({acknowledgedAtKill} acknowledged), down {down.TotalMilliseconds:F0} ms, restarted in {restartMs} ms; audit read {figures.MessagesRead}, checked {figures.AcknowledgedChecked} acknowledgements and {commits} committed offsets; group consumed {consumer.Consumed}, {consumer.Commits} commits ({consumer.Status})"));
-                if (consumer.SinceProgress > options.StepTimeout)
-                {
-                    journal.Problem($"{when}: the group consumer was given no message for {consumer.SinceProgress.TotalSeconds:F0} s while the producers wrote ({consumer.Status})");
-                    consumer.DumpDebugLog();
-                }
+                    $"round {round}: killed {delay.TotalMilliseconds:F0} ms in ({acknowledgedAtKill} acknowledged), down {down.TotalMilliseconds:F0} ms, restarted in {restartMs} ms; {audited}"));
+                workload.CheckGroupProgress(when, options.StepTimeout);
             }
 
             if (journal.ProblemCount == 0 && round == options.Rounds)
             {
-                string when = $"seed {options.Seed} final audit";
-                await Task.Run(() => StopAll(writers), cancellationToken).ConfigureAwait(false);
-                await WaitForGroupToCatchUpAsync(broker.BootstrapServers, options, consumer, journal, when, cancellationToken).ConfigureAwait(false);
-                StopConsumer(consumer, options, journal, when);
-                stopped = true;
-                commitsChecked += commitAudit.Run(consumer.Committed(), when);
-                AuditFigures figures = logAudit.Run(book.All(), when);
-                Add(totals, figures);
-                long pending = book.Pending();
-                if (pending > 0)
-                {
-                    journal.Problem($"{when}: {pending} messages never got a delivery report");
-                }
-
-                journal.Info($"final audit: read {figures.MessagesRead}, checked {figures.AcknowledgedChecked} acknowledgements");
+                await workload.FinalAuditAsync($"seed {options.Seed} final audit", cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            if (!stopped)
-            {
-                StopAll(writers);
-                StopConsumer(consumer, options, journal, $"seed {options.Seed} round {round}");
-            }
-
+            workload.Stop($"seed {options.Seed} round {round}");
             if (journal.ProblemCount > 0)
             {
-                KeepEvidence(broker, options, round, journal);
+                Evidence.Keep(
+                    journal,
+                    options.EvidenceDirectory,
+                    string.Create(CultureInfo.InvariantCulture, $"crash-loop-seed-{options.Seed}-round-{round}"),
+                    [new Evidence.ProcessOutput("broker-" + broker.BrokerId.ToString(CultureInfo.InvariantCulture), broker.Output, broker.LogDir)],
+                    EvidenceTailLines);
             }
         }
 
-        int instances = 0;
-        foreach (IdempotentWriter writer in writers)
+        var result = new CrashLoopResult(workload.Conclude(round, elapsed.Elapsed))
         {
-            instances += writer.Instances;
-        }
-
-        var result = new CrashLoopResult
-        {
-            Seed = options.Seed,
-            RoundsCompleted = journal.ProblemCount == 0 ? round : round - 1,
             Kills = kills,
             StartupKills = startupKills,
             StartupKillsBeforeStarted = startupKillsBeforeStarted,
-            Acknowledged = book.Acknowledged(),
-            DeliveryFailed = book.Failed(),
-            Lost = totals.Lost,
-            Duplicated = totals.Duplicated,
-            OutOfOrder = totals.OutOfOrder,
-            CorruptOrMisplaced = totals.Corrupt + totals.Misplaced + totals.ConsumeErrors,
-            MessagesAudited = totals.MessagesRead,
-            AcknowledgementsChecked = totals.AcknowledgedChecked,
-            GroupCommits = consumer.Commits,
-            CommitsChecked = commitsChecked,
-            GroupConsumed = consumer.Consumed,
-            ProducerInstances = instances,
-            Elapsed = elapsed.Elapsed,
-            Problems = journal.Problems(),
         };
-        foreach (KeyValuePair<string, long> tally in journal.Tallies())
-        {
-            journal.Info(string.Create(CultureInfo.InvariantCulture, $"  {tally.Key}: {tally.Value}"));
-        }
-
         journal.Info(Summary(result));
         return result;
     }
@@ -191,7 +126,7 @@ public static class BrokerCrashLoop
     {
         ArgumentNullException.ThrowIfNull(result);
         return string.Create(CultureInfo.InvariantCulture,
-            $"seed {result.Seed}: {(result.Passed ? "PASSED" : "FAILED")} after {result.RoundsCompleted} rounds ({result.Kills} kills under load, {result.StartupKills} during start-up of which {result.StartupKillsBeforeStarted} before it reported started) in {result.Elapsed.TotalSeconds:F0} s; acknowledged {result.Acknowledged}, delivery failed {result.DeliveryFailed}, lost {result.Lost}, duplicated {result.Duplicated}, out of order {result.OutOfOrder}, corrupt/misplaced {result.CorruptOrMisplaced}; audited {result.MessagesAudited} messages and {result.AcknowledgementsChecked} acknowledgements; group consumed {result.GroupConsumed} with {result.GroupCommits} commits, {result.CommitsChecked} committed offsets checked; {result.ProducerInstances} producer instances; {result.Problems.Count} problems");
+            $"seed {result.Seed}: {(result.Passed ? "PASSED" : "FAILED")} after {result.RoundsCompleted} rounds ({result.Kills} kills under load, {result.StartupKills} during start-up of which {result.StartupKillsBeforeStarted} before it reported started) in {result.Elapsed.TotalSeconds:F0} s; {result.Figures()}");
     }
 
     private static async Task CreateTopicAsync(string bootstrapServers, CrashLoopOptions options)
@@ -200,125 +135,6 @@ public static class BrokerCrashLoop
         await admin.CreateTopicsAsync([new TopicSpecification { Name = options.Topic, NumPartitions = options.Partitions, ReplicationFactor = 1 }]).ConfigureAwait(false);
     }
 
-    internal static void StopAll(IdempotentWriter[] writers)
-    {
-        // Each flushes on its own thread; in parallel, so a slow flush does not add up.
-        var stopping = new Thread[writers.Length];
-        for (int i = 0; i < writers.Length; i++)
-        {
-            IdempotentWriter writer = writers[i];
-            stopping[i] = new Thread(writer.Stop) { IsBackground = true };
-            stopping[i].Start();
-        }
-
-        foreach (Thread thread in stopping)
-        {
-            thread.Join();
-        }
-    }
-
-    internal static void StopConsumer(CommittingConsumer consumer, CrashLoopOptions options, RunJournal journal, string when)
-    {
-        if (!consumer.Stop(options.StepTimeout))
-        {
-            journal.Problem($"{when}: the group consumer did not stop within {options.StepTimeout.TotalSeconds} s ({consumer.Status})");
-        }
-    }
-
-    internal static async Task WaitForGroupToCatchUpAsync(string bootstrapServers, CrashLoopOptions options, CommittingConsumer consumer, RunJournal journal, string when, CancellationToken cancellationToken)
-    {
-        long[] ends;
-        using (IConsumer<Ignore, Ignore> query = HighWatermarks.OpenQueryConsumer(bootstrapServers, "crash-loop-final"))
-        {
-            ends = HighWatermarks.Query(query, options.Topic, options.Partitions, Stopwatch.StartNew(), options.StepTimeout);
-        }
-
-        bool caughtUp = await WaitUntilAsync(() =>
-        {
-            long[] committed = consumer.Committed();
-            for (int p = 0; p < ends.Length; p++)
-            {
-                if (committed[p] < ends[p])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }, options.StepTimeout, cancellationToken).ConfigureAwait(false);
-        if (!caughtUp)
-        {
-            journal.Problem($"{when}: the group did not commit the log ends [{string.Join(", ", ends)}] within {options.StepTimeout.TotalSeconds} s; it committed [{string.Join(", ", consumer.Committed())}]");
-            consumer.DumpDebugLog();
-        }
-    }
-
-    internal static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout)
-            {
-                return false;
-            }
-
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-
-        return true;
-    }
-
     internal static TimeSpan Between(Random random, TimeSpan min, TimeSpan max) =>
         min + TimeSpan.FromMilliseconds(random.NextDouble() * (max - min).TotalMilliseconds);
-
-    internal static void Add(AuditFigures totals, AuditFigures round)
-    {
-        totals.MessagesRead += round.MessagesRead;
-        totals.AcknowledgedChecked += round.AcknowledgedChecked;
-        totals.Lost += round.Lost;
-        totals.Duplicated += round.Duplicated;
-        totals.OutOfOrder += round.OutOfOrder;
-        totals.Misplaced += round.Misplaced;
-        totals.Corrupt += round.Corrupt;
-        totals.ConsumeErrors += round.ConsumeErrors;
-    }
-
-    private static void KeepEvidence(BrokerProcess broker, CrashLoopOptions options, int round, RunJournal journal)
-    {
-        string tail = broker.Output;
-        const int TailChars = 20_000;
-        journal.Info("broker output (tail):\n" + (tail.Length > TailChars ? tail[^TailChars..] : tail));
-        if (options.EvidenceDirectory is null)
-        {
-            return;
-        }
-
-        string target = Path.Combine(options.EvidenceDirectory, string.Create(CultureInfo.InvariantCulture, $"crash-loop-seed-{options.Seed}-round-{round}"));
-        Directory.CreateDirectory(target);
-        File.WriteAllText(Path.Combine(target, "broker-output.txt"), broker.Output);
-        CopyDirectory(broker.LogDir, Path.Combine(target, "log-dir"));
-        journal.Info($"evidence kept in {target}");
-    }
-
-    internal static void CopyDirectory(string source, string target)
-    {
-        Directory.CreateDirectory(target);
-        foreach (string file in Directory.EnumerateFiles(source))
-        {
-            try
-            {
-                File.Copy(file, Path.Combine(target, Path.GetFileName(file)), overwrite: true);
-            }
-            catch (IOException)
-            {
-                // The running broker holds .lock exclusively; everything else is plain data.
-            }
-        }
-
-        foreach (string dir in Directory.EnumerateDirectories(source))
-        {
-            CopyDirectory(dir, Path.Combine(target, Path.GetFileName(dir)));
-        }
-    }
 }

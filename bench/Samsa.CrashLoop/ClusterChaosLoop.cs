@@ -37,10 +37,10 @@ public static class ClusterChaosLoop
         var journal = new RunJournal(write);
         var random = new Random(options.Seed);
         var elapsed = Stopwatch.StartNew();
-        CrashLoopOptions workload = options.Workload();
+        CrashLoopOptions workloadOptions = options.Workload();
         journal.Info($"cluster chaos: seed {options.Seed}, {options.Rounds} rounds of [{string.Join(", ", options.Faults)}], {options.Producers} producers x {options.MessagesPerSecond} msg/s, {options.Partitions} partitions x 3 replicas, min.insync.replicas=2");
 
-        await using KafkaCluster cluster = await KafkaCluster.StartAsync(BrokerCount, ZooKeeperCount, workload.BrokerOverrides, cancellationToken).ConfigureAwait(false);
+        await using KafkaCluster cluster = await KafkaCluster.StartAsync(BrokerCount, ZooKeeperCount, workloadOptions.BrokerOverrides, cancellationToken).ConfigureAwait(false);
         journal.Info($"ZooKeeper {cluster.ZooKeeper.ConnectString}; brokers {Describe(cluster)}");
         using IAdminClient admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = cluster.BootstrapServers, ClientId = "chaos-admin" })
             .SetLogHandler((_, _) => { })
@@ -50,8 +50,8 @@ public static class ClusterChaosLoop
         [
             new TopicSpecification
             {
-                Name = workload.Topic,
-                NumPartitions = workload.Partitions,
+                Name = workloadOptions.Topic,
+                NumPartitions = workloadOptions.Partitions,
                 ReplicationFactor = BrokerCount,
                 Configs = new Dictionary<string, string>(StringComparer.Ordinal) { ["min.insync.replicas"] = "2" },
             },
@@ -62,38 +62,20 @@ public static class ClusterChaosLoop
             journal.Problem($"seed {options.Seed}: the new topic did not get every replica in sync within {options.HealTimeout.TotalSeconds} s: {health.LastSeen}");
         }
 
-        var book = new LedgerBook(workload.Partitions);
-        var writers = new IdempotentWriter[workload.Producers];
-        for (int i = 0; i < writers.Length; i++)
-        {
-            writers[i] = new IdempotentWriter(i, cluster.BootstrapServers, workload, book, journal, random.Next());
-        }
-
-        var consumer = new CommittingConsumer(cluster.BootstrapServers, workload, journal);
-        var logAudit = new LogAudit(cluster.BootstrapServers, workload, journal);
-        var commitAudit = new CommitAudit(cluster.BootstrapServers, workload, journal);
+        var workload = new AuditedWorkload(cluster.BootstrapServers, workloadOptions, journal, random);
         var injector = new FaultInjector(cluster, admin, options, random);
-        var totals = new AuditFigures();
         var faults = new Dictionary<ChaosFault, int>();
         var bag = new List<ChaosFault>();
-        long commitsChecked = 0;
         TimeSpan longestHeal = TimeSpan.Zero;
         int round = 0;
-        foreach (IdempotentWriter writer in writers)
-        {
-            writer.Start();
-        }
-
-        consumer.Start();
-        bool stopped = false;
+        workload.Start();
         try
         {
             while (round < options.Rounds && journal.ProblemCount == 0)
             {
                 round++;
                 string when = $"seed {options.Seed} round {round}";
-                long acknowledgedBefore = book.Acknowledged();
-                if (!await BrokerCrashLoop.WaitUntilAsync(() => book.Acknowledged() > acknowledgedBefore, options.StepTimeout, cancellationToken).ConfigureAwait(false))
+                if (!await workload.AcknowledgesAgainAsync(cancellationToken).ConfigureAwait(false))
                 {
                     journal.Problem($"{when}: no message was acknowledged within {options.StepTimeout.TotalSeconds} s");
                     break;
@@ -102,7 +84,7 @@ public static class ClusterChaosLoop
                 TimeSpan delay = BrokerCrashLoop.Between(random, options.MinFaultDelay, options.MaxFaultDelay);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 ChaosFault fault = Draw(bag, options.Faults, random);
-                long acknowledgedAtFault = book.Acknowledged();
+                long acknowledgedAtFault = workload.Book.Acknowledged();
                 string done;
                 try
                 {
@@ -124,84 +106,36 @@ public static class ClusterChaosLoop
                 }
 
                 longestHeal = heal.Value > longestHeal ? heal.Value : longestHeal;
-                int commits = await Task.Run(() => commitAudit.Run(consumer.Committed(), when), cancellationToken).ConfigureAwait(false);
-                commitsChecked += commits;
-                AuditFigures figures = await Task.Run(() => logAudit.Run(book.All(), when), cancellationToken).ConfigureAwait(false);
-                BrokerCrashLoop.Add(totals, figures);
+                string audited = await workload.AuditAsync(when, cancellationToken).ConfigureAwait(false);
                 journal.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}: {done} after {delay.TotalMilliseconds:F0} ms of load ({acknowledgedAtFault} acknowledged); healed in {heal.Value.TotalSeconds:F1} s; audit read {figures.MessagesRead}, checked {figures.AcknowledgedChecked} acknowledgements and {commits} committed offsets; group consumed {consumer.Consumed}, {consumer.Commits} commits ({consumer.Status})"));
-                if (consumer.SinceProgress > options.HealTimeout)
-                {
-                    journal.Problem($"{when}: the group consumer was given no message for {consumer.SinceProgress.TotalSeconds:F0} s while the producers wrote ({consumer.Status})");
-                    consumer.DumpDebugLog();
-                }
+                    $"round {round}: {done} after {delay.TotalMilliseconds:F0} ms of load ({acknowledgedAtFault} acknowledged); healed in {heal.Value.TotalSeconds:F1} s; {audited}"));
+                workload.CheckGroupProgress(when, options.HealTimeout);
             }
 
             if (journal.ProblemCount == 0 && round == options.Rounds)
             {
-                string when = $"seed {options.Seed} final audit";
-                await Task.Run(() => BrokerCrashLoop.StopAll(writers), cancellationToken).ConfigureAwait(false);
-                await BrokerCrashLoop.WaitForGroupToCatchUpAsync(cluster.BootstrapServers, workload, consumer, journal, when, cancellationToken).ConfigureAwait(false);
-                BrokerCrashLoop.StopConsumer(consumer, workload, journal, when);
-                stopped = true;
-                commitsChecked += commitAudit.Run(consumer.Committed(), when);
-                AuditFigures figures = logAudit.Run(book.All(), when);
-                BrokerCrashLoop.Add(totals, figures);
-                long pending = book.Pending();
-                if (pending > 0)
-                {
-                    journal.Problem($"{when}: {pending} messages never got a delivery report");
-                }
-
-                journal.Info($"final audit: read {figures.MessagesRead}, checked {figures.AcknowledgedChecked} acknowledgements");
+                await workload.FinalAuditAsync($"seed {options.Seed} final audit", cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            if (!stopped)
-            {
-                BrokerCrashLoop.StopAll(writers);
-                BrokerCrashLoop.StopConsumer(consumer, workload, journal, $"seed {options.Seed} round {round}");
-            }
-
+            workload.Stop($"seed {options.Seed} round {round}");
             if (journal.ProblemCount > 0)
             {
-                KeepEvidence(cluster, options, round, journal);
+                Evidence.Keep(
+                    journal,
+                    options.EvidenceDirectory,
+                    string.Create(CultureInfo.InvariantCulture, $"chaos-seed-{options.Seed}-round-{round}"),
+                    Processes(cluster),
+                    EvidenceTailLines);
             }
         }
 
-        int instances = 0;
-        foreach (IdempotentWriter writer in writers)
+        var result = new ClusterChaosResult(workload.Conclude(round, elapsed.Elapsed))
         {
-            instances += writer.Instances;
-        }
-
-        var result = new ClusterChaosResult
-        {
-            Seed = options.Seed,
-            RoundsCompleted = journal.ProblemCount == 0 ? round : round - 1,
             Faults = faults,
             LongestHeal = longestHeal,
-            Acknowledged = book.Acknowledged(),
-            DeliveryFailed = book.Failed(),
-            Lost = totals.Lost,
-            Duplicated = totals.Duplicated,
-            OutOfOrder = totals.OutOfOrder,
-            CorruptOrMisplaced = totals.Corrupt + totals.Misplaced + totals.ConsumeErrors,
-            MessagesAudited = totals.MessagesRead,
-            AcknowledgementsChecked = totals.AcknowledgedChecked,
-            GroupCommits = consumer.Commits,
-            CommitsChecked = commitsChecked,
-            GroupConsumed = consumer.Consumed,
-            ProducerInstances = instances,
-            Elapsed = elapsed.Elapsed,
-            Problems = journal.Problems(),
         };
-        foreach (KeyValuePair<string, long> tally in journal.Tallies())
-        {
-            journal.Info(string.Create(CultureInfo.InvariantCulture, $"  {tally.Key}: {tally.Value}"));
-        }
-
         journal.Info(Summary(result));
         return result;
     }
@@ -217,7 +151,7 @@ public static class ClusterChaosLoop
         }
 
         return string.Create(CultureInfo.InvariantCulture,
-            $"seed {result.Seed}: {(result.Passed ? "PASSED" : "FAILED")} after {result.RoundsCompleted} rounds in {result.Elapsed.TotalSeconds:F0} s; faults: {faults}; longest heal {result.LongestHeal.TotalSeconds:F1} s; acknowledged {result.Acknowledged}, delivery failed {result.DeliveryFailed}, lost {result.Lost}, duplicated {result.Duplicated}, out of order {result.OutOfOrder}, corrupt/misplaced {result.CorruptOrMisplaced}; audited {result.MessagesAudited} messages and {result.AcknowledgementsChecked} acknowledgements; group consumed {result.GroupConsumed} with {result.GroupCommits} commits, {result.CommitsChecked} committed offsets checked; {result.ProducerInstances} producer instances; {result.Problems.Count} problems");
+            $"seed {result.Seed}: {(result.Passed ? "PASSED" : "FAILED")} after {result.RoundsCompleted} rounds in {result.Elapsed.TotalSeconds:F0} s; faults: {faults}; longest heal {result.LongestHeal.TotalSeconds:F1} s; {result.Figures()}");
     }
 
     /// <summary>The next fault: from a seeded shuffle of the allowed kinds, refilled when empty.</summary>
@@ -249,52 +183,20 @@ public static class ClusterChaosLoop
         return builder.ToString();
     }
 
-    private static void KeepEvidence(KafkaCluster cluster, ClusterChaosOptions options, int round, RunJournal journal)
+    /// <summary>Every broker's output and log dir and every ZooKeeper server's output tail, for a failing run's evidence.</summary>
+    private static List<Evidence.ProcessOutput> Processes(KafkaCluster cluster)
     {
+        var processes = new List<Evidence.ProcessOutput>();
         foreach (BrokerProcess broker in cluster.Brokers)
         {
-            journal.Info($"broker {broker.BrokerId} output (last {EvidenceTailLines} lines):\n{Tail(broker.Output, EvidenceTailLines)}");
+            processes.Add(new("broker-" + broker.BrokerId.ToString(CultureInfo.InvariantCulture), broker.Output, broker.LogDir));
         }
 
         for (int i = 0; i < cluster.ZooKeeper.Count; i++)
         {
-            journal.Info(Tail(cluster.ZooKeeper.Tail(i), EvidenceTailLines));
+            processes.Add(new("zookeeper-" + (i + 1).ToString(CultureInfo.InvariantCulture), cluster.ZooKeeper.Tail(i), null));
         }
 
-        if (options.EvidenceDirectory is null)
-        {
-            return;
-        }
-
-        string target = Path.Combine(options.EvidenceDirectory, string.Create(CultureInfo.InvariantCulture, $"chaos-seed-{options.Seed}-round-{round}"));
-        Directory.CreateDirectory(target);
-        foreach (BrokerProcess broker in cluster.Brokers)
-        {
-            string name = "broker-" + broker.BrokerId.ToString(CultureInfo.InvariantCulture);
-            File.WriteAllText(Path.Combine(target, name + "-output.txt"), broker.Output);
-            BrokerCrashLoop.CopyDirectory(broker.LogDir, Path.Combine(target, name + "-log-dir"));
-        }
-
-        for (int i = 0; i < cluster.ZooKeeper.Count; i++)
-        {
-            File.WriteAllText(Path.Combine(target, string.Create(CultureInfo.InvariantCulture, $"zookeeper-{i + 1}-tail.txt")), cluster.ZooKeeper.Tail(i));
-        }
-
-        journal.Info($"evidence kept in {target}");
-    }
-
-    private static string Tail(string text, int lines)
-    {
-        int at = text.Length;
-        for (int i = 0; i <= lines && at > 0; i++)
-        {
-            at = text.LastIndexOf('\n', at - 1);
-            if (at < 0)
-            {
-                return text;
-            }
-        }
-
-        return text[(at + 1)..];
+        return processes;
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
+using Samsa.Testing;
 
 namespace Samsa.CrashLoop;
 
@@ -23,17 +24,8 @@ internal sealed class ClusterHealth(IAdminClient admin, int brokers)
     public async Task<TimeSpan?> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if (await IsHealedAsync().ConfigureAwait(false))
-            {
-                return clock.Elapsed;
-            }
-
-            await Task.Delay(PollInterval, cancellationToken).ConfigureAwait(false);
-        }
-
-        return null;
+        bool healed = await Polling.TryUntilAsync(IsHealedAsync, timeout, PollInterval, cancellationToken).ConfigureAwait(false);
+        return healed ? clock.Elapsed : null;
     }
 
     private async Task<bool> IsHealedAsync()

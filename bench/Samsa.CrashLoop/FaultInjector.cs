@@ -79,18 +79,14 @@ internal sealed class FaultInjector(KafkaCluster cluster, IAdminClient admin, Cl
     /// <summary>The controller's broker id, asked until one is elected (the previous round may have just moved it).</summary>
     private async Task<int> ControllerAsync(CancellationToken cancellationToken)
     {
-        DateTime deadline = DateTime.UtcNow + options.StepTimeout;
+        int controller = -1;
         string last = "";
-        while (DateTime.UtcNow < deadline)
+        async Task<bool> NamedAsync()
         {
             try
             {
                 DescribeClusterResult cluster = await admin.DescribeClusterAsync(new DescribeClusterOptions { RequestTimeout = TimeSpan.FromSeconds(5) }).ConfigureAwait(false);
-                if (cluster.Controller is { Id: > 0 } controller)
-                {
-                    return controller.Id;
-                }
-
+                controller = cluster.Controller?.Id ?? -1;
                 last = "no controller";
             }
             catch (KafkaException e)
@@ -98,10 +94,12 @@ internal sealed class FaultInjector(KafkaCluster cluster, IAdminClient admin, Cl
                 last = e.Error.ToString();
             }
 
-            await Task.Delay(250, cancellationToken).ConfigureAwait(false);
+            return controller > 0;
         }
 
-        throw new TimeoutException($"No controller was named within {options.StepTimeout.TotalSeconds} s: {last}");
+        return await Polling.TryUntilAsync(NamedAsync, options.StepTimeout, TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false)
+            ? controller
+            : throw new TimeoutException($"No controller was named within {options.StepTimeout.TotalSeconds} s: {last}");
     }
 
     private static string Text(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

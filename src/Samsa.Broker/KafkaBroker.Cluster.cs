@@ -207,8 +207,22 @@ public sealed partial class KafkaBroker
         using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.RequestTimeoutMs), _time);
         if (_controller.IsActive)
         {
-            (ErrorCode error, IReadOnlyList<(string, int)> remaining) = await _controller.ControlledShutdownAsync(_options.BrokerId, brokerEpoch, timeout.Token).ConfigureAwait(false);
-            return (error, remaining.Count);
+            // This broker is the controller: a ZooKeeper write that fails (connection loss while the
+            // ensemble or the session is going away) or runs out of time is a failed attempt to
+            // retry, never an exception out of StopAsync, which would skip closing the logs cleanly.
+            try
+            {
+                (ErrorCode error, IReadOnlyList<(string, int)> remaining) = await _controller.ControlledShutdownAsync(_options.BrokerId, brokerEpoch, timeout.Token).ConfigureAwait(false);
+                return (error, remaining.Count);
+            }
+            catch (CoordinationException)
+            {
+                return (ErrorCode.UnknownServerError, -1);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                return (ErrorCode.RequestTimedOut, -1);
+            }
         }
 
         MetadataCache.Snapshot snapshot = _cluster.Metadata.Current;
@@ -232,6 +246,10 @@ public sealed partial class KafkaBroker
             catch (BrokerClientException)
             {
                 return (ErrorCode.NetworkException, -1);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+            {
+                return (ErrorCode.RequestTimedOut, -1);
             }
         }
     }
@@ -268,8 +286,16 @@ public sealed partial class KafkaBroker
         /// <summary>Fetchers, ISR check and AlterPartition sender; stopped first, while the logs and channels are still open.</summary>
         public BrokerReplication? Replication { get; set; }
 
+        /// <summary>Tells the controller when a replica's log goes offline (cluster mode only).</summary>
+        public LogDirEventNotifier? LogDirEvents { get; set; }
+
         public async ValueTask DisposeAsync()
         {
+            if (LogDirEvents is not null)
+            {
+                await LogDirEvents.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (Replication is not null)
             {
                 await Replication.DisposeAsync().ConfigureAwait(false);

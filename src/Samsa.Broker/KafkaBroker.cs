@@ -128,7 +128,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             // Topic overrides before the log dir: reopened logs start with their topic's config.
             configWatcher = new TopicConfigWatcher(store, configs, time, logger);
             await configWatcher.LoadAllAsync(cancellationToken).ConfigureAwait(false);
-            logs = LogDirectory.Open(logDir, time, configs.For);
+            logs = LogDirectory.Open(logDir, time, configs.For, logger: logger);
             await configWatcher.StartAsync(logs, cancellationToken).ConfigureAwait(false);
             brokerConfigWatcher.Start(configs, logs);
             var metadata = new MetadataCache(options.BrokerId, clusterId);
@@ -139,7 +139,11 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             NetworkControllerChannel? networkChannel = clusterMode
                 ? new NetworkControllerChannel(options.BrokerId, receiver, options.InterBrokerListenerName, clientOptions, time, logger)
                 : null;
-            cluster = new ClusterParts(receiver, metadata, networkChannel) { Replication = replication };
+            cluster = new ClusterParts(receiver, metadata, networkChannel)
+            {
+                Replication = replication,
+                LogDirEvents = clusterMode ? new LogDirEventNotifier(options.BrokerId, store, partitions, time, logger) : null,
+            };
             controller = new KafkaController(
                 options.BrokerId,
                 store,

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Samsa.Protocol.Primitives;
 using Samsa.Storage.Checkpoints;
 using Samsa.Storage.Cleaning;
@@ -18,16 +20,24 @@ public sealed partial class LogDirectory : IDisposable
     private const string DeleteSuffix = "-delete";
 
     private readonly LogDirectoryLock _lock;
+    private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<TopicPartition, PartitionLog> _logs = new();
     private readonly Lock _lifecycleLock = new();
     private readonly OffsetCheckpointFile _recoveryPoints;
     private readonly OffsetCheckpointFile _logStartOffsets;
+    private readonly SegmentFlusher _flusher = new();
     private readonly ConcurrentDictionary<TopicPartition, OfflineLog> _offline = new();
+
+    // Offline partitions: _offline's entries plus loaded logs that went offline, each counted once
+    // (PartitionLog.TryCountOffline). Every produce, fetch and list-offsets partition asks
+    // AnyOffline first, so it reads this word rather than scanning or asking a concurrent map.
+    private int _offlineCount;
     private bool _closed;
 
-    private LogDirectory(string path, LogDirectoryLock directoryLock, TimeProvider time, bool hadCleanShutdown, LogCleanerConfig cleanerConfig)
+    private LogDirectory(string path, LogDirectoryLock directoryLock, TimeProvider time, bool hadCleanShutdown, LogCleanerConfig cleanerConfig, ILogger logger)
     {
+        _logger = logger;
         _cleaner = new LogCleaner(path, cleanerConfig);
         Path = path;
         _lock = directoryLock;
@@ -63,18 +73,31 @@ public sealed partial class LogDirectory : IDisposable
         }
     }
 
+    /// <summary>Whether any partition of this log dir is offline (a cheap check before <see cref="IsOffline"/>).</summary>
+    public bool AnyOffline => Volatile.Read(ref _offlineCount) > 0;
+
+    /// <summary>
+    /// Whether the partition is offline here: it could not be loaded or created (an I/O error
+    /// other than a full disk), or its log went offline at run time (<see cref="PartitionLog.IsOffline"/>).
+    /// The one place that says so; a full disk never makes a partition offline.
+    /// </summary>
+    public bool IsOffline(TopicPartition id) =>
+        _offline.ContainsKey(id) || (_logs.TryGetValue(id, out PartitionLog? log) && log.IsOffline);
+
     /// <summary>
     /// Opens (creating if needed) a log dir and loads its partitions. <paramref name="configFor"/>
     /// gives a topic's log config. Directories marked for deletion are removed, not loaded.
     /// </summary>
-    public static LogDirectory Open(string path, TimeProvider time, Func<string, LogConfig> configFor, LogCleanerConfig? cleanerConfig = null)
+    /// <param name="logger">Where a shutdown that could not write everything says so; none by default.</param>
+    public static LogDirectory Open(string path, TimeProvider time, Func<string, LogConfig> configFor, LogCleanerConfig? cleanerConfig = null, ILogger? logger = null)
     {
         Directory.CreateDirectory(path);
         LogDirectoryLock directoryLock = LogDirectoryLock.Acquire(path);
+        LogDirectory? directory = null;
         try
         {
             bool clean = CleanShutdownFile.Exists(path);
-            var directory = new LogDirectory(path, directoryLock, time, clean, cleanerConfig ?? LogCleanerConfig.Default);
+            directory = new LogDirectory(path, directoryLock, time, clean, cleanerConfig ?? LogCleanerConfig.Default, logger ?? NullLogger.Instance);
             directory.LoadAll(configFor);
 
             // From here on a crash must look unclean, whatever the previous run did.
@@ -83,6 +106,7 @@ public sealed partial class LogDirectory : IDisposable
         }
         catch
         {
+            directory?._flusher.Dispose();
             directoryLock.Dispose();
             throw;
         }
@@ -111,19 +135,19 @@ public sealed partial class LogDirectory : IDisposable
             long logStartOffset = logStartOffsets.GetValueOrDefault(id, 0);
             if (!isDirectory)
             {
-                _offline[id] = new OfflineLog($"{dir} is not a directory", recoveryPoint, logStartOffset);
+                AddOffline(id, new OfflineLog($"{dir} is not a directory", recoveryPoint, logStartOffset));
                 continue;
             }
 
             try
             {
-                _logs[id] = PartitionLog.Open(dir, id, configFor(id.Topic), _time, recoveryPoint, HadCleanShutdown, logStartOffset);
+                Attach(PartitionLog.Open(dir, id, configFor(id.Topic), _time, recoveryPoint, HadCleanShutdown, logStartOffset, _flusher));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
             {
                 // One unreadable partition must not keep the others (or the broker) down: it stays
                 // offline and on disk, as Kafka keeps an offline log dir.
-                _offline[id] = new OfflineLog(e.Message, recoveryPoint, logStartOffset);
+                AddOffline(id, new OfflineLog(e.Message, recoveryPoint, logStartOffset));
             }
         }
     }
@@ -136,7 +160,9 @@ public sealed partial class LogDirectory : IDisposable
 
     /// <summary>
     /// The log of a partition, created if missing. A log left from an older topic of the same name
-    /// (a different topic id) is deleted first: it holds another topic's data.
+    /// (a different topic id) is deleted first: it holds another topic's data. A failure throws;
+    /// unless it is a full disk (which the next call may get past once space is back) the
+    /// partition is offline from then on (<see cref="IsOffline"/>).
     /// </summary>
     public PartitionLog GetOrCreateLog(TopicPartition id, Uuid topicId, LogConfig config)
     {
@@ -149,35 +175,54 @@ public sealed partial class LogDirectory : IDisposable
                 throw new StorageException($"Partition {id} is offline: {offline.Reason}");
             }
 
-            if (_logs.TryGetValue(id, out PartitionLog? existing))
+            try
             {
-                Uuid? recorded = TopicIdOf(existing);
-                if (topicId.IsZero || recorded is null || recorded.Value == topicId)
+                return GetOrCreateLogLocked(id, topicId, config);
+            }
+            catch (Exception e) when (PartitionLog.IsIoFailure(e) && !OutOfSpace.IsCause(e))
+            {
+                if (_logs.TryGetValue(id, out PartitionLog? loaded))
                 {
-                    if (recorded is null && !topicId.IsZero)
-                    {
-                        new PartitionMetadataFile(System.IO.Path.Combine(existing.Directory, PartitionMetadataFile.FileName)).Write(topicId);
-                    }
-
-                    return existing;
+                    throw loaded.TakeOffline("opening it for the broker failed", e);
                 }
 
-                _logs.TryRemove(id, out _);
-                existing.Delete();
-                _cleaner.Forget(id);
+                AddOffline(id, new OfflineLog(e.Message, 0, 0));
+                throw;
             }
-
-            string dir = System.IO.Path.Combine(Path, id.DirectoryName);
-            Directory.CreateDirectory(dir);
-            if (!topicId.IsZero)
-            {
-                new PartitionMetadataFile(System.IO.Path.Combine(dir, PartitionMetadataFile.FileName)).Write(topicId);
-            }
-
-            PartitionLog log = PartitionLog.Open(dir, id, config, _time, recoveryPoint: 0, hadCleanShutdown: true);
-            _logs[id] = log;
-            return log;
         }
+    }
+
+    private PartitionLog GetOrCreateLogLocked(TopicPartition id, Uuid topicId, LogConfig config)
+    {
+        if (_logs.TryGetValue(id, out PartitionLog? existing))
+        {
+            Uuid? recorded = TopicIdOf(existing);
+            if (topicId.IsZero || recorded is null || recorded.Value == topicId)
+            {
+                if (recorded is null && !topicId.IsZero)
+                {
+                    new PartitionMetadataFile(System.IO.Path.Combine(existing.Directory, PartitionMetadataFile.FileName)).Write(topicId);
+                }
+
+                return existing;
+            }
+
+            _logs.TryRemove(id, out _);
+            Detach(existing);
+            existing.Delete();
+            _cleaner.Forget(id);
+        }
+
+        string dir = System.IO.Path.Combine(Path, id.DirectoryName);
+        Directory.CreateDirectory(dir);
+        if (!topicId.IsZero)
+        {
+            new PartitionMetadataFile(System.IO.Path.Combine(dir, PartitionMetadataFile.FileName)).Write(topicId);
+        }
+
+        PartitionLog log = PartitionLog.Open(dir, id, config, _time, recoveryPoint: 0, hadCleanShutdown: true, flusher: _flusher);
+        Attach(log);
+        return log;
     }
 
     /// <summary>Closes the partition's log and removes its files.</summary>
@@ -187,11 +232,13 @@ public sealed partial class LogDirectory : IDisposable
         {
             if (_logs.TryRemove(id, out PartitionLog? log))
             {
+                Detach(log);
                 log.Delete();
                 _cleaner.Forget(id);
             }
             else if (_offline.TryRemove(id, out _))
             {
+                Interlocked.Decrement(ref _offlineCount);
                 // The topic was deleted: its unreadable files go with it.
                 string path = System.IO.Path.Combine(Path, id.DirectoryName);
                 if (Directory.Exists(path))
@@ -245,6 +292,10 @@ public sealed partial class LogDirectory : IDisposable
     /// offline or something could not be written (a full disk): then the marker is left out, so
     /// the next start recovers from the recovery points instead of trusting the files.
     /// </summary>
+    /// <remarks>
+    /// Never throws for a failing disk (a full one above all): it closes every log it can, writes
+    /// what it can, releases the directory lock, and says in one warning what could not be written.
+    /// </remarks>
     public void Dispose()
     {
         lock (_lifecycleLock)
@@ -255,8 +306,11 @@ public sealed partial class LogDirectory : IDisposable
             }
 
             _closed = true;
+            List<string>? unwritten = null;
             try
             {
+                // Rolled segments' flushes still queued run first; a failure there shows below as an offline log.
+                _flusher.Dispose();
                 bool clean = _offline.IsEmpty;
                 foreach (PartitionLog log in _logs.Values)
                 {
@@ -264,24 +318,95 @@ public sealed partial class LogDirectory : IDisposable
                     {
                         log.Close();
                     }
-                    catch (StorageException)
+                    catch (Exception e) when (PartitionLog.IsIoFailure(e))
                     {
-                        clean = false; // Close took the log offline; the others still close.
+                        // Close took the log offline (or could not delete a removed segment); the others still close.
+                        (unwritten ??= []).Add($"{log.TopicPartition}: {e.Message}");
+                        clean = false;
                     }
 
-                    clean &= !log.IsOffline;
+                    // A log whose index files could not be saved (full disk) kept its old recovery point.
+                    if (!log.IsOffline && log.RecoveryPoint < log.LogEndOffset)
+                    {
+                        (unwritten ??= []).Add($"{log.TopicPartition}: index files (recovery point stays at {log.RecoveryPoint})");
+                    }
+
+                    clean &= !log.IsOffline && log.RecoveryPoint >= log.LogEndOffset;
                 }
 
-                Checkpoint();
+                try
+                {
+                    Checkpoint();
+                }
+                catch (StorageException e)
+                {
+                    (unwritten ??= []).Add(e.Message);
+                    clean = false;
+                }
+
                 if (clean)
                 {
-                    CleanShutdownFile.Write(Path);
+                    try
+                    {
+                        CleanShutdownFile.Write(Path);
+                    }
+                    catch (StorageException e)
+                    {
+                        (unwritten ??= []).Add(e.Message);
+                    }
                 }
             }
             finally
             {
                 _lock.Dispose();
             }
+
+            if (unwritten is not null)
+            {
+                LogShutdownIncomplete(_logger, Path, unwritten.Count, string.Join("; ", unwritten));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log dir {Directory} was not shut down cleanly, {Count} thing(s) could not be written: {Unwritten}. The next start recovers its logs from the last recovery points")]
+    private static partial void LogShutdownIncomplete(ILogger logger, string directory, int count, string unwritten);
+
+    /// <summary>Publishes a loaded or created log, counted from now on if it goes offline.</summary>
+    private void Attach(PartitionLog log)
+    {
+        log.WentOffline += OnLogWentOffline;
+        if (log.IsOffline)
+        {
+            OnLogWentOffline(log); // counts once, whichever of the two gets there first
+        }
+
+        _logs[log.TopicPartition] = log;
+    }
+
+    /// <summary>After a log left <see cref="_logs"/>: no longer counted, whatever it does next.</summary>
+    private void Detach(PartitionLog log)
+    {
+        log.WentOffline -= OnLogWentOffline;
+        if (log.UncountOnRemoval())
+        {
+            Interlocked.Decrement(ref _offlineCount);
+        }
+    }
+
+    // Raised on the failing thread, maybe under the log's locks: only counts.
+    private void OnLogWentOffline(PartitionLog log)
+    {
+        if (log.TryCountOffline())
+        {
+            Interlocked.Increment(ref _offlineCount);
+        }
+    }
+
+    private void AddOffline(TopicPartition id, OfflineLog offline)
+    {
+        if (_offline.TryAdd(id, offline))
+        {
+            Interlocked.Increment(ref _offlineCount);
         }
     }
 

@@ -78,7 +78,7 @@ public sealed class ClusterConfigTests
             }
 
             var modes = new string[3];
-            bool formed = await ScriptRun.WaitUntilAsync(() =>
+            bool formed = await Polling.TryUntilAsync(() =>
             {
                 for (int i = 0; i < 3; i++)
                 {

@@ -93,6 +93,26 @@ public sealed partial class PerfTestToolTests(BrokerFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task Warmup_records_are_left_out_of_a_last_steady_state_line()
+    {
+        string b = fixture.BootstrapServers;
+        var produced = await ToolRun.RunAsync("kafka-producer-perf-test", null,
+            "--topic", "perf-warmup", "--num-records", "3000", "--record-size", "50", "--throughput", "-1",
+            "--warmup-records", "1000", "--producer-props", "bootstrap.servers=" + b, "linger.ms=1");
+        Assert.True(produced.ExitCode == 0, produced.Stdout + produced.Stderr);
+        string[] lines = Lines(produced.Stdout);
+        Assert.Equal("Warmup first 1000 records. Steady state results will print after the complete test summary.", lines[0]);
+        Match total = TotalLine().Match(lines[^2]);
+        Assert.True(total.Success, produced.Stdout);
+        Assert.Equal(3000, Int(total, "count"));
+        Match steady = SteadyStateLine().Match(lines[^1]);
+        Assert.True(steady.Success, produced.Stdout);
+        Assert.Equal(2000, Int(steady, "count"));
+        Assert.True(Double(steady, "max") <= Double(total, "max"), produced.Stdout);
+        Assert.Equal(3000, HighWatermarkSum(b, "perf-warmup", 1));
+    }
+
+    [Fact]
     public async Task The_consumer_warns_and_stops_when_no_record_comes_within_the_timeout()
     {
         string b = fixture.BootstrapServers;
@@ -118,6 +138,7 @@ public sealed partial class PerfTestToolTests(BrokerFixture fixture) : IClassFix
     [InlineData("kafka-producer-perf-test", "--topic t --num-records 10 --record-size 10 --producer-props bootstrap.servers={b}", "producer-performance: error: argument --throughput is required")]
     [InlineData("kafka-producer-perf-test", "--topic t --num-records 10 --record-size 10 --throughput -1", "producer-performance: error: Either --producer-props or --producer.config must be specified.")]
     [InlineData("kafka-producer-perf-test", "--topic t --num-records 0 --record-size 10 --throughput -1 --producer-props bootstrap.servers={b}", "producer-performance: error: --num-records should be greater than zero")]
+    [InlineData("kafka-producer-perf-test", "--topic t --num-records 10 --warmup-records 10 --record-size 10 --throughput -1 --producer-props bootstrap.servers={b}", "producer-performance: error: The value for --warmup-records must be strictly fewer than the number of records in the test, --num-records.")]
     [InlineData("kafka-producer-perf-test", "--topic t --num-records 10 --record-size 10 --throughput -1 --producer-props acks=1", "Exception in thread \"main\" org.apache.kafka.common.config.ConfigException: Missing required configuration \"bootstrap.servers\" which has no default value.")]
     [InlineData("kafka-consumer-perf-test", "--bootstrap-server {b} --topic t", "Missing required argument \"[messages]\"")]
     [InlineData("kafka-consumer-perf-test", "--bootstrap-server {b} --topic t --messages many", "Cannot parse argument 'many' of option messages")]
@@ -192,6 +213,9 @@ public sealed partial class PerfTestToolTests(BrokerFixture fixture) : IClassFix
 
     [GeneratedRegex(@"^(?<count>\d+) records sent, (?<rate>\d+\.\d{6}) records/sec \((?<mb>\d+\.\d\d) MB/sec\), \d+\.\d\d ms avg latency, (?<max>\d+\.\d\d) ms max latency, (?<p50>\d+) ms 50th, (?<p95>\d+) ms 95th, (?<p99>\d+) ms 99th, (?<p999>\d+) ms 99\.9th\.$")]
     private static partial Regex TotalLine();
+
+    [GeneratedRegex(@"^(?<count>\d+) steady state records sent, \d+\.\d{6} records/sec \(\d+\.\d\d MB/sec\), \d+\.\d\d ms avg latency, (?<max>\d+\.\d\d) ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$")]
+    private static partial Regex SteadyStateLine();
 
     [GeneratedRegex(@"^(?<start>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}), (?<end>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d:\d{3}), (?<mb>\d+\.\d{4}), \d+\.\d{4}, (?<count>\d+), \d+\.\d{4}, \d+, \d+, \d+\.\d{4}, \d+\.\d{4}$")]
     private static partial Regex SummaryLine();

@@ -98,23 +98,6 @@ internal static class ScriptRun
         }
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
-    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan limit)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < limit)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return condition();
-    }
-
     /// <summary>A loopback port nobody listens on right now (for servers that cannot bind port 0).</summary>
     public static int FreePort()
     {

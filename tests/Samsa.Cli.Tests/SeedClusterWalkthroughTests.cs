@@ -70,7 +70,7 @@ public sealed partial class SeedClusterWalkthroughTests
         var deleted = await ScriptRun.RunAsync("kafka-topics.sh", NoEnvironment, "--delete", "--topic", "my-kafka-topic", "--bootstrap-server", b1);
         Assert.Equal((0, ""), (deleted.ExitCode, deleted.Stdout));
         Assert.True(
-            await ScriptRun.WaitUntilAsync(() => !ListTopics(b3).Contains("my-kafka-topic", StringComparer.Ordinal), TimeSpan.FromSeconds(30)),
+            await Polling.TryUntilAsync(() => !ListTopics(b3).Contains("my-kafka-topic", StringComparer.Ordinal), TimeSpan.FromSeconds(30)),
             "the deleted topic is still listed by broker 3");
     }
 

@@ -100,7 +100,7 @@ public sealed partial class ServerScriptTests
             pid = int.Parse(File.ReadAllText(pidFile).Trim(), CultureInfo.InvariantCulture);
 
             string srvr = "";
-            Assert.True(await ScriptRun.WaitUntilAsync(() => (srvr = FourLetterWord(clientPort, "srvr")).Contains("Mode:", StringComparison.Ordinal),
+            Assert.True(await Polling.TryUntilAsync(() => (srvr = FourLetterWord(clientPort, "srvr")).Contains("Mode:", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(30)), srvr);
             Assert.Contains("Zookeeper version: 3.", srvr, StringComparison.Ordinal);
 

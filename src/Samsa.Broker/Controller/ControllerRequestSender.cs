@@ -30,9 +30,12 @@ internal sealed partial class ControllerRequestSender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private readonly Action<LeaderAndIsrAnswer>? _answered;
 
-    public ControllerRequestSender(int brokerId, long brokerEpoch, string host, int port, BrokerClient client, TimeProvider time, ILogger logger)
+    /// <param name="answered">Called with each LeaderAndIsr answer received (on this sender's loop).</param>
+    public ControllerRequestSender(int brokerId, long brokerEpoch, string host, int port, BrokerClient client, TimeProvider time, ILogger logger, Action<LeaderAndIsrAnswer>? answered = null)
     {
+        _answered = answered;
         BrokerId = brokerId;
         BrokerEpoch = brokerEpoch;
         Host = host;
@@ -81,7 +84,7 @@ internal sealed partial class ControllerRequestSender : IAsyncDisposable
             {
                 short error = request switch
                 {
-                    LeaderAndIsrRequestData => (await _client.SendAsync<LeaderAndIsrResponseData>(request, version, stopping).ConfigureAwait(false)).ErrorCode,
+                    LeaderAndIsrRequestData leaderAndIsr => Answered(leaderAndIsr, await _client.SendAsync<LeaderAndIsrResponseData>(request, version, stopping).ConfigureAwait(false)),
                     UpdateMetadataRequestData => (await _client.SendAsync<UpdateMetadataResponseData>(request, version, stopping).ConfigureAwait(false)).ErrorCode,
                     StopReplicaRequestData => (await _client.SendAsync<StopReplicaResponseData>(request, version, stopping).ConfigureAwait(false)).ErrorCode,
                     _ => throw new InvalidOperationException($"Not a control request: {request.ApiKey}."),
@@ -106,6 +109,12 @@ internal sealed partial class ControllerRequestSender : IAsyncDisposable
                 await Task.Delay(RetryBackoff, _time, stopping).ConfigureAwait(false);
             }
         }
+    }
+
+    private short Answered(LeaderAndIsrRequestData request, LeaderAndIsrResponseData response)
+    {
+        _answered?.Invoke(new LeaderAndIsrAnswer(BrokerId, request.BrokerEpoch, response));
+        return response.ErrorCode;
     }
 
     public async ValueTask DisposeAsync()

@@ -18,6 +18,13 @@ internal interface IControllerChannel
     /// </summary>
     void SetLiveBrokers(IReadOnlyCollection<BrokerRegistration> brokers);
 
+    /// <summary>
+    /// Raised with every answer to a LeaderAndIsr that reached its broker, on whatever thread
+    /// received it: the controller learns from the partition errors which replicas are offline
+    /// (handlers must only queue).
+    /// </summary>
+    event Action<LeaderAndIsrAnswer>? LeaderAndIsrAnswered;
+
     ValueTask SendLeaderAndIsrAsync(int brokerId, LeaderAndIsrRequestData request, CancellationToken cancellationToken);
 
     ValueTask SendUpdateMetadataAsync(int brokerId, UpdateMetadataRequestData request, CancellationToken cancellationToken);

@@ -139,7 +139,7 @@ internal sealed partial class KafkaController
         foreach (int member in isr)
         {
             // Only assigned, registered brokers that are not shutting down may join (KIP-841).
-            if (Array.IndexOf(replicas, member) < 0 || (member != leaderId && Array.IndexOf(state.Isr, member) < 0 && !IsEligible(member)))
+            if (Array.IndexOf(replicas, member) < 0 || (member != leaderId && Array.IndexOf(state.Isr, member) < 0 && !IsReplicaOnline(member, topic.Name, proposal.PartitionIndex)))
             {
                 return ErrorCode.IneligibleReplica;
             }

@@ -49,7 +49,7 @@ internal sealed partial class KafkaController
                 PartitionStateZNode? next;
                 if (state.Leader == brokerId)
                 {
-                    next = Reelect(state, replicas, IsEligible);
+                    next = Reelect(state, replicas, id => IsReplicaOnline(id, topic.Name, partition));
                     if (next is null || next.Leader == PartitionStateZNode.NoLeader)
                     {
                         remaining.Add((topic.Name, partition));

@@ -30,7 +30,7 @@ internal sealed partial class KafkaController
                     continue;
                 }
 
-                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, id => IsEligible(id) && !failed.Contains(id), cancellationToken).ConfigureAwait(false);
+                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, id => IsReplicaOnline(id, topic.Name, partition) && !failed.Contains(id), cancellationToken).ConfigureAwait(false);
                 if (next is not null && await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false))
                 {
                     changed.Add((topic.Name, partition));
@@ -57,7 +57,7 @@ internal sealed partial class KafkaController
                     continue;
                 }
 
-                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, IsEligible, cancellationToken).ConfigureAwait(false);
+                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, id => IsReplicaOnline(id, topic.Name, partition), cancellationToken).ConfigureAwait(false);
                 if (next is not null)
                 {
                     await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false);
@@ -77,12 +77,12 @@ internal sealed partial class KafkaController
         {
             foreach ((int partition, int[] replicas) in topic.Partitions)
             {
-                if (!_partitions.TryGetValue((topic.Name, partition), out PartitionLeadership? current) || IsEligible(current.State.Leader))
+                if (!_partitions.TryGetValue((topic.Name, partition), out PartitionLeadership? current) || IsReplicaOnline(current.State.Leader, topic.Name, partition))
                 {
                     continue;
                 }
 
-                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, IsEligible, cancellationToken).ConfigureAwait(false);
+                PartitionStateZNode? next = await ReelectAsync(topic.Name, current.State, replicas, id => IsReplicaOnline(id, topic.Name, partition), cancellationToken).ConfigureAwait(false);
                 if (next is not null && next.Leader != PartitionStateZNode.NoLeader && await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false))
                 {
                     changed.Add((topic.Name, partition));

@@ -65,18 +65,18 @@ internal sealed partial class KafkaController
         PartitionStateZNode next;
         if (electionType == UncleanElection)
         {
-            if (IsEligible(state.Leader))
+            if (IsReplicaOnline(state.Leader, topic, partition))
             {
                 return (ErrorCode.ElectionNotNeeded, "Leader election not needed for topic partition.");
             }
 
-            int leader = FirstEligible(replicas, state.Isr) ?? FirstEligible(replicas, null) ?? PartitionStateZNode.NoLeader;
+            int leader = FirstEligible(topic, partition, replicas, state.Isr) ?? FirstEligible(topic, partition, replicas, null) ?? PartitionStateZNode.NoLeader;
             if (leader == PartitionStateZNode.NoLeader)
             {
                 return (ErrorCode.EligibleLeadersNotAvailable, $"Failed to elect leader for partition {topic}-{partition} under strategy UncleanLeaderElectionStrategy.");
             }
 
-            int[] isr = Array.IndexOf(state.Isr, leader) >= 0 ? LiveMembers(state.Isr) : [leader];
+            int[] isr = Array.IndexOf(state.Isr, leader) >= 0 ? LiveMembers(topic, partition, state.Isr) : [leader];
             next = new PartitionStateZNode(_epoch, leader, state.LeaderEpoch + 1, isr);
         }
         else
@@ -87,7 +87,7 @@ internal sealed partial class KafkaController
                 return (ErrorCode.ElectionNotNeeded, "Leader election not needed for topic partition.");
             }
 
-            if (!IsEligible(preferred) || Array.IndexOf(state.Isr, preferred) < 0)
+            if (!IsReplicaOnline(preferred, topic, partition) || Array.IndexOf(state.Isr, preferred) < 0)
             {
                 return (ErrorCode.PreferredLeaderNotAvailable, $"Failed to elect leader for partition {topic}-{partition} under strategy PreferredReplicaPartitionLeaderElectionStrategy.");
             }
@@ -100,11 +100,11 @@ internal sealed partial class KafkaController
             : (ErrorCode.NotController, "The partition state changed underneath the controller.");
     }
 
-    private int? FirstEligible(int[] replicas, int[]? among)
+    private int? FirstEligible(string topic, int partition, int[] replicas, int[]? among)
     {
         foreach (int replica in replicas)
         {
-            if (IsEligible(replica) && (among is null || Array.IndexOf(among, replica) >= 0))
+            if (IsReplicaOnline(replica, topic, partition) && (among is null || Array.IndexOf(among, replica) >= 0))
             {
                 return replica;
             }
@@ -113,12 +113,12 @@ internal sealed partial class KafkaController
         return null;
     }
 
-    private int[] LiveMembers(int[] isr)
+    private int[] LiveMembers(string topic, int partition, int[] isr)
     {
         var live = new List<int>(isr.Length);
         foreach (int member in isr)
         {
-            if (IsEligible(member))
+            if (IsReplicaOnline(member, topic, partition))
             {
                 live.Add(member);
             }

@@ -238,7 +238,7 @@ internal sealed partial class KafkaController
                 var offline = new List<int>();
                 foreach (int replica in replicas)
                 {
-                    if (!_liveBrokers.ContainsKey(replica))
+                    if (!_liveBrokers.ContainsKey(replica) || IsOnOfflineLog(replica, name, partition))
                     {
                         offline.Add(replica);
                     }

@@ -426,6 +426,7 @@ internal sealed partial class KafkaController
             await DeleteIfExistsAsync(ZkPaths.Topic(topic), cancellationToken).ConfigureAwait(false);
             await DeleteIfExistsAsync(ZkPaths.TopicConfig(topic), cancellationToken).ConfigureAwait(false);
             _topics.Remove(topic);
+            ForgetOfflineReplicas(topic);
         }
 
         await DeleteIfExistsAsync(ZkPaths.DeleteTopic(topic), cancellationToken).ConfigureAwait(false);

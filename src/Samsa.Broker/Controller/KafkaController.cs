@@ -50,6 +50,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
         _placementRandom = options.PlacementSeed is int seed ? new Random(seed) : new Random();
         _loop = new ControllerLoop(e => LogLoopFailure(_logger, e));
         _store.SessionStateChanged += OnSessionStateChanged;
+        _channel.LeaderAndIsrAnswered += OnLeaderAndIsrAnswered;
     }
 
     /// <summary>True while this broker is the active controller.</summary>
@@ -97,6 +98,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
         Volatile.Write(ref _isActive, false);
         _liveBrokers.Clear();
         _shuttingDown.Clear();
+        _offlineReplicas.Clear();
         _channel.SetLiveBrokers([]);
         LogResigned(_logger, _brokerId, _epoch);
     }
@@ -161,6 +163,8 @@ internal sealed partial class KafkaController : IAsyncDisposable
         await RefreshLiveBrokersAsync(cancellationToken).ConfigureAwait(false);
         _topics.Clear();
         _partitions.Clear();
+        _offlineReplicas.Clear();
+        IReadOnlyList<string> logDirEvents = await WatchLogDirEventsAsync(cancellationToken).ConfigureAwait(false);
         IReadOnlyList<string> topics = await _store.GetChildrenAsync(ZkPaths.BrokerTopics, new CallbackWatcher(_ => _loop.Post(() => OnTopicsChangedAsync(CancellationToken.None))), cancellationToken).ConfigureAwait(false) ?? [];
         foreach (string topic in topics)
         {
@@ -173,6 +177,10 @@ internal sealed partial class KafkaController : IAsyncDisposable
         await ElectForUnavailableBrokersAsync(cancellationToken).ConfigureAwait(false);
         await WatchDeletionsAsync(cancellationToken).ConfigureAwait(false);
         await SendEverythingAsync(cancellationToken).ConfigureAwait(false);
+
+        // The LeaderAndIsr just sent asked every broker about every replica: that handles the
+        // log-dir events written before this election (their answers mark offline replicas).
+        await DeleteLogDirEventsAsync(logDirEvents, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RefreshLiveBrokersAsync(CancellationToken cancellationToken)
@@ -302,8 +310,9 @@ internal sealed partial class KafkaController : IAsyncDisposable
             }
         }
 
-        // A broker that restarted is no longer shutting down.
+        // A broker that restarted is no longer shutting down, and its replicas are asked about anew.
         _shuttingDown.ExceptWith(failed);
+        ForgetOfflineReplicas(failed);
         if (failed.Count > 0)
         {
             LogBrokersFailed(_logger, failed);
@@ -345,9 +354,13 @@ internal sealed partial class KafkaController : IAsyncDisposable
     /// <summary>The leadership of every partition of a topic, for the Metadata and CreateTopics paths.</summary>
     internal IReadOnlyDictionary<(string Topic, int Partition), PartitionLeadership> Partitions => _partitions;
 
+    /// <summary>Completes once every event queued on the controller loop before it has run (tests).</summary>
+    internal Task WhenIdleAsync(CancellationToken cancellationToken) => _loop.SubmitAsync(static () => Task.FromResult(true), cancellationToken);
+
     public async ValueTask DisposeAsync()
     {
         _store.SessionStateChanged -= OnSessionStateChanged;
+        _channel.LeaderAndIsrAnswered -= OnLeaderAndIsrAnswered;
         Volatile.Write(ref _isActive, false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _rebalancing.ConfigureAwait(false);

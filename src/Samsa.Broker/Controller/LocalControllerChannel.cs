@@ -17,6 +17,16 @@ internal sealed class LocalControllerChannel(int brokerId, ControlRequestReceive
     {
     }
 
+    /// <summary>
+    /// Never raised: a standalone broker holds the only replica of each partition, so an offline one
+    /// has no other replica to lead; its own Metadata answers already show it offline.
+    /// </summary>
+    public event Action<LeaderAndIsrAnswer>? LeaderAndIsrAnswered
+    {
+        add { }
+        remove { }
+    }
+
     public void SetLiveBrokers(IReadOnlyCollection<BrokerRegistration> brokers)
     {
     }

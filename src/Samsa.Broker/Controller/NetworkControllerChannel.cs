@@ -25,6 +25,8 @@ internal sealed class NetworkControllerChannel(
     private readonly List<Task> _retiring = [];
     private bool _disposed;
 
+    public event Action<LeaderAndIsrAnswer>? LeaderAndIsrAnswered;
+
     public void SetLiveBrokers(IReadOnlyCollection<BrokerRegistration> brokers)
     {
         lock (_lock)
@@ -55,7 +57,7 @@ internal sealed class NetworkControllerChannel(
                 }
 
                 var client = new BrokerClient(host, port, "controller-" + localBrokerId.ToString(System.Globalization.CultureInfo.InvariantCulture), clientOptions, logger);
-                _senders[broker.BrokerId] = new ControllerRequestSender(broker.BrokerId, broker.BrokerEpoch, host, port, client, time, logger);
+                _senders[broker.BrokerId] = new ControllerRequestSender(broker.BrokerId, broker.BrokerEpoch, host, port, client, time, logger, answer => LeaderAndIsrAnswered?.Invoke(answer));
             }
 
             var gone = new List<int>();
@@ -79,7 +81,8 @@ internal sealed class NetworkControllerChannel(
     {
         if (brokerId == localBrokerId)
         {
-            await local.ApplyLeaderAndIsrAsync(request, cancellationToken).ConfigureAwait(false);
+            LeaderAndIsrResponseData response = await local.ApplyLeaderAndIsrAsync(request, cancellationToken).ConfigureAwait(false);
+            LeaderAndIsrAnswered?.Invoke(new LeaderAndIsrAnswer(brokerId, request.BrokerEpoch, response));
             return;
         }
 

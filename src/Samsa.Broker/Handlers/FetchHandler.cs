@@ -158,26 +158,25 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     epochError = ErrorCode.NotLeaderOrFollower;
                 }
 
-                // The log end before the high watermark: a follower reads up to it and reports against it.
-                long leaderEnd = partition.LogEndOffset;
-                long highWatermark = partition.HighWatermark;
-                long readLimit = fromFollower ? leaderEnd : highWatermark;
-                result.HighWatermark = highWatermark;
-                result.LastStableOffset = highWatermark;
-                result.LogStartOffset = partition.LogStartOffset;
+                // The log end before the high watermark: a follower reports its progress against it.
+                long leaderEnd = fromFollower ? partition.LogEndOffset : -1;
+                long logStart = partition.LogStartOffset;
+                result.LogStartOffset = logStart;
                 if (epochError != ErrorCode.None)
                 {
                     result.ErrorCode = (short)epochError;
+                    SetHighWatermark(result, partition.HighWatermark);
                     continue;
                 }
 
-                if (fromFollower && recordFollowerProgress && fetch.FetchOffset >= partition.LogStartOffset && fetch.FetchOffset <= leaderEnd)
+                if (fromFollower && recordFollowerProgress && fetch.FetchOffset >= logStart && fetch.FetchOffset <= leaderEnd)
                 {
                     // Recorded for every partition in range, even one this response has no room for.
                     ErrorCode progress = partition.UpdateFollowerFetchState(replicaId, fetch.FetchOffset, fetch.LogStartOffset, leaderEnd);
                     if (progress != ErrorCode.None)
                     {
                         result.ErrorCode = (short)progress;
+                        SetHighWatermark(result, partition.HighWatermark);
                         continue;
                     }
                 }
@@ -187,10 +186,9 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                 // a follower, and every acks=all produce waiting on it, for the whole MaxWaitMs).
                 // Taken after the progress above, whose own high watermark move needs no wake-up.
                 (changes ??= []).Add(partition.WaitForChangeAsync());
-                highWatermark = partition.HighWatermark;
-                readLimit = fromFollower ? partition.LogEndOffset : highWatermark;
-                result.HighWatermark = highWatermark;
-                result.LastStableOffset = highWatermark;
+                long highWatermark = partition.HighWatermark;
+                long readLimit = fromFollower ? partition.LogEndOffset : highWatermark;
+                SetHighWatermark(result, highWatermark);
                 int limit = Math.Min(fetch.PartitionMaxBytes, remaining);
                 bool minOneBatch = totalBytes == 0;
                 if (limit <= 0 && !minOneBatch)
@@ -216,21 +214,50 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     continue;
                 }
 
-                if (read.Length > 0)
+                int copied = CopyRecords(partition.Log, read, context, result);
+                if (copied > 0)
                 {
-                    byte[] buffer = context.RentResponseBuffer(read.Length);
-                    int copied = read.CopyTo(buffer);
-                    result.Records = buffer.AsMemory(0, copied);
                     totalBytes += copied;
                     remaining -= copied;
-                }
-                else
-                {
-                    result.Records = ReadOnlyMemory<byte>.Empty;
                 }
             }
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// Copies what <paramref name="read"/> found into a response buffer of <paramref name="context"/>
+    /// and sets it as <paramref name="result"/>'s records; returns the bytes copied. The copy goes to
+    /// the disk again after the read's header scan: an I/O error there takes the partition offline
+    /// (as one in the read does) and answers KAFKA_STORAGE_ERROR for this partition alone, with no
+    /// records, instead of failing the whole request; -1 then.
+    /// </summary>
+    internal static int CopyRecords(PartitionLog log, in LogReadInfo read, RequestContext context, FetchResponseData.PartitionData result)
+    {
+        if (read.Length == 0)
+        {
+            result.Records = ReadOnlyMemory<byte>.Empty;
+            return 0;
+        }
+
+        byte[] buffer = context.RentResponseBuffer(read.Length);
+        int copied = log.CopyRead(read, buffer);
+        if (copied < 0)
+        {
+            result.ErrorCode = (short)ErrorCode.KafkaStorageError;
+            result.Records = ReadOnlyMemory<byte>.Empty;
+            return -1;
+        }
+
+        result.Records = buffer.AsMemory(0, copied);
+        return copied;
+    }
+
+    private static void SetHighWatermark(FetchResponseData.PartitionData result, long highWatermark)
+    {
+        // No transactions yet: the last stable offset is the high watermark.
+        result.HighWatermark = highWatermark;
+        result.LastStableOffset = highWatermark;
     }
 }

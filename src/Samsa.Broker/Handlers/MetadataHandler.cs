@@ -161,8 +161,8 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
     /// <summary>
     /// Our replica's log is offline: listed in offline_replicas, and when we were its leader the
     /// partition has none (leader -1, LEADER_NOT_AVAILABLE), as Kafka's metadata shows a partition
-    /// whose only ISR replica went offline. The controller is not told (Kafka's log-dir event), so
-    /// other brokers' answers and leader elections do not know of it yet.
+    /// whose only ISR replica went offline. In a cluster this covers the moment until the
+    /// controller, told through a log-dir event, elects another leader and says so.
     /// </summary>
     private static void ShowOffline(MetadataResponseData.MetadataResponsePartition partition, int brokerId)
     {

@@ -178,6 +178,10 @@ internal sealed partial class BrokerClient : IAsyncDisposable
     private async Task ReadLoopAsync(Connection connection)
     {
         byte[] sizeBuffer = new byte[Frame.SizePrefixLength];
+        // The request being answered, taken off the queue before its body is read, and its pooled
+        // buffer until the response hands it on: a failure meanwhile must fail the one and return the other.
+        PendingRequest? answering = null;
+        byte[]? rented = null;
         try
         {
             while (true)
@@ -189,56 +193,72 @@ internal sealed partial class BrokerClient : IAsyncDisposable
                     throw new BrokerClientException($"Broker at {_host}:{_port} sent a response frame of {size} bytes.");
                 }
 
-                // Responses come in request order: the oldest request says which kind of buffer to read into.
-                PendingRequest? next;
+                // Responses come in request order: this frame answers the oldest request, which also
+                // says which kind of buffer to read into.
                 lock (connection.Pending)
                 {
-                    connection.Pending.TryPeek(out next);
+                    connection.Pending.TryDequeue(out answering);
                 }
 
-                byte[] body = next is { Pooled: true } ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+                byte[] body = answering is { Pooled: true }
+                    ? rented = ArrayPool<byte>.Shared.Rent(size)
+                    : GC.AllocateUninitializedArray<byte>(size);
                 await connection.Stream.ReadExactlyAsync(body.AsMemory(0, size), _disposed.Token).ConfigureAwait(false);
                 int correlationId = BinaryPrimitives.ReadInt32BigEndian(body);
-                lock (connection.Pending)
+                if (answering is null || answering.CorrelationId != correlationId)
                 {
-                    connection.Pending.TryDequeue(out next);
+                    throw new BrokerClientException($"Broker at {_host}:{_port} answered correlation id {correlationId}, expected {answering?.CorrelationId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
                 }
 
-                if (next is null || next.CorrelationId != correlationId)
-                {
-                    throw new BrokerClientException($"Broker at {_host}:{_port} answered correlation id {correlationId}, expected {next?.CorrelationId.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}.");
-                }
-
-                next.Response.TrySetResult(new ResponseFrame(body, size));
+                answering.Response.TrySetResult(new ResponseFrame(body, size));
+                answering = null;
+                rented = null;
             }
         }
         catch (Exception e)
         {
-            Fail(connection, e);
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+
+            Fail(connection, e, answering);
         }
     }
 
-    /// <summary>Closes <paramref name="connection"/> (if still current) and fails everything in flight on it.</summary>
-    private void Fail(Connection connection, Exception cause)
+    /// <summary>
+    /// Closes <paramref name="connection"/> (if still current) and fails everything in flight on it:
+    /// the queued requests and <paramref name="answering"/>, the one the read loop had taken off the
+    /// queue. Every request fails with the first failure's error.
+    /// </summary>
+    private void Fail(Connection connection, Exception cause, PendingRequest? answering = null)
     {
-        PendingRequest[] failed;
+        PendingRequest[]? failed;
+        BrokerClientException error;
         lock (connection.Pending)
         {
-            if (connection.Closed)
+            if (connection.Failure is { } earlier)
             {
-                return;
+                error = earlier;
+                failed = null;
             }
+            else
+            {
+                error = connection.Failure = cause as BrokerClientException
+                    ?? new BrokerClientException($"Connection to broker at {_host}:{_port} lost: {cause.Message}", cause);
+                failed = [.. connection.Pending];
+                connection.Pending.Clear();
+            }
+        }
 
-            connection.Closed = true;
-            failed = [.. connection.Pending];
-            connection.Pending.Clear();
+        answering?.Response.TrySetException(error);
+        if (failed is null)
+        {
+            return; // closed already; the first failure failed the rest
         }
 
         Interlocked.CompareExchange(ref _connection, null, connection);
         connection.Stream.Dispose();
-
-        var error = cause as BrokerClientException
-            ?? new BrokerClientException($"Connection to broker at {_host}:{_port} lost: {cause.Message}", cause);
         foreach (PendingRequest request in failed)
         {
             request.Response.TrySetException(error);
@@ -286,10 +306,11 @@ internal sealed partial class BrokerClient : IAsyncDisposable
 
         public Task? Reader { get; set; }
 
-        /// <summary>Requests sent on this connection, oldest first; also the lock for <see cref="Closed"/>.</summary>
+        /// <summary>Requests sent on this connection and not yet answered, oldest first; also the lock for <see cref="Failure"/>.</summary>
         public Queue<PendingRequest> Pending { get; } = new();
 
-        public bool Closed { get; set; }
+        /// <summary>Why the connection was closed (null while open): what every request in flight on it fails with.</summary>
+        public BrokerClientException? Failure { get; set; }
     }
 
     private sealed class PendingRequest(int correlationId, ApiKey apiKey, short version, bool pooled)

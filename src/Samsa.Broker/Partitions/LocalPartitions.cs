@@ -24,13 +24,6 @@ internal sealed partial class LocalPartitions
     private readonly BrokerReplication? _replication;
     private readonly Lock _controlLock = new();
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
-
-    // Partitions hosted here whose log is offline (could not be opened, or hit an I/O error), with the cause.
-    private readonly ConcurrentDictionary<TopicPartition, string> _offline = new();
-
-    // _offline's size, kept beside it: every produce, fetch and list-offsets partition asks "any
-    // offline?" first, and ConcurrentDictionary.IsEmpty takes all its locks when it is empty.
-    private int _offlineCount;
     private int _controllerEpoch = -1;
 
     /// <param name="configFor">The log config of a topic: broker defaults plus the topic's overrides.</param>
@@ -44,11 +37,6 @@ internal sealed partial class LocalPartitions
         _logger = logger;
         foreach ((TopicPartition id, string reason) in logs.OfflineLogs)
         {
-            if (_offline.TryAdd(id, reason))
-            {
-                Interlocked.Increment(ref _offlineCount);
-            }
-
             LogPartitionOffline(_logger, id.ToString(), logs.Path, reason);
         }
     }
@@ -61,16 +49,18 @@ internal sealed partial class LocalPartitions
 
     /// <summary>
     /// Whether this broker's replica of the partition is offline: its log could not be opened or
-    /// hit an I/O error other than a full disk. Produce, Fetch and ListOffsets answer
-    /// KAFKA_STORAGE_ERROR for it, and Metadata lists this broker among its offline replicas.
+    /// created, or hit an I/O error, other than a full disk. Produce, Fetch and ListOffsets answer
+    /// KAFKA_STORAGE_ERROR for it, and Metadata lists this broker among its offline replicas. The
+    /// log dir is the one source of this (<see cref="LogDirectory.IsOffline"/>): nothing here can
+    /// disagree with it, or outlive a cause that went away.
     /// </summary>
-    public bool IsOffline(TopicPartition id) => _offline.ContainsKey(id);
+    public bool IsOffline(TopicPartition id) => _logs.AnyOffline && _logs.IsOffline(id);
 
     /// <inheritdoc cref="IsOffline(TopicPartition)"/>
-    public bool IsOffline(string topic, int partition) => AnyOffline && _offline.ContainsKey(new TopicPartition(topic, partition));
+    public bool IsOffline(string topic, int partition) => _logs.AnyOffline && _logs.IsOffline(new TopicPartition(topic, partition));
 
-    /// <summary>Whether any hosted replica is offline (a cheap check before per-partition ones).</summary>
-    public bool AnyOffline => Volatile.Read(ref _offlineCount) > 0;
+    /// <summary>Whether any hosted replica is offline (a cheap check before per-partition ones: one counter read).</summary>
+    public bool AnyOffline => _logs.AnyOffline;
 
     /// <summary>
     /// Raised after a LeaderAndIsr was applied to a partition (it may now lead or follow), on the
@@ -81,6 +71,13 @@ internal sealed partial class LocalPartitions
 
     /// <summary>Raised after StopReplica removed a partition from this broker, like <see cref="LeadershipChanged"/>.</summary>
     public event Action<TopicPartition>? PartitionRemoved;
+
+    /// <summary>
+    /// Raised once when a hosted replica's log goes offline at run time, on the thread that hit the
+    /// I/O error (possibly under the log's locks: handlers must only record or queue). Cluster mode
+    /// tells the controller (a log-dir event notification) so it elects another leader.
+    /// </summary>
+    public event Action<TopicPartition>? ReplicaWentOffline;
 
     /// <summary>Becomes leader (or follower) for each listed partition, creating its log on first sight.</summary>
     public LeaderAndIsrResponseData ApplyLeaderAndIsr(LeaderAndIsrRequestData request)
@@ -119,6 +116,14 @@ internal sealed partial class LocalPartitions
     private ErrorCode ApplyOne(string topic, Uuid topicId, LeaderAndIsrRequestData.LeaderAndIsrPartitionState state)
     {
         var id = new TopicPartition(topic, state.PartitionIndex);
+
+        // An offline replica takes no role (Kafka answers the same for a replica in an offline log
+        // dir): the controller reads this answer as "offline" and leaves it out of elections and the ISR.
+        if (IsOffline(id))
+        {
+            return ErrorCode.KafkaStorageError;
+        }
+
         Partition? partition = _partitions.GetValueOrDefault(id);
         if (partition is null || partition.TopicId != topicId)
         {
@@ -129,10 +134,14 @@ internal sealed partial class LocalPartitions
             }
             catch (Exception e) when (e is StorageException or IOException or UnauthorizedAccessException)
             {
-                // Already reported when the log failed to load; otherwise once, here.
-                if (_offline.TryAdd(id, e.Message))
+                if (OutOfSpace.IsCause(e))
                 {
-                    Interlocked.Increment(ref _offlineCount);
+                    // Not offline: the next LeaderAndIsr (the controller's retry) creates the log once space is back.
+                    LogCreateOutOfSpace(_logger, id.ToString(), _logs.Path, e.Message);
+                }
+                else
+                {
+                    // The log dir now holds it offline (the check above answers later requests).
                     LogPartitionOffline(_logger, id.ToString(), _logs.Path, e.Message);
                 }
 
@@ -233,11 +242,6 @@ internal sealed partial class LocalPartitions
                     _partitions.TryRemove(id, out Partition? partition);
                     if (state.DeletePartition)
                     {
-                        if (_offline.TryRemove(id, out _))
-                        {
-                            Interlocked.Decrement(ref _offlineCount);
-                        }
-
                         try
                         {
                             _logs.DeleteLog(id);
@@ -275,16 +279,16 @@ internal sealed partial class LocalPartitions
     /// <summary>A log went offline at run time (read, append or fsync failed): said once, with the cause.</summary>
     private void OnLogOffline(PartitionLog log)
     {
-        string reason = log.OfflineReason ?? "unknown";
-        if (_offline.TryAdd(log.TopicPartition, reason))
-        {
-            Interlocked.Increment(ref _offlineCount);
-            LogPartitionOffline(_logger, log.TopicPartition.ToString(), _logs.Path, reason);
-        }
+        // A log raises this once (the log dir has already counted it offline).
+        LogPartitionOffline(_logger, log.TopicPartition.ToString(), _logs.Path, log.OfflineReason ?? "unknown");
+        ReplicaWentOffline?.Invoke(log.TopicPartition);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Partition {Partition} in log dir {Directory} is offline: {Reason}. Produce and Fetch answer KAFKA_STORAGE_ERROR for it until the broker is restarted with the cause removed")]
     private static partial void LogPartitionOffline(ILogger logger, string partition, string directory, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not create the log of {Partition} in log dir {Directory}, the disk is full: {Reason}. LeaderAndIsr answers KAFKA_STORAGE_ERROR for it; the partition is not offline and the next LeaderAndIsr creates it once space is back")]
+    private static partial void LogCreateOutOfSpace(ILogger logger, string partition, string directory, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting the log of {Partition} in {Directory}: its topic {Reason} (deleted while this broker was down)")]
     private static partial void LogStrayLog(ILogger logger, string partition, string directory, string reason);

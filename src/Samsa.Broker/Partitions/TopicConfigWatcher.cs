@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.Configuration;
 using Samsa.Broker.ZNodes;
@@ -16,13 +15,12 @@ namespace Samsa.Broker.Partitions;
 /// before its first partition log is created, and every /config/changes notification makes this
 /// broker reload the named topic and swap the new <see cref="LogConfig"/> into its logs.
 /// <para>
-/// Watch events only signal <see cref="_signals"/>; one loop (<see cref="RunAsync"/>), owned by
-/// this object and ended by <see cref="DisposeAsync"/>, reads the notifications, so they are
-/// handled one at a time in sequence order. Reloads may also come from request threads
-/// (AlterConfigs, LeaderAndIsr); <see cref="TopicLogConfigs.Set"/> keeps the newest read.
+/// One loop (<see cref="_changes"/>) reads the notifications, so they are handled one at a time in
+/// sequence order. Reloads may also come from request threads (AlterConfigs, LeaderAndIsr);
+/// <see cref="TopicLogConfigs.Set"/> keeps the newest read.
 /// </para>
 /// </summary>
-internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
+internal sealed partial class TopicConfigWatcher : IAsyncDisposable
 {
     /// <summary>Kafka's changeExpirationMs: notifications older than this are removed by the brokers that read them.</summary>
     private static readonly TimeSpan NotificationExpiry = TimeSpan.FromMinutes(15);
@@ -32,10 +30,8 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
     private readonly TopicLogConfigs _configs;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly ReloadOnWatchLoop _changes;
     private LogDirectory? _logs;
-    private Task? _loop;
     private long _lastSequence = -1;
 
     public TopicConfigWatcher(ICoordinationStore store, TopicLogConfigs configs, TimeProvider time, ILogger logger)
@@ -46,17 +42,8 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
         _time = time;
         _logger = logger;
 
-        // A new session (after an expiry) has none of the old one's watches: read the
-        // notifications again, which handles what changed meanwhile and re-arms the watch.
-        _store.SessionStateChanged += OnSessionStateChanged;
-    }
-
-    private void OnSessionStateChanged(object? sender, SessionState state)
-    {
-        if (state == SessionState.Connected)
-        {
-            _signals.Writer.TryWrite(true);
-        }
+        // Also after a new session: reading the notifications again handles what changed meanwhile.
+        _changes = new ReloadOnWatchLoop(store, ProcessNotificationsAsync, "config change notifications", time, logger);
     }
 
     /// <summary>Reads every topic's overrides into <see cref="TopicLogConfigs"/>. Call before opening the log dir.</summary>
@@ -74,7 +61,7 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
     {
         _logs = logs;
         await ProcessNotificationsAsync(cancellationToken).ConfigureAwait(false);
-        _loop = RunAsync(_stopping.Token);
+        _changes.Start();
     }
 
     /// <summary>
@@ -119,37 +106,10 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
         LogTopicConfigApplied(_logger, topic);
     }
 
-    void IWatcher.Process(WatchEvent e) => _signals.Writer.TryWrite(true);
-
-    private async Task RunAsync(CancellationToken stopping)
-    {
-        try
-        {
-            while (await _signals.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))
-            {
-                _signals.Reader.TryRead(out _);
-                try
-                {
-                    await ProcessNotificationsAsync(stopping).ConfigureAwait(false);
-                }
-                catch (CoordinationException e)
-                {
-                    // The watch is set again on the next successful read; retry once the store answers.
-                    LogNotificationsFailed(_logger, e);
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, stopping).ConfigureAwait(false);
-                    _signals.Writer.TryWrite(true);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     /// <summary>Handles every notification newer than the last one handled, oldest first, and re-arms the watch.</summary>
     private async Task ProcessNotificationsAsync(CancellationToken cancellationToken)
     {
-        IReadOnlyList<string> children = await _store.GetChildrenAsync(ZkPaths.ConfigChanges, this, cancellationToken).ConfigureAwait(false) ?? [];
+        IReadOnlyList<string> children = await _store.GetChildrenAsync(ZkPaths.ConfigChanges, _changes, cancellationToken).ConfigureAwait(false) ?? [];
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         foreach (string child in children)
         {
@@ -191,22 +151,8 @@ internal sealed partial class TopicConfigWatcher : IWatcher, IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _store.SessionStateChanged -= OnSessionStateChanged;
-        _signals.Writer.TryComplete();
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_loop is not null)
-        {
-            await _loop.ConfigureAwait(false);
-        }
-
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _changes.DisposeAsync();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Processing override for entityPath: topics/{Topic}")]
     private static partial void LogTopicConfigApplied(ILogger logger, string topic);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading config change notifications failed; retrying.")]
-    private static partial void LogNotificationsFailed(ILogger logger, Exception exception);
 }

@@ -19,13 +19,15 @@ internal static class ZkPaths
     public const string ConfigBrokers = "/config/brokers";
     public const string ConfigChanges = "/config/changes";
     public const string IsrChangeNotification = "/isr_change_notification";
+    public const string LogDirEventNotification = "/log_dir_event_notification";
     public const string LatestProducerIdBlock = "/latest_producer_id_block";
 
     /// <summary>Created at broker start when missing, parents first.</summary>
     public static readonly string[] Persistent =
     [
         "/brokers", BrokerIds, BrokerTopics, BrokerSeqId, "/cluster", "/admin", DeleteTopics,
-        "/config", ConfigTopics, ConfigBrokers, ConfigChanges, IsrChangeNotification, LatestProducerIdBlock,
+        "/config", ConfigTopics, ConfigBrokers, ConfigChanges, IsrChangeNotification, LogDirEventNotification,
+        LatestProducerIdBlock,
     ];
 
     public static string BrokerId(int id) => BrokerIds + "/" + id.ToString(CultureInfo.InvariantCulture);

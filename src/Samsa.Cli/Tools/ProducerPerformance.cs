@@ -10,6 +10,9 @@ namespace Samsa.Cli.Tools;
 /// --payload-file, or --payload-monotonic) to --topic as fast as the client goes, or at
 /// --throughput records/s, and prints Kafka's ProducerPerformance lines: a window line every 5 s
 /// and the total with latency percentiles. Latency runs from the send call to its delivery report.
+/// With --warmup-records (Kafka 4.x, KIP-1052) the records after the first N are also counted on
+/// their own and summed up in a last "steady state" line: the client's start-up (metadata, a
+/// producer id) and the broker's first requests stay out of that line's percentiles.
 /// The client is Confluent.Kafka with the settings of --producer.config then --producer-props;
 /// unset keys keep librdkafka's defaults (acks=all, linger.ms=5, batch.size=1000000), except
 /// enable.idempotence, which is on with acks=all as in Kafka's 3.x producer.
@@ -29,17 +32,20 @@ internal sealed class ProducerPerformance : IDisposable
     private static readonly TimeSpan StopFlushTimeout = TimeSpan.FromSeconds(5);
 
     private readonly long _numRecords;
+    private readonly long _warmupRecords;
     private readonly PerfTestProgress _output;
     private readonly ProducerPerformanceStats _stats;
     private readonly Lock _statsLock = new();
     private readonly long _startMs;
     private readonly Action<ProducerPerformanceSendSlot, DeliveryReport<Null, byte[]>> _onDelivery;
+    private ProducerPerformanceStats? _steadyStats;
     private long _sent;
     private long _completed;
 
-    private ProducerPerformance(long numRecords, long startMs)
+    private ProducerPerformance(long numRecords, long warmupRecords, long startMs)
     {
         _numRecords = numRecords;
+        _warmupRecords = warmupRecords;
         _startMs = startMs;
         _output = new PerfTestProgress(Status);
         _stats = new ProducerPerformanceStats(numRecords, startMs, _output);
@@ -96,12 +102,20 @@ internal sealed class ProducerPerformance : IDisposable
             && long.TryParse(limit, CultureInfo.InvariantCulture, out long parsed) && parsed > 0 ? parsed : DefaultQueueLimit;
         using (producer)
         {
-            using var tool = new ProducerPerformance(arguments.NumRecords, NowMs());
+            if (arguments.WarmupRecords > 0)
+            {
+                Console.Out.Write($"Warmup first {arguments.WarmupRecords} records. Steady state results will print after the complete test summary.\n");
+                Console.Out.Flush();
+            }
+
+            using var tool = new ProducerPerformance(arguments.NumRecords, arguments.WarmupRecords, NowMs());
             bool finished = tool.SendAll(producer, arguments.Topic, payloads, arguments.Throughput, queueLimit, cancellationToken);
             Flush(producer, finished, cancellationToken);
             lock (tool._statsLock)
             {
-                tool._stats.PrintTotal(NowMs());
+                long now = NowMs();
+                tool._stats.PrintTotal(now);
+                tool._steadyStats?.PrintTotal(now);
             }
 
             if (metrics is not null)
@@ -137,6 +151,15 @@ internal sealed class ProducerPerformance : IDisposable
 
             message.Value = payloads.Next(i);
             long sendStartMs = NowMs();
+            if (i == _warmupRecords && i > 0)
+            {
+                lock (_statsLock)
+                {
+                    _steadyStats = new ProducerPerformanceStats(_numRecords - _warmupRecords, sendStartMs, _output, steadyState: true);
+                    _stats.SuppressWindows();
+                }
+            }
+
             // Java's send() blocks while its buffer is full; librdkafka would throw QueueFull instead,
             // so wait for deliveries to make room first (the wait counts in the latency, as in Java).
             // A slot can also still be busy when reports come back out of send order (partitions).
@@ -146,7 +169,7 @@ internal sealed class ProducerPerformance : IDisposable
                 Thread.Sleep(1);
             }
 
-            slot.Take(sendStartMs, message.Value.Length);
+            slot.Take(sendStartMs, message.Value.Length, steadyState: _warmupRecords > 0 && i >= _warmupRecords);
             Send(producer, topic, message, slot, cancellationToken);
             Volatile.Write(ref _sent, i + 1);
             if (throttler.ShouldThrottle(i, sendStartMs))
@@ -201,6 +224,10 @@ internal sealed class ProducerPerformance : IDisposable
             lock (_statsLock)
             {
                 _stats.Record((int)(now - slot.SendStartMs), slot.Bytes, now);
+                if (slot.SteadyState)
+                {
+                    _steadyStats!.Record((int)(now - slot.SendStartMs), slot.Bytes, now);
+                }
             }
         }
 

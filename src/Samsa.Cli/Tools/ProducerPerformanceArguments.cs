@@ -29,6 +29,8 @@ internal sealed class ProducerPerformanceArguments
         new("producer-props", "PROP-NAME=PROP-VALUE", "kafka producer related configuration properties like bootstrap.servers,client.id etc. These configs take precedence over those passed via --producer.config.", Kind.Many),
         new("producer.config", "CONFIG-FILE", "producer config properties file.", Kind.Value),
         new("print-metrics", "PRINT-METRICS", "print out metrics at the end of the test. (default: false)", Kind.Flag),
+        // Kafka 4.x's option (KIP-1052): a separate summary of the records after the warm-up.
+        new("warmup-records", "WARMUP-RECORDS", "The number of records to treat as warmup; these initial records will not be included in steady-state statistics. An additional summary line will be printed describing the steady-state statistics. (default: 0)", Kind.Value),
     ];
 
     private ProducerPerformanceArguments()
@@ -64,6 +66,9 @@ internal sealed class ProducerPerformanceArguments
     public string? ProducerConfigFile { get; private set; }
 
     public bool PrintMetrics { get; private set; }
+
+    /// <summary>Records sent first and left out of the steady-state summary (0: none, no such line).</summary>
+    public long WarmupRecords { get; private set; }
 
     /// <summary>True when the command asked for the help (printed already); the tool exits 0.</summary>
     public bool HelpShown { get; private set; }
@@ -193,10 +198,16 @@ internal sealed class ProducerPerformanceArguments
         result.ProducerProps = values.TryGetValue("producer-props", out List<string>? props) ? props : null;
         result.ProducerConfigFile = Last(values, "producer.config");
         result.PrintMetrics = values.ContainsKey("print-metrics");
+        result.WarmupRecords = values.ContainsKey("warmup-records") ? Math.Max(ParseLong(values, "warmup-records"), 0) : 0;
 
         if (result.NumRecords <= 0)
         {
             throw Error("--num-records should be greater than zero");
+        }
+
+        if (result.WarmupRecords >= result.NumRecords)
+        {
+            throw Error("The value for --warmup-records must be strictly fewer than the number of records in the test, --num-records.");
         }
 
         if (result.RecordSize is <= 0)
@@ -292,7 +303,7 @@ internal sealed class ProducerPerformanceArguments
             "(--record-size RECORD-SIZE | --payload-file PAYLOAD-FILE | --payload-monotonic)",
             "[--payload-delimiter PAYLOAD-DELIMITER]", "--throughput THROUGHPUT",
             "[--producer-props PROP-NAME=PROP-VALUE [PROP-NAME=PROP-VALUE ...]]",
-            "[--producer.config CONFIG-FILE]", "[--print-metrics]",
+            "[--producer.config CONFIG-FILE]", "[--print-metrics]", "[--warmup-records WARMUP-RECORDS]",
         ];
         string prefix = "usage: " + Program + " ";
         var text = new StringBuilder(prefix);

@@ -27,14 +27,18 @@ internal sealed class ProducerPerformanceSendSlot
 
     public int Bytes { get; private set; }
 
+    /// <summary>Whether the record was sent after --warmup-records (it counts in the steady state too).</summary>
+    public bool SteadyState { get; private set; }
+
     /// <summary>Whether a record sent from this slot still waits for its report.</summary>
     public bool Busy => Volatile.Read(ref _busy) != 0;
 
     /// <summary>Called by the sending thread before the record is handed to the client.</summary>
-    public void Take(long sendStartMs, int bytes)
+    public void Take(long sendStartMs, int bytes, bool steadyState)
     {
         SendStartMs = sendStartMs;
         Bytes = bytes;
+        SteadyState = steadyState;
         Volatile.Write(ref _busy, 1);
     }
 

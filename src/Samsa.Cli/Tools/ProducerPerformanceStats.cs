@@ -8,7 +8,10 @@ namespace Samsa.Cli.Tools;
 /// total line with percentiles at the end. As in Kafka, at most 500,000 latencies are kept (every
 /// n-th record when there are more) for the percentiles, and MB means 1024 * 1024 bytes.
 /// <see cref="Record"/> callers serialize (reports can come from two threads); the count the
-/// live status line reads is published with a volatile write.
+/// live status line reads is published with a volatile write. With --warmup-records a second
+/// instance counts the steady state (the records sent after the warm-up): it says "In steady
+/// state." before its first window line and " steady state" in its total line, and the first
+/// instance stops printing window lines once it exists, as in Kafka 4.x.
 /// </summary>
 internal sealed class ProducerPerformanceStats
 {
@@ -16,6 +19,7 @@ internal sealed class ProducerPerformanceStats
     private const int MaxSamples = 500_000;
 
     private readonly PerfTestProgress _output;
+    private readonly bool _steadyState;
     private readonly long _start;
     private readonly int[] _latencies;
     private readonly long _sampling;
@@ -30,10 +34,12 @@ internal sealed class ProducerPerformanceStats
     private long _windowTotalLatency;
     private long _windowBytes;
     private long _windowStart;
+    private bool _windowsSuppressed;
 
-    public ProducerPerformanceStats(long numRecords, long nowMs, PerfTestProgress output)
+    public ProducerPerformanceStats(long numRecords, long nowMs, PerfTestProgress output, bool steadyState = false)
     {
         _output = output;
+        _steadyState = steadyState;
         _start = nowMs;
         _windowStart = nowMs;
         _sampling = numRecords / Math.Min(numRecords, MaxSamples);
@@ -60,7 +66,16 @@ internal sealed class ProducerPerformanceStats
 
         if (nowMs - _windowStart >= ReportingIntervalMs)
         {
-            PrintWindow(nowMs);
+            if (_steadyState && _count == _windowCount)
+            {
+                _output.WriteLine("In steady state.");
+            }
+
+            if (!_windowsSuppressed)
+            {
+                PrintWindow(nowMs);
+            }
+
             _windowStart = nowMs;
             _windowCount = 0;
             _windowMaxLatency = 0;
@@ -70,6 +85,9 @@ internal sealed class ProducerPerformanceStats
 
         _iteration++;
     }
+
+    /// <summary>No more window lines from this instance (the steady-state one prints them from now on).</summary>
+    public void SuppressWindows() => _windowsSuppressed = true;
 
     /// <summary>"N records sent, X records/sec (Y MB/sec), Z ms avg latency, W ms max latency."</summary>
     private void PrintWindow(long nowMs)
@@ -90,7 +108,7 @@ internal sealed class ProducerPerformanceStats
         int size = Math.Min(_index, _latencies.Length);
         Array.Sort(_latencies, 0, size);
         _output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{_count} records sent, {recordsPerSec:F6} records/sec ({mbPerSec:F2} MB/sec), {_totalLatency / (double)_count:F2} ms avg latency, {(double)_maxLatency:F2} ms max latency, {Percentile(size, 0.5)} ms 50th, {Percentile(size, 0.95)} ms 95th, {Percentile(size, 0.99)} ms 99th, {Percentile(size, 0.999)} ms 99.9th."));
+            $"{_count}{(_steadyState ? " steady state" : "")} records sent, {recordsPerSec:F6} records/sec ({mbPerSec:F2} MB/sec), {_totalLatency / (double)_count:F2} ms avg latency, {(double)_maxLatency:F2} ms max latency, {Percentile(size, 0.5)} ms 50th, {Percentile(size, 0.95)} ms 95th, {Percentile(size, 0.99)} ms 99th, {Percentile(size, 0.999)} ms 99.9th."));
     }
 
     private int Percentile(int size, double percentile) => _latencies[(int)(percentile * size)];

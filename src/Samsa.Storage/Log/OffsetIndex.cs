@@ -19,8 +19,8 @@ namespace Samsa.Storage.Log;
 /// The active segment's entry array is not garbage at roll: the sealed index hands it to the next
 /// active segment (<see cref="Retire"/>), so a log past its first roll appends without allocating.
 /// A reader that still holds the retired index may then see the next segment's entries; it
-/// notices by <c>_generation</c> (a seqlock-style check after its lookup) and answers with the
-/// segment start, which is always a correct place to scan from.
+/// notices by <c>_generation</c> (<see cref="IndexGeneration"/>, a seqlock-style check after its
+/// lookup) and answers with the segment start, which is always a correct place to scan from.
 /// </para>
 /// </summary>
 internal sealed class OffsetIndex
@@ -98,9 +98,8 @@ internal sealed class OffsetIndex
         Volatile.Write(ref _count, 0);
         _persistedCount = 0;
 
-        // A full fence: the next owner's writes come after it, and a reader that saw any of them
-        // sees the new generation (see StillValid).
-        Interlocked.Increment(ref _generation);
+        // A reader that saw any of the next owner's writes sees the new generation.
+        IndexGeneration.Advance(ref _generation);
         return entries;
     }
 
@@ -132,7 +131,7 @@ internal sealed class OffsetIndex
         }
 
         long found = entries[lo];
-        return StillValid(generation) ? (_baseOffset + RelativeOffset(found), Position(found)) : (_baseOffset, 0);
+        return IndexGeneration.StillValid(ref _generation, generation) ? (_baseOffset + RelativeOffset(found), Position(found)) : (_baseOffset, 0);
     }
 
     /// <summary>The greatest entry whose position is at most <paramref name="position"/>; (base, 0) when none is.</summary>
@@ -162,7 +161,7 @@ internal sealed class OffsetIndex
         }
 
         long found = entries[lo];
-        return StillValid(generation) ? (_baseOffset + RelativeOffset(found), Position(found)) : (_baseOffset, 0);
+        return IndexGeneration.StillValid(ref _generation, generation) ? (_baseOffset + RelativeOffset(found), Position(found)) : (_baseOffset, 0);
     }
 
     /// <summary>Drops the entries of batches at or after <paramref name="position"/> (log truncation). Writer only.</summary>
@@ -254,16 +253,6 @@ internal sealed class OffsetIndex
         }
 
         return new OffsetIndex(baseOffset, maxEntries, entries, count);
-    }
-
-    /// <summary>
-    /// Whether the entries a lookup read were this index's: the array was not handed on since
-    /// <paramref name="generation"/> was read. The fence keeps the entry reads before the re-read.
-    /// </summary>
-    private bool StillValid(int generation)
-    {
-        Interlocked.MemoryBarrier();
-        return Volatile.Read(ref _generation) == generation;
     }
 
     private static long Pack(int relativeOffset, int position) => ((long)relativeOffset << 32) | (uint)position;

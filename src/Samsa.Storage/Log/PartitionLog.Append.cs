@@ -29,17 +29,12 @@ public sealed partial class PartitionLog
 
         bool logAppendTime = Config.MessageTimestampType == TimestampType.LogAppendTime;
         LogAppendInfo info;
-        bool rolled;
         lock (_lock)
         {
-            if (_closed)
+            LogAppendStatus refusal = AppendRefusal();
+            if (refusal != LogAppendStatus.Success)
             {
-                return LogAppendInfo.Failed(LogAppendStatus.LogClosed, LogStartOffset);
-            }
-
-            if (IsOffline)
-            {
-                return LogAppendInfo.Failed(LogAppendStatus.Offline, _logStartOffset);
+                return LogAppendInfo.Failed(refusal, _logStartOffset);
             }
 
             Span<byte> span = records.Span;
@@ -87,7 +82,7 @@ public sealed partial class PartitionLog
                     _epochCache.Assign(leaderEpoch, firstOffset);
                 }
 
-                rolled = AppendLocked(span, firstOffset, next - 1, now);
+                AppendLocked(span, firstOffset, next - 1, now);
             }
             catch (Exception e) when (IsIoFailure(e))
             {
@@ -108,7 +103,7 @@ public sealed partial class PartitionLog
                 _logStartOffset);
         }
 
-        return MaybeFlushAfterAppend(rolled) ? info : LogAppendInfo.Failed(LogAppendStatus.Offline, info.LogStartOffset);
+        return FinishAppend(info);
     }
 
     /// <summary>
@@ -130,17 +125,12 @@ public sealed partial class PartitionLog
         }
 
         LogAppendInfo info;
-        bool rolled;
         lock (_lock)
         {
-            if (_closed)
+            LogAppendStatus refusal = AppendRefusal();
+            if (refusal != LogAppendStatus.Success)
             {
-                return LogAppendInfo.Failed(LogAppendStatus.LogClosed, LogStartOffset);
-            }
-
-            if (IsOffline)
-            {
-                return LogAppendInfo.Failed(LogAppendStatus.Offline, _logStartOffset);
+                return LogAppendInfo.Failed(refusal, _logStartOffset);
             }
 
             ReadOnlySpan<byte> span = records.Span;
@@ -186,7 +176,7 @@ public sealed partial class PartitionLog
                     p += (int)header.SizeInBytes;
                 }
 
-                rolled = AppendLocked(span, firstOffset, previousLast, NowMs);
+                AppendLocked(span, firstOffset, previousLast, NowMs);
             }
             catch (Exception e) when (IsIoFailure(e))
             {
@@ -198,7 +188,7 @@ public sealed partial class PartitionLog
             info = new LogAppendInfo(LogAppendStatus.Success, firstOffset, previousLast, maxTimestamp, offsetOfMax, recordCount, -1, _logStartOffset);
         }
 
-        return MaybeFlushAfterAppend(rolled) ? info : LogAppendInfo.Failed(LogAppendStatus.Offline, info.LogStartOffset);
+        return FinishAppend(info);
     }
 
     /// <summary>
@@ -255,20 +245,28 @@ public sealed partial class PartitionLog
         return new RecordBatchHeader(batch).LastOffsetDelta < 0 ? LogAppendStatus.CorruptMessage : LogAppendStatus.Success;
     }
 
-    /// <summary>Rolls if needed, writes, and publishes the new end. Returns whether it rolled. Under _lock.</summary>
-    private bool AppendLocked(ReadOnlySpan<byte> records, long firstOffset, long lastOffset, long nowMs)
+    /// <summary>Why an append cannot start: <see cref="LogAppendStatus.Success"/> when it can. Under _lock.</summary>
+    private LogAppendStatus AppendRefusal() =>
+        _closed ? LogAppendStatus.LogClosed : IsOffline ? LogAppendStatus.Offline : LogAppendStatus.Success;
+
+    /// <summary>
+    /// The end of both append paths, after the append lock is released: the flush policy, and
+    /// Offline instead of <paramref name="appended"/> when that flush failed.
+    /// </summary>
+    private LogAppendInfo FinishAppend(in LogAppendInfo appended) =>
+        MaybeFlushAfterAppend() ? appended : LogAppendInfo.Failed(LogAppendStatus.Offline, appended.LogStartOffset);
+
+    /// <summary>Rolls if needed, writes, and publishes the new end. Under _lock.</summary>
+    private void AppendLocked(ReadOnlySpan<byte> records, long firstOffset, long lastOffset, long nowMs)
     {
         LogSegment active = _activeSegment;
-        bool rolled = false;
         if (ShouldRoll(active, records.Length, lastOffset, nowMs))
         {
             active = Roll(firstOffset);
-            rolled = true;
         }
 
         int size = active.Append(records, nowMs);
         PublishEnd(lastOffset + 1, active, size);
-        return rolled;
     }
 
     /// <summary>Kafka's roll rules, checked before each append.</summary>
@@ -283,7 +281,8 @@ public sealed partial class PartitionLog
 
     /// <summary>
     /// Seals the active segment and starts a new one at <paramref name="baseOffset"/>. The sealed
-    /// segment is fsynced by the flush that follows the append, outside the lock. Under _lock.
+    /// segment is fsynced in the background (<see cref="SegmentFlusher"/>), not by this append.
+    /// Under _lock.
     /// </summary>
     private LogSegment Roll(long baseOffset)
     {
@@ -325,26 +324,26 @@ public sealed partial class PartitionLog
             // start) without it; the roll and this append stand.
         }
 
+        RequestRollFlush(baseOffset);
         return created;
     }
 
     /// <summary>
-    /// flush.messages / flush.ms, and the fsync of a segment just rolled. Runs on the appending
-    /// thread after the append lock is released, so other appends proceed meanwhile. Returns false
-    /// when the flush failed and took the log offline: the append is in the log but not durable,
-    /// and Kafka answers it with KAFKA_STORAGE_ERROR too.
+    /// flush.messages / flush.ms. Runs on the appending thread after the append lock is released,
+    /// so other appends proceed meanwhile (a segment just rolled is flushed in the background).
+    /// Returns false when the flush failed and took the log offline: the append is in the log but
+    /// not durable, and Kafka answers it with KAFKA_STORAGE_ERROR too.
     /// </summary>
-    private bool MaybeFlushAfterAppend(bool rolled)
+    private bool MaybeFlushAfterAppend()
     {
         long end = LogEndOffset;
         long unflushed = end - RecoveryPoint;
-        if (rolled
-            || unflushed >= Config.FlushMessages
+        if (unflushed >= Config.FlushMessages
             || (Config.FlushMs != long.MaxValue && unflushed > 0 && NowMs - Volatile.Read(ref _lastFlushMs) >= Config.FlushMs))
         {
             try
             {
-                FlushUpTo(rolled && unflushed < Config.FlushMessages ? _activeSegment.BaseOffset : end);
+                FlushUpTo(end);
             }
             catch (StorageException) when (IsOffline)
             {

@@ -12,6 +12,11 @@ public sealed partial class PartitionLog
 {
     private string? _offlineReason;
 
+    // The log dir's count of offline logs (LogDirectory.AnyOffline): 0 not counted, 1 counted,
+    // 2 removed from the log dir (never counted again). One word, so a log going offline while it
+    // is being removed is counted and uncounted exactly once whichever comes first.
+    private int _offlineTally;
+
     /// <summary>True once an I/O error other than a full disk hit this log.</summary>
     public bool IsOffline => Volatile.Read(ref _offlineReason) is not null;
 
@@ -44,6 +49,31 @@ public sealed partial class PartitionLog
         {
             TakeOffline("read failed", e);
             return new LogReadInfo(LogReadStatus.StorageError, null, 0, 0, -1, LogStartOffset, LogEndOffset);
+        }
+    }
+
+    /// <summary>Claims this log's place in its log dir's offline count: true once, and never after <see cref="UncountOnRemoval"/>.</summary>
+    internal bool TryCountOffline() => Interlocked.CompareExchange(ref _offlineTally, 1, 0) == 0;
+
+    /// <summary>Takes the log out of its log dir's accounting; true when it had been counted offline.</summary>
+    internal bool UncountOnRemoval() => Interlocked.Exchange(ref _offlineTally, 2) == 1;
+
+    /// <summary>
+    /// Copies the range a <see cref="Read"/> of this log found (<see cref="LogReadInfo.CopyTo"/>).
+    /// The copy reads the file again after the read's header scan, so it can hit an I/O error of
+    /// its own: that takes the log offline as a failed <see cref="Read"/> does and answers -1
+    /// instead of throwing into the request.
+    /// </summary>
+    public int CopyRead(in LogReadInfo read, Span<byte> destination)
+    {
+        try
+        {
+            return read.CopyTo(destination);
+        }
+        catch (Exception e) when (IsIoFailure(e))
+        {
+            TakeOffline("read failed", e);
+            return -1;
         }
     }
 

@@ -2,6 +2,14 @@ namespace Samsa.Storage.Log;
 
 public sealed partial class PartitionLog
 {
+    // The background flush a roll asked for: up to which offset, and whether it is queued and not
+    // yet started (so a log is queued at most once; a later roll only raises the target).
+    private long _rollFlushTarget;
+    private int _rollFlushQueued;
+
+    /// <summary>Test seam: called with a segment's .log path just before its fsync (a slow disk, say).</summary>
+    internal Action<string>? FsyncStarting { get; set; }
+
     /// <summary>fsyncs everything up to the log end and advances the recovery point.</summary>
     public void Flush() => FlushUpTo(LogEndOffset);
 
@@ -17,6 +25,7 @@ public sealed partial class PartitionLog
         lock (_flushLock)
         {
             long target;
+            bool toLogEnd;
             long recoveryPoint;
             LogSegment[] segments;
             LogSegment active;
@@ -28,6 +37,7 @@ public sealed partial class PartitionLog
                 }
 
                 target = Math.Min(offset, _logEndOffset);
+                toLogEnd = target == _logEndOffset;
                 recoveryPoint = _recoveryPoint;
                 if (target <= recoveryPoint)
                 {
@@ -44,9 +54,12 @@ public sealed partial class PartitionLog
                 bool after = i == segments.Length - 1 || segments[i + 1].BaseOffset > recoveryPoint;
                 if (after && segments[i].BaseOffset < target)
                 {
+                    bool indexesSaved;
                     try
                     {
+                        FsyncStarting?.Invoke(segments[i].LogPath);
                         segments[i].FlushLog();
+                        indexesSaved = segments[i] == active || segments[i].SaveIndexes(fsync: true);
                     }
                     catch (Exception e) when (IsIoFailure(e))
                     {
@@ -55,7 +68,7 @@ public sealed partial class PartitionLog
                         throw TakeOffline($"fsync of {segments[i].LogPath} failed", e);
                     }
 
-                    if (segments[i] != active && !segments[i].SaveIndexes(fsync: true) && segments[i].BaseOffset < durable)
+                    if (!indexesSaved && segments[i].BaseOffset < durable)
                     {
                         // Its index files lag (full disk): keep the segment above the recovery
                         // point so a crash recovery rebuilds them.
@@ -67,8 +80,61 @@ public sealed partial class PartitionLog
             lock (_lock)
             {
                 Volatile.Write(ref _recoveryPoint, Math.Max(_recoveryPoint, Math.Min(durable, _logEndOffset)));
-                Volatile.Write(ref _lastFlushMs, NowMs);
+                if (toLogEnd)
+                {
+                    // flush.ms bounds how long appended data stays unflushed: only a flush of
+                    // everything appended so far restarts that clock, not a roll's flush of the
+                    // sealed segment (which runs in the background, at no fixed time).
+                    Volatile.Write(ref _lastFlushMs, NowMs);
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// Asks the flusher to fsync everything below <paramref name="offset"/> (the base of the
+    /// segment a roll just created). Cheap and non-blocking: called under _lock.
+    /// </summary>
+    private void RequestRollFlush(long offset)
+    {
+        long current = Volatile.Read(ref _rollFlushTarget);
+        while (current < offset)
+        {
+            long seen = Interlocked.CompareExchange(ref _rollFlushTarget, offset, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+
+        if (Interlocked.Exchange(ref _rollFlushQueued, 1) == 0 && !_flusher.Schedule(this))
+        {
+            // The flusher is shut down (the log dir is closing): the log's close flushes instead.
+            Volatile.Write(ref _rollFlushQueued, 0);
+        }
+    }
+
+    /// <summary>
+    /// The flusher's work for this log: <see cref="FlushUpTo"/> the latest roll target. A failure
+    /// has taken the log offline (and said so through <see cref="WentOffline"/>); it never
+    /// escapes into the flusher, which goes on with the other logs.
+    /// </summary>
+    internal void RunRollFlush()
+    {
+        // Cleared before the target is read: a roll after this line queues the log again.
+        Volatile.Write(ref _rollFlushQueued, 0);
+        long target = Volatile.Read(ref _rollFlushTarget);
+        try
+        {
+            FlushUpTo(target);
+        }
+        catch (Exception e)
+        {
+            // Whatever it was (an I/O error; a bug would be one too many), the segment's
+            // durability is unknown: the log cannot go on claiming it, nor the flusher stop.
+            TakeOffline("flush after roll failed", e);
         }
     }
 }

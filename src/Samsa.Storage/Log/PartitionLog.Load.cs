@@ -11,6 +11,8 @@ public sealed partial class PartitionLog
     /// <paramref name="recoveryPoint"/> on, cutting a torn or corrupt tail and rebuilding indexes.
     /// Corruption below the recovery point (data that had been fsynced) throws
     /// <see cref="StorageException"/> rather than being served or silently dropped.
+    /// <paramref name="flusher"/> fsyncs rolled segments in the background (its log dir's; a
+    /// process-wide one by default).
     /// </summary>
     public static PartitionLog Open(
         string partitionDir,
@@ -19,7 +21,8 @@ public sealed partial class PartitionLog
         TimeProvider time,
         long recoveryPoint,
         bool hadCleanShutdown,
-        long logStartOffset = 0)
+        long logStartOffset = 0,
+        SegmentFlusher? flusher = null)
     {
         ArgumentNullException.ThrowIfNull(partitionDir);
         ArgumentNullException.ThrowIfNull(config);
@@ -71,7 +74,7 @@ public sealed partial class PartitionLog
         }
 
         var epochCache = new LeaderEpochCache(new LeaderEpochCheckpointFile(Path.Combine(partitionDir, LeaderEpochCheckpointFile.FileName)));
-        var log = new PartitionLog(partitionDir, topicPartition, config, time, epochCache, [.. segments]);
+        var log = new PartitionLog(partitionDir, topicPartition, config, time, epochCache, [.. segments], flusher ?? SegmentFlusher.Shared);
         long start = Math.Min(Math.Max(logStartOffset, segments[0].BaseOffset), logEnd);
         log._logStartOffset = start;
         log._recoveryPoint = newRecoveryPoint;

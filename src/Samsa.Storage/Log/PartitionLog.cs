@@ -16,7 +16,9 @@ namespace Samsa.Storage.Log;
 /// appending while a flush waits on the disk; concurrent flushers queue and the later ones find
 /// their data already covered (group commit). Structural changes (truncate, retention, delete,
 /// close) take it before the append lock, so a flush never races a segment being cut or removed.
-/// Order: <c>_flushLock</c> then <c>_lock</c>, never the reverse.</item>
+/// Order: <c>_flushLock</c> then <c>_lock</c>, never the reverse. The fsync of a segment sealed by
+/// a roll runs on the log dir's <see cref="SegmentFlusher"/>, not on the appending thread; it is a
+/// flush like any other and follows the same rules.</item>
 /// <item>Readers take no lock. The segment list is an array replaced whole (copy-on-write). The
 /// log end offset, the active segment and its committed size are published together under a
 /// sequence counter (a seqlock: the writer makes it odd, stores, makes it even; a reader retries
@@ -38,6 +40,7 @@ public sealed partial class PartitionLog
     private readonly Lock _lock = new();
     private readonly Lock _flushLock = new();
     private readonly LeaderEpochCache _epochCache;
+    private readonly SegmentFlusher _flusher;
     private readonly List<PendingDeletion> _pendingDeletions = [];
     private LogSegment[] _segments;
 
@@ -53,9 +56,10 @@ public sealed partial class PartitionLog
     private volatile bool _closed;
     private LogConfig _config;
 
-    private PartitionLog(string dir, TopicPartition topicPartition, LogConfig config, TimeProvider time, LeaderEpochCache epochCache, LogSegment[] segments)
+    private PartitionLog(string dir, TopicPartition topicPartition, LogConfig config, TimeProvider time, LeaderEpochCache epochCache, LogSegment[] segments, SegmentFlusher flusher)
     {
         _dir = dir;
+        _flusher = flusher;
         TopicPartition = topicPartition;
         _config = config;
         _time = time;

@@ -93,7 +93,7 @@ internal sealed class TimeIndex
         Entries entries = _entries;
         Volatile.Write(ref _count, 0);
         _persistedCount = 0;
-        Interlocked.Increment(ref _generation);
+        IndexGeneration.Advance(ref _generation);
         return entries;
     }
 
@@ -128,9 +128,8 @@ internal sealed class TimeIndex
 
         (long Timestamp, long Offset) found = (entries.Timestamps[lo - 1], _baseOffset + entries.Offsets[lo - 1]);
 
-        // As in OffsetIndex: entries read from storage handed on since are not ours; start at the base.
-        Interlocked.MemoryBarrier();
-        return Volatile.Read(ref _generation) == generation ? found : (-1, _baseOffset);
+        // Entries read from storage handed on since are not ours: start at the base.
+        return IndexGeneration.StillValid(ref _generation, generation) ? found : (-1, _baseOffset);
     }
 
     /// <summary>Drops entries at or above <paramref name="offset"/> (log truncation). Writer only.</summary>

@@ -25,6 +25,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     private readonly TempDirectory _dir = new("cluster");
     private readonly Dictionary<int, KafkaBroker> _brokers = [];
     private readonly Dictionary<int, BrokerClient> _clients = [];
+    private readonly Dictionary<int, FaultableSession> _sessions = [];
     private readonly (string Key, string Value)[] _overrides;
 
     private InProcessCluster((string Key, string Value)[] overrides)
@@ -36,6 +37,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public EmbeddedCoordinationStore Store { get; }
 
     public IReadOnlyDictionary<int, KafkaBroker> Brokers => _brokers;
+
+    /// <summary>Each running broker's first coordination session, which a test can make lose its writes.</summary>
+    public IReadOnlyDictionary<int, FaultableSession> Sessions => _sessions;
 
     /// <summary>Starts brokers 1..<paramref name="count"/> and waits until each knows all of them.</summary>
     public static async Task<InProcessCluster> StartAsync(int count, params (string Key, string Value)[] overrides)
@@ -81,7 +85,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
         }
 
         BrokerOptions options = BrokerOptions.Load(properties, out _);
-        KafkaBroker broker = await KafkaBroker.StartAsync(options, Store.OpenSession(), clusterMode: true, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None, _ => Task.FromResult(Store.OpenSession()));
+        var session = new FaultableSession(Store.OpenSession());
+        _sessions[brokerId] = session;
+        KafkaBroker broker = await KafkaBroker.StartAsync(options, session, clusterMode: true, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None, _ => Task.FromResult(Store.OpenSession()));
         _brokers[brokerId] = broker;
         return broker;
     }
@@ -156,20 +162,17 @@ internal sealed class InProcessCluster : IAsyncDisposable
         return _brokers[ActiveControllerId()!.Value];
     }
 
-    /// <summary>Polls <paramref name="condition"/> until it holds or <see cref="Patience"/> runs out.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    /// <summary>Creates a one-partition topic with the replicas <paramref name="assignment"/> (leader first) through the controller.</summary>
+    public async Task CreateTopicAsync(int controllerId, string name, int[] assignment)
     {
-        using var deadline = new CancellationTokenSource(Patience);
-        while (!await condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                Assert.Fail($"Timed out after {Patience.TotalSeconds:0} s waiting until {what}.");
-            }
-
-            await Task.Delay(50, CancellationToken.None);
-        }
+        var topic = new CreateTopicsRequestData.CreatableTopic { Name = name, NumPartitions = -1, ReplicationFactor = -1 };
+        topic.Assignments.Add(new CreateTopicsRequestData.CreatableReplicaAssignment { PartitionIndex = 0, BrokerIds = [.. assignment] });
+        CreateTopicsResponseData response = await SendAsync<CreateTopicsResponseData>(controllerId, new CreateTopicsRequestData { Topics = [topic], TimeoutMs = 10000 }, 7);
+        Assert.Equal((short)Samsa.Protocol.ErrorCode.None, response.Topics[0].ErrorCode);
     }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds or <see cref="Patience"/> runs out.</summary>
+    public static Task WaitUntilAsync(Func<Task<bool>> condition, string what) => Polling.UntilAsync(condition, Patience, what);
 
     private Task<bool> AllBrokersSee(int count)
     {

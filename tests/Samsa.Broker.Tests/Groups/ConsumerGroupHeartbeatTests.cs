@@ -2,6 +2,7 @@ using Samsa.Broker.Groups;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
+using Samsa.Testing;
 
 namespace Samsa.Broker.Tests.Groups;
 
@@ -373,11 +374,7 @@ public sealed class ConsumerGroupHeartbeatTests
         // Partitions added to a subscribed topic: the next heartbeat notices and assigns them.
         (ErrorCode error, _) = await bed.Parts.Controller.CreatePartitionsAsync("t", 4, null, false, CancellationToken.None);
         Assert.Equal(ErrorCode.None, error);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (bed.Parts.Metadata.Current.Topic("t")!.Partitions.Length < 4)
-        {
-            await Task.Delay(10, deadline.Token);
-        }
+        await Polling.UntilAsync(() => bed.Parts.Metadata.Current.Topic("t")!.Partitions.Length >= 4, TimeSpan.FromSeconds(10), "the metadata has the new partitions");
 
         ConsumerGroupHeartbeatResponseData grown = await HeartbeatAsync(bed, "g", "a", 2, [.. resubscribed.Assignment.TopicPartitions.Select(t => new ConsumerGroupHeartbeatRequestData.TopicPartitionsEntry { TopicId = t.TopicId, Partitions = t.Partitions })]);
         Assert.Equal(3, grown.MemberEpoch);

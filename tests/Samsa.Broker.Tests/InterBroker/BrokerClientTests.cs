@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -124,6 +125,48 @@ public sealed class BrokerClientTests
         {
             Assert.NotEmpty(Assert.IsType<ApiVersionsResponseData>(response).ApiKeys);
         }
+    }
+
+    [Theory]
+    [InlineData("another correlation id")]
+    [InlineData("hang-up in the middle of the frame")]
+    public async Task A_broken_response_fails_the_request_it_was_read_for_at_once(string broken)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        await using var client = new BrokerClient("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, "test", FastOptions, NullLogger.Instance);
+
+        // Pooled: the read loop rents the frame's buffer, which must go back to the pool on these paths.
+        Task<BrokerClientException> sent = Assert.ThrowsAsync<BrokerClientException>(async () =>
+            await client.SendPooledAsync<ApiVersionsResponseData>(new ApiVersionsRequestData(), 0, CancellationToken.None));
+        using (Socket peer = await listener.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+            int correlationId = await ReceiveRequestAsync(peer);
+            bool wrongId = broken == "another correlation id";
+            byte[] answer = new byte[12]; // a size prefix and a correlation id
+            BinaryPrimitives.WriteInt32BigEndian(answer, wrongId ? answer.Length - 4 : 100);
+            BinaryPrimitives.WriteInt32BigEndian(answer.AsSpan(4), wrongId ? correlationId + 1 : correlationId);
+            await peer.SendAsync(answer);
+            if (!wrongId)
+            {
+                peer.Shutdown(SocketShutdown.Both);
+            }
+
+            // Well before the 10 s request timeout (with a wrong id, the peer is still connected).
+            BrokerClientException error = await sent.WaitAsync(TimeSpan.FromSeconds(5));
+            Assert.Contains(wrongId ? "answered correlation id" : "lost", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>Reads one request frame as a broker would; returns its correlation id.</summary>
+    private static async Task<int> ReceiveRequestAsync(Socket peer)
+    {
+        using var stream = new NetworkStream(peer, ownsSocket: false);
+        byte[] size = new byte[4];
+        await stream.ReadExactlyAsync(size).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        byte[] body = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
+        await stream.ReadExactlyAsync(body).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        return BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(4)); // after api key and version
     }
 
     private static async Task<IResponseData> Send<T>(BrokerClient client, IRequestData request, short version)

@@ -2,6 +2,7 @@ using Samsa.Broker.Partitions;
 using Samsa.Protocol;
 using Samsa.Protocol.Primitives;
 using Samsa.Storage;
+using Samsa.Testing;
 
 namespace Samsa.Broker.Tests.Replication;
 
@@ -34,13 +35,13 @@ public sealed class ReplicaFetcherTests
             Assert.Equal(ErrorCode.None, error);
 
             // acks=all: the leader's high watermark passes the batch only once the follower has it.
-            await Eventually(() => leader.HighWatermark > info.LastOffset);
+            await Polling.UntilAsync(() => leader.HighWatermark > info.LastOffset, Deadline, "the leader's high watermark passes the batch");
             Assert.True(follower.LogEndOffset > info.LastOffset);
         }
 
         Assert.Equal(15, leader.LogEndOffset);
         Assert.Equal(one.LogBytes(id), two.LogBytes(id));
-        await Eventually(() => follower.HighWatermark == 15);
+        await Polling.UntilAsync(() => follower.HighWatermark == 15, Deadline, "the follower's high watermark reaches 15");
         Assert.Equal(1, follower.Log.LeaderEpochCache.LatestEpoch);
         Assert.Equal([1, 2], leader.Isr);
     }
@@ -60,7 +61,7 @@ public sealed class ReplicaFetcherTests
             Assert.Equal(ErrorCode.None, oldLeader.AppendAsLeader(PartitionTestBed.Batch(2, 1), -1, 2).Error);
         }
 
-        await Eventually(() => oldLeader.HighWatermark == 6 && two.Partition(id).LogEndOffset == 6);
+        await Polling.UntilAsync(() => oldLeader.HighWatermark == 6 && two.Partition(id).LogEndOffset == 6, Deadline, "both replicas have offsets 0-5");
 
         // Broker 1 is cut off: the controller makes broker 2 leader of epoch 2 with ISR [2].
         controller.Set(id, 2, 1, [2]);
@@ -81,12 +82,12 @@ public sealed class ReplicaFetcherTests
         // An acks=all write still waiting on the deposed leader is about to be truncated away.
         Assert.Equal(ErrorCode.NotLeaderOrFollower, oldLeader.AcksAllOutcome(14, 1, 1));
 
-        await Eventually(() => oldLeader.LogEndOffset == 8 && oldLeader.HighWatermark == 8);
+        await Polling.UntilAsync(() => oldLeader.LogEndOffset == 8 && oldLeader.HighWatermark == 8, Deadline, "the old leader truncates and catches up to offset 8");
         Assert.Equal(two.LogBytes(id), one.LogBytes(id));
         Assert.Equal([(1, 0L), (2, 6L)], Epochs(oldLeader));
 
         // Caught up to the new leader's high watermark: proposed back into the ISR and accepted.
-        await Eventually(() => newLeader.Isr.Count == 2);
+        await Polling.UntilAsync(() => newLeader.Isr.Count == 2, Deadline, "the old leader rejoins the ISR");
         Assert.Equal([2, 1], newLeader.Isr);
         Assert.Equal(2, newLeader.PartitionEpoch);
         Assert.Equal([2, 1], controller.Accepted[^1]);
@@ -115,10 +116,10 @@ public sealed class ReplicaFetcherTests
 
         two.LeaderAndIsr(1, id, topicId, 1, 1, 0, [1, 2], [1]);
         Partition follower = two.Partition(id);
-        await Eventually(() => follower.LogEndOffset == 12);
+        await Polling.UntilAsync(() => follower.LogEndOffset == 12, Deadline, "the follower's log end reaches 12");
         Assert.Equal(6, follower.LogStartOffset);
         Assert.Equal(one.LogBytes(id), two.LogBytes(id));
-        await Eventually(() => leader.Isr.Count == 2);
+        await Polling.UntilAsync(() => leader.Isr.Count == 2, Deadline, "the follower joins the ISR");
     }
 
     [Fact]
@@ -132,7 +133,7 @@ public sealed class ReplicaFetcherTests
         StartPartition(controller, id, topicId, [1, 2], one, two);
         Partition leader = one.Partition(id);
         Assert.Equal(ErrorCode.None, leader.AppendAsLeader(PartitionTestBed.Batch(2), -1, 1).Error);
-        await Eventually(() => leader.HighWatermark == 2);
+        await Polling.UntilAsync(() => leader.HighWatermark == 2, Deadline, "the leader's high watermark reaches 2");
 
         await two.DisposeAsync();
         (ErrorCode error, Storage.Log.LogAppendInfo info) = leader.AppendAsLeader(PartitionTestBed.Batch(2), -1, 2, out int epoch);
@@ -140,7 +141,7 @@ public sealed class ReplicaFetcherTests
         Assert.Equal(2, leader.HighWatermark);
         Assert.Null(leader.AcksAllOutcome(info.LastOffset + 1, epoch, 2));
 
-        await Eventually(() => leader.HighWatermark > info.LastOffset);
+        await Polling.UntilAsync(() => leader.HighWatermark > info.LastOffset, Deadline, "the dead follower leaves the ISR and the write commits");
         Assert.Equal([1], leader.Isr);
         Assert.Equal([1], controller.Get(id).Isr);
 
@@ -162,7 +163,7 @@ public sealed class ReplicaFetcherTests
         Uuid topicId = Uuid.NewRandom();
         StartPartition(controller, id, topicId, [1, 2], one, two);
         Assert.Equal(ErrorCode.None, one.Partition(id).AppendAsLeader(PartitionTestBed.Batch(1), -1, 2).Error);
-        await Eventually(() => one.Partition(id).HighWatermark == 1);
+        await Polling.UntilAsync(() => one.Partition(id).HighWatermark == 1, Deadline, "the leader's high watermark reaches 1");
 
         var stop = new Protocol.Messages.StopReplicaRequestData { ControllerId = 1, ControllerEpoch = 1 };
         stop.TopicStates.Add(new Protocol.Messages.StopReplicaRequestData.StopReplicaTopicState
@@ -200,16 +201,5 @@ public sealed class ReplicaFetcherTests
         }
 
         return entries;
-    }
-
-    /// <summary>Polls <paramref name="condition"/> until it holds or the deadline passes.</summary>
-    private static async Task Eventually(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(Deadline);
-        while (!condition())
-        {
-            Assert.False(deadline.IsCancellationRequested, "condition not met within the deadline");
-            await Task.Delay(20);
-        }
     }
 }

@@ -176,12 +176,7 @@ public sealed class ZooKeeperFailoverTests(ZooKeeperEnsembleFixture fixture)
         Assert.InRange(Environment.TickCount64 - started, 0, 2 * (long)timeout.TotalMilliseconds);
 
         // The ensemble expires the silent session and deletes its ephemeral.
-        long deadline = Environment.TickCount64 + 30_000;
-        while (await ns.Store.ExistsAsync("/controller") is not null)
-        {
-            Assert.True(Environment.TickCount64 < deadline, "The server did not expire the session");
-            await Task.Delay(50);
-        }
+        await Polling.UntilAsync(async () => await ns.Store.ExistsAsync("/controller") is null, TimeSpan.FromSeconds(30), "the server expires the session");
 
         proxy.Resume();
         await states.WaitForAsync(SessionState.Expired, EventTimeout);

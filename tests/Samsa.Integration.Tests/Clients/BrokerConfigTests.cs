@@ -42,23 +42,6 @@ public sealed class BrokerConfigTests
         return new ProducerBuilder<Null, byte[]>(config).Build();
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(100, deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                Assert.Fail("Timed out waiting until " + what);
-            }
-        }
-    }
-
     [Fact]
     public async Task Broker_defaults_changed_at_run_time_apply_to_an_existing_topic_and_survive_a_restart()
     {
@@ -112,7 +95,7 @@ public sealed class BrokerConfigTests
         await SetAsync(admin, ("log.retention.ms", "1"));
         using (IConsumer<Ignore, byte[]> consumer = new ConsumerBuilder<Ignore, byte[]>(ClientConfigs.Consumer(broker.BootstrapServers)).Build())
         {
-            await WaitUntilAsync(() => consumer.QueryWatermarkOffsets(partition, RequestTimeout).Low.Value >= 8, "retention deletes the old segments", timeout.Token);
+            await Polling.UntilAsync(() => consumer.QueryWatermarkOffsets(partition, RequestTimeout).Low.Value >= 8, TimeSpan.FromSeconds(20), "retention deletes the old segments", timeout.Token);
         }
 
         // A read-only key is refused with Kafka's message, and nothing changes.

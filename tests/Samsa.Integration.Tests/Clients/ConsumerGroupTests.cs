@@ -325,13 +325,4 @@ public sealed class ConsumerGroupTests
             }
         }
     }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (!condition())
-        {
-            Assert.False(cancellationToken.IsCancellationRequested, "The condition did not become true in time.");
-            await Task.Delay(50, CancellationToken.None);
-        }
-    }
 }

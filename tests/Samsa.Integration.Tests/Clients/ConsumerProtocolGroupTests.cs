@@ -44,7 +44,7 @@ public sealed class ConsumerProtocolGroupTests
 
         await using var c = new GroupConsumer(Config(broker.BootstrapServers, "share", "c"), "shared");
         await WaitForBalancedAsync([a, b, c], 6, timeout.Token);
-        await WaitUntilAsync(() => a.Assignment.Count == 2 && b.Assignment.Count == 2 && c.Assignment.Count == 2, timeout.Token);
+        await Polling.UntilAsync(() => a.Assignment.Count == 2 && b.Assignment.Count == 2 && c.Assignment.Count == 2, TestTimeout, "each of the three members holds two partitions", timeout.Token);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class ConsumerProtocolGroupTests
         await using var a = new GroupConsumer(Config(broker.BootstrapServers, "range-group", "a", "range"), "ranged");
         await using var b = new GroupConsumer(Config(broker.BootstrapServers, "range-group", "b", "range"), "ranged");
         await WaitForBalancedAsync([a, b], 4, timeout.Token);
-        await WaitUntilAsync(() => a.Assignment.Count == 2 && b.Assignment.Count == 2, timeout.Token);
+        await Polling.UntilAsync(() => a.Assignment.Count == 2 && b.Assignment.Count == 2, TestTimeout, "each member holds two partitions", timeout.Token);
 
         // Each member holds two neighbouring partitions: {0,1} and {2,3}.
         foreach (GroupConsumer member in new[] { a, b })
@@ -113,7 +113,7 @@ public sealed class ConsumerProtocolGroupTests
         await using var a = new GroupConsumer(StaticConfig("static-a"), "statics");
         var b = new GroupConsumer(StaticConfig("static-b"), "statics");
         await WaitForBalancedAsync([a, b], 6, timeout.Token);
-        await WaitUntilAsync(() => a.Assignment.Count == 3 && b.Assignment.Count == 3, timeout.Token);
+        await Polling.UntilAsync(() => a.Assignment.Count == 3 && b.Assignment.Count == 3, TestTimeout, "each member holds three partitions", timeout.Token);
         string[] before = Names(b.Assignment);
         int revocationsOfA = a.Revocations;
 

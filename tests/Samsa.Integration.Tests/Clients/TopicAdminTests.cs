@@ -47,10 +47,7 @@ public sealed class TopicAdminTests(BrokerFixture fixture) : IClassFixture<Broke
         await admin.DeleteTopicsAsync(["admin-a"], new DeleteTopicsOptions { RequestTimeout = RequestTimeout, OperationTimeout = RequestTimeout });
 
         // Deletion finishes asynchronously on the controller; wait for the metadata to drop the topic.
-        while (admin.GetMetadata(RequestTimeout).Topics.Exists(t => t.Topic == "admin-a"))
-        {
-            await Task.Delay(50, timeout.Token);
-        }
+        await Polling.UntilAsync(() => !admin.GetMetadata(RequestTimeout).Topics.Exists(t => t.Topic == "admin-a"), TestTimeout, "the metadata drops the deleted topic", timeout.Token);
 
         Assert.Contains(admin.GetMetadata(RequestTimeout).Topics, t => t.Topic == "admin-b");
         DeleteTopicsException missing = await Assert.ThrowsAsync<DeleteTopicsException>(

@@ -231,10 +231,7 @@ public sealed class TopicConfigTests(BrokerFixture fixture) : IClassFixture<Brok
         Assert.Equal(0, consumer.QueryWatermarkOffsets(partition, RequestTimeout).Low.Value);
 
         await SetAsync(admin, "cfg-retention", ("retention.ms", "1", AlterConfigOpType.Set));
-        while (consumer.QueryWatermarkOffsets(partition, RequestTimeout).Low.Value == 0)
-        {
-            await Task.Delay(100, timeout.Token);
-        }
+        await Polling.UntilAsync(() => consumer.QueryWatermarkOffsets(partition, RequestTimeout).Low.Value > 0, TestTimeout, "retention deletes the first segment", timeout.Token);
 
         WatermarkOffsets after = consumer.QueryWatermarkOffsets(partition, RequestTimeout);
         Assert.InRange(after.Low.Value, 1, 20);

@@ -89,7 +89,7 @@ public sealed class DiskFaultTests
 
         // One clear line naming the partition and the cause.
         bool IsOfflineLine(string l) => l.Contains($"Partition {topic}-0", StringComparison.Ordinal) && l.Contains("is offline", StringComparison.Ordinal);
-        await PollAsync(() => broker.Output.Split('\n').Any(IsOfflineLine), timeout.Token);
+        await Polling.UntilAsync(() => broker.Output.Split('\n').Any(IsOfflineLine), TestTimeout, "the broker logs the partition offline", timeout.Token);
         string line = broker.Output.Split('\n').Single(IsOfflineLine);
         Assert.Contains("is a directory", line, StringComparison.Ordinal);
 
@@ -193,14 +193,6 @@ public sealed class DiskFaultTests
             }
 
             Assert.True(read.TryAdd(result.Offset.Value, result.Message.Value), $"offset {result.Offset.Value} read twice");
-        }
-    }
-
-    private static async Task PollAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        while (!condition())
-        {
-            await Task.Delay(100, cancellationToken);
         }
     }
 }

@@ -17,7 +17,8 @@ public sealed class LogDirectoryMaintenanceTests
         var clock = new ManualClock();
         using LogDirectory logs = LogDirectory.Open(dir.Path, clock, _ => LogConfig.Default);
         PartitionLog compacted = logs.GetOrCreateLog(Compacted, default, Config with { CleanupPolicy = CleanupPolicy.Compact | CleanupPolicy.Delete, RetentionMs = -1 });
-        PartitionLog plain = logs.GetOrCreateLog(Plain, default, Config with { CleanupPolicy = CleanupPolicy.Delete, RetentionMs = 5_000, FlushMs = 500 });
+        // flush.ms above one append step (1,001 ms) and below two: the appends leave it to the pass.
+        PartitionLog plain = logs.GetOrCreateLog(Plain, default, Config with { CleanupPolicy = CleanupPolicy.Delete, RetentionMs = 5_000, FlushMs = 1_500 });
         Append(compacted, clock, Batch(clock.UnixTimeMilliseconds, ("a", 1)));
         Append(compacted, clock, Batch(clock.UnixTimeMilliseconds, ("a", 2)));
         Append(compacted, clock, Batch(clock.UnixTimeMilliseconds, ("tail", 2)));

@@ -126,7 +126,7 @@ public sealed class DiskFullTests
         // A new leader epoch must be checkpointed before the write: it cannot be, so the append fails.
         Assert.Equal(LogAppendStatus.OutOfSpace, log.AppendAsLeader(LogTestKit.Batch(1, 1_700_000_000_000, 99, ValueSize), 7).Status);
         Assert.Throws<StorageException>(logs.Checkpoint);
-        Assert.ThrowsAny<StorageException>(logs.Dispose);
+        logs.Dispose(); // does not throw: see A_shutdown_on_a_full_disk_...
         Assert.False(CleanShutdownFile.Exists(logDir));
 
         fs.FreeFiller();
@@ -134,6 +134,46 @@ public sealed class DiskFullTests
         Assert.False(reopened.HadCleanShutdown);
         Assert.Equal(Enumerable.Range(0, RecordsPerBatch).Select(i => ((long)i, i)), LogTestKit.ReadAll(reopened.GetLog(Id)!));
         reopened.Dispose();
+    }
+
+    [SkippableFact]
+    public void A_shutdown_on_a_full_disk_closes_what_it_can_releases_the_lock_warns_once_and_is_not_marked_clean()
+    {
+        using TmpfsMount? fs = TmpfsMount.TryMount(4 << 20, out string? refusal);
+        Skip.If(fs is null, refusal);
+        string logDir = Path.Combine(fs.Path, "logs");
+        var logger = new RecordingLogger();
+        var other = new TopicPartition("events", 1);
+        LogConfig config = LogConfig.Default with { IndexIntervalBytes = 0 };
+        LogDirectory logs = LogDirectory.Open(logDir, TimeProvider.System, _ => config, logger: logger);
+        int tag = 0;
+        foreach (TopicPartition id in new[] { Id, other })
+        {
+            PartitionLog log = logs.GetOrCreateLog(id, Samsa.Protocol.Primitives.Uuid.Zero, config);
+            for (int i = 0; i < 5; i++, tag += RecordsPerBatch)
+            {
+                Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(LogTestKit.Batch(RecordsPerBatch, 1_700_000_000_000, tag, ValueSize), 0).Status);
+            }
+        }
+
+        logs.Checkpoint();
+        fs.Fill();
+
+        // Index files, producer snapshots, checkpoints and the marker all meet ENOSPC; none of it throws.
+        logs.Dispose();
+
+        Assert.False(CleanShutdownFile.Exists(logDir));
+        (Microsoft.Extensions.Logging.LogLevel level, string message) = Assert.Single(logger.Entries);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, level);
+        Assert.Contains(logDir, message, StringComparison.Ordinal);
+        Assert.Contains(OffsetCheckpointFile.RecoveryPointFileName, message, StringComparison.Ordinal);
+
+        // The lock is released: the same process opens the dir again at once, and recovers (no marker).
+        fs.FreeFiller();
+        using LogDirectory reopened = LogDirectory.Open(logDir, TimeProvider.System, _ => config);
+        Assert.False(reopened.HadCleanShutdown);
+        Assert.Equal(Enumerable.Range(0, 5 * RecordsPerBatch).Select(i => ((long)i, i)), LogTestKit.ReadAll(reopened.GetLog(Id)!));
+        Assert.Equal(Enumerable.Range(5 * RecordsPerBatch, 5 * RecordsPerBatch).Select(i => ((long)(i - (5 * RecordsPerBatch)), i)), LogTestKit.ReadAll(reopened.GetLog(other)!));
     }
 
     [Fact]

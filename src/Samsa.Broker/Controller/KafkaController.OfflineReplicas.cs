@@ -1,0 +1,286 @@
+using Microsoft.Extensions.Logging;
+using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+
+namespace Samsa.Broker.Controller;
+
+/// <summary>
+/// Replicas whose log went offline on a live broker (Kafka's log-dir failure handling, ZooKeeper
+/// mode). The controller learns of them from LeaderAndIsr answers: a replica answering
+/// KAFKA_STORAGE_ERROR is offline, one answering NONE is online again. A broker whose replica fails
+/// at run time writes /log_dir_event_notification/log_dir_event_&lt;seq&gt;; the controller then asks
+/// that broker about all its replicas. A replica newly known offline may not lead or be in an ISR:
+/// partitions it led get another leader from the rest of the ISR (or an unclean one where the
+/// topic allows it), it leaves the ISRs, every broker's metadata lists it in offline_replicas, and
+/// its broker gets StopReplica (keeping the files). It stays offline until its broker answers NONE
+/// for it or registers again (a restart), as in Kafka.
+/// </summary>
+internal sealed partial class KafkaController
+{
+    // Per broker, the replicas known offline (Kafka's replicasOnOfflineDirs). Controller loop only;
+    // rebuilt from answers after every election.
+    private readonly Dictionary<int, HashSet<(string Topic, int Partition)>> _offlineReplicas = [];
+
+    /// <summary>A replica that may lead or be in the ISR: its broker is eligible and its log is not known offline.</summary>
+    private bool IsReplicaOnline(int brokerId, string topic, int partition) =>
+        IsEligible(brokerId) && !IsOnOfflineLog(brokerId, topic, partition);
+
+    private bool IsOnOfflineLog(int brokerId, string topic, int partition) =>
+        _offlineReplicas.TryGetValue(brokerId, out HashSet<(string, int)>? offline) && offline.Contains((topic, partition));
+
+    /// <summary>The answer arrives on a sender's loop (or inside a send on ours): handled in turn on the controller loop.</summary>
+    private void OnLeaderAndIsrAnswered(LeaderAndIsrAnswer answer) =>
+        _loop.Post(() => OnLeaderAndIsrAnsweredAsync(answer, CancellationToken.None));
+
+    private async Task OnLeaderAndIsrAnsweredAsync(LeaderAndIsrAnswer answer, CancellationToken cancellationToken)
+    {
+        // An answer from an earlier registration of the broker says nothing about its replicas now:
+        // they were forgotten when it registered again and are being asked about anew.
+        if (!_isActive
+            || answer.Response.ErrorCode != (short)ErrorCode.None
+            || !_liveBrokers.TryGetValue(answer.BrokerId, out BrokerRegistration? registration)
+            || (answer.BrokerEpoch != -1 && answer.BrokerEpoch != registration.BrokerEpoch))
+        {
+            return;
+        }
+
+        _offlineReplicas.TryGetValue(answer.BrokerId, out HashSet<(string, int)>? offline);
+        var newlyOffline = new List<(string Topic, int Partition)>();
+        foreach ((string topic, int partition, short error) in PartitionErrors(answer.Response))
+        {
+            if (error == (short)ErrorCode.None)
+            {
+                offline?.Remove((topic, partition));
+            }
+            else if (error == (short)ErrorCode.KafkaStorageError)
+            {
+                offline ??= _offlineReplicas[answer.BrokerId] = [];
+                if (offline.Add((topic, partition)))
+                {
+                    newlyOffline.Add((topic, partition));
+                }
+            }
+        }
+
+        if (offline is { Count: 0 })
+        {
+            _offlineReplicas.Remove(answer.BrokerId);
+        }
+
+        if (newlyOffline.Count > 0)
+        {
+            LogReplicasOffline(_logger, answer.BrokerId, Describe(newlyOffline));
+            await OnReplicasOfflineAsync(answer.BrokerId, newlyOffline, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The (topic, partition, error) triples of an answer; v5+ answers name topics by id only.</summary>
+    private List<(string Topic, int Partition, short Error)> PartitionErrors(LeaderAndIsrResponseData response)
+    {
+        var errors = new List<(string, int, short)>();
+        Dictionary<Uuid, string>? names = null;
+        foreach (LeaderAndIsrResponseData.LeaderAndIsrTopicError topic in response.Topics)
+        {
+            string? name = null;
+            if (!topic.TopicId.IsZero)
+            {
+                names ??= TopicNamesById();
+                names.TryGetValue(topic.TopicId, out name);
+            }
+
+            foreach (LeaderAndIsrResponseData.LeaderAndIsrPartitionError partition in topic.PartitionErrors)
+            {
+                string? topicName = name ?? (string.IsNullOrEmpty(partition.TopicName) ? null : partition.TopicName);
+                if (topicName is not null)
+                {
+                    errors.Add((topicName, partition.PartitionIndex, partition.ErrorCode));
+                }
+            }
+        }
+
+        foreach (LeaderAndIsrResponseData.LeaderAndIsrPartitionError partition in response.PartitionErrors)
+        {
+            if (!string.IsNullOrEmpty(partition.TopicName))
+            {
+                errors.Add((partition.TopicName, partition.PartitionIndex, partition.ErrorCode));
+            }
+        }
+
+        return errors;
+    }
+
+    private Dictionary<Uuid, string> TopicNamesById()
+    {
+        var names = new Dictionary<Uuid, string>(_topics.Count);
+        foreach (TopicInfo topic in _topics.Values)
+        {
+            names[topic.TopicId] = topic.Name;
+        }
+
+        return names;
+    }
+
+    /// <summary>
+    /// Newly offline replicas of one broker: their partitions are re-elected without them (a leader
+    /// among them is replaced by the first online ISR member, or per the unclean rule), every broker
+    /// hears the new leaders and offline replicas, and the broker stops serving and fetching them.
+    /// </summary>
+    private async Task OnReplicasOfflineAsync(int brokerId, List<(string Topic, int Partition)> replicas, CancellationToken cancellationToken)
+    {
+        var changed = new List<(string, int)>();
+        var known = new List<(string Topic, int Partition)>(replicas.Count);
+        foreach ((string topic, int partition) in replicas)
+        {
+            if (!_topics.TryGetValue(topic, out TopicInfo? info)
+                || !info.Partitions.TryGetValue(partition, out int[]? assigned)
+                || !_partitions.TryGetValue((topic, partition), out PartitionLeadership? current))
+            {
+                continue;
+            }
+
+            known.Add((topic, partition));
+            PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
+            if (next is not null && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false))
+            {
+                changed.Add((topic, partition));
+            }
+        }
+
+        if (known.Count == 0)
+        {
+            return;
+        }
+
+        // UpdateMetadata goes out even when no leader or ISR changed: offline_replicas did.
+        await SendAsync(changed, TopicsOf(known), cancellationToken).ConfigureAwait(false);
+        await SendStopReplicaAsync(brokerId, known, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A broker that failed or registered again starts with a clean slate: its next answers tell.</summary>
+    private void ForgetOfflineReplicas(IEnumerable<int> brokers)
+    {
+        foreach (int broker in brokers)
+        {
+            _offlineReplicas.Remove(broker);
+        }
+    }
+
+    /// <summary>A deleted topic's replicas are gone; a topic created again under its name starts online.</summary>
+    private void ForgetOfflineReplicas(string topic)
+    {
+        foreach (HashSet<(string Topic, int Partition)> offline in _offlineReplicas.Values)
+        {
+            offline.RemoveWhere(r => string.Equals(r.Topic, topic, StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// Watches /log_dir_event_notification and returns the notifications present now. Called on
+    /// election: those are not handled one by one, since the new controller's full LeaderAndIsr asks
+    /// every broker about every replica anyway; the caller deletes them after that send, as Kafka's
+    /// controller does at fail-over.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> WatchLogDirEventsAsync(CancellationToken cancellationToken) =>
+        await _store.GetChildrenAsync(ZkPaths.LogDirEventNotification, LogDirEventsWatcher(), cancellationToken).ConfigureAwait(false) ?? [];
+
+    private CallbackWatcher LogDirEventsWatcher() => new(_ => _loop.Post(() => OnLogDirEventsAsync(CancellationToken.None)));
+
+    /// <summary>
+    /// New notifications: each live broker named by one written during its current registration is
+    /// asked about all its replicas (its answers do the rest); then every notification read is
+    /// deleted, handled or not, so each is acted on once.
+    /// </summary>
+    private async Task OnLogDirEventsAsync(CancellationToken cancellationToken)
+    {
+        if (!_isActive)
+        {
+            return;
+        }
+
+        IReadOnlyList<string> children = await WatchLogDirEventsAsync(cancellationToken).ConfigureAwait(false);
+        if (children.Count == 0)
+        {
+            return;
+        }
+
+        var brokers = new HashSet<int>();
+        var read = new List<string>(children.Count);
+        foreach (string child in children)
+        {
+            NodeData? data = await _store.GetDataAsync(LogDirEventNotificationZNode.PathOf(child), null, cancellationToken).ConfigureAwait(false);
+            if (data is null)
+            {
+                continue;
+            }
+
+            read.Add(child);
+            if (LogDirEventNotificationZNode.DecodeBrokerId(data.Data.Span) is not int brokerId)
+            {
+                LogMalformedLogDirEvent(_logger, child);
+                continue;
+            }
+
+            // A broker that is gone had its replicas taken out when it failed; one that registered
+            // after the notification was written was asked about every replica when it did.
+            if (_liveBrokers.TryGetValue(brokerId, out BrokerRegistration? registration) && data.Stat.Czxid > registration.BrokerEpoch)
+            {
+                brokers.Add(brokerId);
+            }
+        }
+
+        try
+        {
+            foreach (int brokerId in brokers)
+            {
+                LogLogDirFailure(_logger, brokerId);
+                LeaderAndIsrRequestData? request = BuildLeaderAndIsr(_liveBrokers[brokerId], AllPartitions());
+                if (request is not null)
+                {
+                    await _channel.SendLeaderAndIsrAsync(brokerId, request, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            await DeleteLogDirEventsAsync(read, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes handled notifications, fenced by the controller epoch; one already gone is fine.</summary>
+    private async Task DeleteLogDirEventsAsync(IReadOnlyList<string> children, CancellationToken cancellationToken)
+    {
+        foreach (string child in children)
+        {
+            try
+            {
+                await WriteFencedAsync([CoordinationOp.Delete(LogDirEventNotificationZNode.PathOf(child))], cancellationToken).ConfigureAwait(false);
+            }
+            catch (CoordinationException e) when (e.Error == CoordinationError.NoNode)
+            {
+            }
+        }
+    }
+
+    private static string Describe(List<(string Topic, int Partition)> replicas)
+    {
+        var names = new string[replicas.Count];
+        for (int i = 0; i < replicas.Count; i++)
+        {
+            names[i] = replicas[i].Topic + "-" + replicas[i].Partition.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return string.Join(", ", names);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: replicas {Partitions} on broker {BrokerId} are offline; electing without them.")]
+    private static partial void LogReplicasOffline(ILogger logger, int brokerId, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller: handling a log directory failure on broker {BrokerId}: asking it about all its replicas.")]
+    private static partial void LogLogDirFailure(ILogger logger, int brokerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: ignoring log dir event notification {Name}: not readable.")]
+    private static partial void LogMalformedLogDirEvent(ILogger logger, string name);
+}

@@ -1,0 +1,93 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Samsa.Coordination;
+
+namespace Samsa.Broker.Partitions;
+
+/// <summary>
+/// The loop behind a config watcher (<see cref="TopicConfigWatcher"/>, <see cref="BrokerConfigWatcher"/>):
+/// watch events, and a new session (which has none of the old one's watches), only signal it; one
+/// loop, owned by this object and ended by <see cref="DisposeAsync"/>, runs the watcher's reload for
+/// them one at a time, and signals that come during a reload make one more. A reload that fails on
+/// the store is tried again a second later (its next successful read sets the watches again).
+/// </summary>
+internal sealed partial class ReloadOnWatchLoop : IWatcher, IAsyncDisposable
+{
+    private readonly ICoordinationStore _store;
+    private readonly Func<CancellationToken, Task> _reload;
+    private readonly string _what;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<bool> _signals = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _loop;
+
+    /// <param name="store">The store whose sessions are followed; pass this object as the watcher of the reads to follow.</param>
+    /// <param name="reload">Reads again (setting the watches again) and applies what changed.</param>
+    /// <param name="what">What <paramref name="reload"/> reads, for the log line of a failed read.</param>
+    public ReloadOnWatchLoop(ICoordinationStore store, Func<CancellationToken, Task> reload, string what, TimeProvider time, ILogger logger)
+    {
+        _store = store;
+        _reload = reload;
+        _what = what;
+        _time = time;
+        _logger = logger;
+        _store.SessionStateChanged += OnSessionStateChanged;
+    }
+
+    /// <summary>Starts the loop; a signal that came before runs the reload at once.</summary>
+    public void Start() => _loop = RunAsync(_stopping.Token);
+
+    /// <summary>Asks for a reload (one more, if one is running).</summary>
+    public void Signal() => _signals.Writer.TryWrite(true);
+
+    void IWatcher.Process(WatchEvent e) => Signal();
+
+    private void OnSessionStateChanged(object? sender, SessionState state)
+    {
+        if (state == SessionState.Connected)
+        {
+            Signal();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (await _signals.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))
+            {
+                _signals.Reader.TryRead(out _);
+                try
+                {
+                    await _reload(stopping).ConfigureAwait(false);
+                }
+                catch (CoordinationException e)
+                {
+                    LogReloadFailed(_logger, _what, e);
+                    await Task.Delay(TimeSpan.FromSeconds(1), _time, stopping).ConfigureAwait(false);
+                    Signal();
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _store.SessionStateChanged -= OnSessionStateChanged;
+        _signals.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            await _loop.ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {What} failed; retrying.")]
+    private static partial void LogReloadFailed(ILogger logger, string what, Exception exception);
+}

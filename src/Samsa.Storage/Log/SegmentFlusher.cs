@@ -1,0 +1,55 @@
+using System.Threading.Channels;
+
+namespace Samsa.Storage.Log;
+
+/// <summary>
+/// Runs the fsync of segments sealed by a roll off the appending thread, one log at a time, as
+/// Kafka schedules its "flush-log" task (UnifiedLog.roll → flushUptoOffsetExclusive(new segment
+/// base) on the background scheduler): at segment.bytes = 1 GiB that fsync can take seconds, and
+/// a producer must not wait for it. A log asks at most once until its flush starts (later rolls
+/// raise the target of the pending one). One per log dir (<see cref="LogDirectory"/>), so fsyncs
+/// to one disk queue rather than pile up; logs opened on their own share <see cref="Shared"/>.
+/// <para>
+/// What stays true (see <see cref="PartitionLog.FlushUpTo"/>): the recovery point moves only after
+/// the fsync returned, so a crash before it recovers from the old point; the flush runs under the
+/// log's flush lock like any other, so truncation, retention, compaction, close and delete wait
+/// for a running one, and one that starts after them finds the segment gone or the log closed
+/// and does nothing; <see cref="Dispose"/> waits for every queued flush (a clean shutdown).
+/// </para>
+/// </summary>
+public sealed class SegmentFlusher : IDisposable
+{
+    private readonly Channel<PartitionLog> _queue = Channel.CreateUnbounded<PartitionLog>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _worker;
+
+    public SegmentFlusher()
+    {
+        _worker = Task.Run(RunAsync);
+    }
+
+    /// <summary>The flusher of logs opened without a log dir (tools, tests); it lives as long as the process.</summary>
+    internal static SegmentFlusher Shared { get; } = new();
+
+    /// <summary>Queues a roll flush of <paramref name="log"/>; false once disposed (the log's own close then flushes).</summary>
+    internal bool Schedule(PartitionLog log) => _queue.Writer.TryWrite(log);
+
+    /// <summary>Takes no more flushes and waits until the queued ones are done.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _worker.GetAwaiter().GetResult();
+    }
+
+    private async Task RunAsync()
+    {
+        ChannelReader<PartitionLog> reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out PartitionLog? log))
+            {
+                // The fsync blocks this pool thread, one at a time per flusher.
+                log.RunRollFlush();
+            }
+        }
+    }
+}

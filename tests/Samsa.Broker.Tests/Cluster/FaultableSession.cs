@@ -1,0 +1,54 @@
+using Samsa.Coordination;
+
+namespace Samsa.Broker.Tests.Cluster;
+
+/// <summary>
+/// A broker's coordination session that can be told to lose its writes: while
+/// <see cref="FailWrites"/> is set, SetData and Multi fail with ConnectionLoss, as a ZooKeeper client
+/// does when its connection drops mid-request. Everything else goes to the real session.
+/// </summary>
+internal sealed class FaultableSession(ICoordinationStore inner) : ICoordinationStore
+{
+    private volatile bool _failWrites;
+
+    public bool FailWrites
+    {
+        get => _failWrites;
+        set => _failWrites = value;
+    }
+
+    public long SessionId => inner.SessionId;
+
+    public SessionState State => inner.State;
+
+    public event EventHandler<SessionState>? SessionStateChanged
+    {
+        add => inner.SessionStateChanged += value;
+        remove => inner.SessionStateChanged -= value;
+    }
+
+    public ValueTask<string> CreateAsync(string path, ReadOnlyMemory<byte> data, CreateMode mode, CancellationToken cancellationToken = default) =>
+        inner.CreateAsync(path, data, mode, cancellationToken);
+
+    public ValueTask DeleteAsync(string path, int expectedVersion = -1, CancellationToken cancellationToken = default) =>
+        inner.DeleteAsync(path, expectedVersion, cancellationToken);
+
+    public ValueTask<NodeStat?> ExistsAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
+        inner.ExistsAsync(path, watcher, cancellationToken);
+
+    public ValueTask<NodeData?> GetDataAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
+        inner.GetDataAsync(path, watcher, cancellationToken);
+
+    public ValueTask<NodeStat> SetDataAsync(string path, ReadOnlyMemory<byte> data, int expectedVersion = -1, CancellationToken cancellationToken = default) =>
+        _failWrites ? throw Lost(path) : inner.SetDataAsync(path, data, expectedVersion, cancellationToken);
+
+    public ValueTask<IReadOnlyList<string>?> GetChildrenAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
+        inner.GetChildrenAsync(path, watcher, cancellationToken);
+
+    public ValueTask<IReadOnlyList<CoordinationOpResult>> MultiAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken = default) =>
+        _failWrites ? throw Lost(null) : inner.MultiAsync(operations, cancellationToken);
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private static CoordinationException Lost(string? path) => new(CoordinationError.ConnectionLoss, "injected connection loss", path);
+}

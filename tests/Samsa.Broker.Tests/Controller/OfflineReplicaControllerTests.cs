@@ -1,0 +1,323 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Samsa.Broker.Controller;
+using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
+using Samsa.Coordination.Embedded;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
+using Samsa.Testing;
+
+namespace Samsa.Broker.Tests.Controller;
+
+/// <summary>
+/// The controller's handling of replicas whose log went offline on a live broker (Kafka's
+/// log-dir failure handling, ZooKeeper mode): LeaderAndIsr answers with KAFKA_STORAGE_ERROR take a
+/// replica out of leadership and the ISR, /log_dir_event_notification events make the controller
+/// ask the broker, each event is acted on once and deleted, and a new controller learns the same
+/// from its first LeaderAndIsr. The controller runs over a real embedded store; its requests are
+/// recorded instead of sent, and answers are played back as the brokers would give them.
+/// </summary>
+public sealed class OfflineReplicaControllerTests
+{
+    private const string Topic = "disk";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+
+    [Fact]
+    public async Task A_leader_answering_KAFKA_STORAGE_ERROR_is_replaced_leaves_the_isr_and_is_listed_offline()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1], [1] = [3, 1, 2] });
+        (PartitionStateZNode before, _) = await bed.StateAsync(0);
+        Assert.Equal(2, before.Leader);
+        bed.Channel.Clear();
+
+        bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError), (1, ErrorCode.None)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+
+        (PartitionStateZNode after, int version) = await bed.StateAsync(0);
+        Assert.Equal(3, after.Leader);
+        Assert.Equal([3, 1], after.Isr);
+        Assert.Equal(before.LeaderEpoch + 1, after.LeaderEpoch);
+        int[] otherIsr = (await bed.StateAsync(1)).State.Isr;
+        Assert.Equal([3, 1, 2], otherIsr);
+
+        // The new leadership goes to the replicas; every broker's metadata lists the offline replica.
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 3 && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == 0 && p.Leader == 3));
+        foreach (int broker in new[] { 1, 2, 3 })
+        {
+            UpdateMetadataRequestData metadata = bed.Channel.Sent<UpdateMetadataRequestData>().FindLast(s => s.BrokerId == broker).Request;
+            Assert.Equal([2], Partition(metadata, 0).OfflineReplicas);
+            Assert.Empty(Partition(metadata, 1).OfflineReplicas);
+        }
+
+        // The broker stops serving and fetching it, keeping its files.
+        (int stoppedOn, StopReplicaRequestData stop) = Assert.Single(bed.Channel.Sent<StopReplicaRequestData>());
+        Assert.Equal(2, stoppedOn);
+        StopReplicaRequestData.StopReplicaPartitionState stopped = Assert.Single(Assert.Single(stop.TopicStates).PartitionStates);
+        Assert.Equal(0, stopped.PartitionIndex);
+        Assert.False(stopped.DeletePartition);
+
+        // The same answer again (every later LeaderAndIsr gets it) changes nothing.
+        bed.Channel.Clear();
+        bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(version, (await bed.StateAsync(0)).Version);
+        Assert.Empty(bed.Channel.Sent<StopReplicaRequestData>());
+
+        // An answer from an earlier registration of the broker is ignored.
+        bed.Channel.Answer(3, await bed.BrokerEpochAsync(3) - 1, Answer(topicId, (1, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(3, (await bed.StateAsync(1)).State.Leader);
+        Assert.Empty(bed.Channel.Sent<StopReplicaRequestData>());
+    }
+
+    [Fact]
+    public async Task An_offline_replica_may_rejoin_the_isr_only_after_it_answers_NONE_again()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [3, 2, 1] });
+        long epoch2 = await bed.BrokerEpochAsync(2);
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
+        Assert.Equal([3, 1], state.Isr);
+
+        AlterPartitionResponseData refused = await bed.Controller.AlterPartitionAsync(Expand(state, version, [3, 1, 2]), CancellationToken.None);
+        Assert.Equal((short)ErrorCode.IneligibleReplica, refused.Topics[0].Partitions[0].ErrorCode);
+
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.None)));
+        AlterPartitionResponseData accepted = await bed.Controller.AlterPartitionAsync(Expand(state, version, [3, 1, 2]), CancellationToken.None);
+        Assert.Equal((short)ErrorCode.None, accepted.Topics[0].Partitions[0].ErrorCode);
+        int[] rejoinedIsr = (await bed.StateAsync(0)).State.Isr;
+        Assert.Equal([3, 1, 2], rejoinedIsr);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task The_last_isr_member_going_offline_leaves_the_partition_leaderless_unless_unclean_election_is_on(bool unclean)
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync(unclean);
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
+        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
+        AlterPartitionResponseData shrunk = await bed.Controller.AlterPartitionAsync(Proposal(2, state.LeaderEpoch, version, [2]), CancellationToken.None);
+        Assert.Equal((short)ErrorCode.None, shrunk.Topics[0].Partitions[0].ErrorCode);
+
+        bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+
+        PartitionStateZNode after = (await bed.StateAsync(0)).State;
+        if (unclean)
+        {
+            Assert.Equal(3, after.Leader);
+            Assert.Equal([3], after.Isr);
+        }
+        else
+        {
+            // Only broker 2 is known to hold every acknowledged record: it stays the ISR, and leads when it is back.
+            Assert.Equal(PartitionStateZNode.NoLeader, after.Leader);
+            Assert.Equal([2], after.Isr);
+        }
+    }
+
+    [Fact]
+    public async Task Log_dir_events_make_the_controller_ask_that_broker_once_and_are_deleted()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3], [1] = [1, 3], [2] = [1, 2] });
+        bed.Channel.Clear();
+
+        // Two events from broker 3 (a burst), one from a broker that is not registered, one unreadable.
+        await bed.Store.MultiAsync(
+            [
+                CoordinationOp.Create(LogDirEventNotificationZNode.PathPrefix, LogDirEventNotificationZNode.Encode(3), CreateMode.PersistentSequential),
+                CoordinationOp.Create(LogDirEventNotificationZNode.PathPrefix, LogDirEventNotificationZNode.Encode(3), CreateMode.PersistentSequential),
+                CoordinationOp.Create(LogDirEventNotificationZNode.PathPrefix, LogDirEventNotificationZNode.Encode(9), CreateMode.PersistentSequential),
+                CoordinationOp.Create(LogDirEventNotificationZNode.PathPrefix, "not json"u8.ToArray(), CreateMode.PersistentSequential),
+            ]);
+        await bed.WaitForNoNotificationsAsync();
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+
+        // One question to broker 3, about every replica it hosts; nobody else is asked.
+        (int asked, LeaderAndIsrRequestData request) = Assert.Single(bed.Channel.Sent<LeaderAndIsrRequestData>());
+        Assert.Equal(3, asked);
+        Assert.Equal([0, 1], request.TopicStates.Single().PartitionStates.Select(p => p.PartitionIndex).Order());
+
+        // Its answer that partition 1's replica is offline takes it out of that ISR.
+        bed.Channel.Answer(3, request.BrokerEpoch, Answer(topicId, (0, ErrorCode.None), (1, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        int[] shrunkIsr = (await bed.StateAsync(1)).State.Isr;
+        Assert.Equal([1], shrunkIsr);
+        int[] untouchedIsr = (await bed.StateAsync(0)).State.Isr;
+        Assert.Equal([2, 3], untouchedIsr);
+    }
+
+    [Fact]
+    public async Task A_new_controller_drops_old_events_and_learns_offline_replicas_from_its_first_LeaderAndIsr()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
+        bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(3, (await bed.StateAsync(0)).State.Leader);
+
+        // The controller goes away with events pending; a new one takes over.
+        await bed.StopControllerAsync();
+        await bed.Store.CreateAsync(LogDirEventNotificationZNode.PathPrefix, LogDirEventNotificationZNode.Encode(2), CreateMode.PersistentSequential);
+        await bed.Store.CreateAsync(LogDirEventNotificationZNode.PathPrefix, LogDirEventNotificationZNode.Encode(3), CreateMode.PersistentSequential);
+        RecordingControllerChannel channel = await bed.StartControllerAsync(brokerId: 1);
+
+        // Its first LeaderAndIsr asks every broker about every replica, which handles the pending events.
+        Assert.Empty(await bed.NotificationsAsync());
+        Assert.Equal([1, 2, 3], channel.Sent<LeaderAndIsrRequestData>().Select(s => s.BrokerId).Distinct().Order());
+
+        // It knows nothing of the offline replica until broker 2 answers so; then every broker hears.
+        UpdateMetadataRequestData first = channel.Sent<UpdateMetadataRequestData>()[^1].Request;
+        Assert.Empty(Partition(first, 0).OfflineReplicas);
+        channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        foreach (int broker in new[] { 1, 2, 3 })
+        {
+            Assert.Equal([2], Partition(channel.Sent<UpdateMetadataRequestData>().FindLast(s => s.BrokerId == broker).Request, 0).OfflineReplicas);
+        }
+
+        // Broker 2 registering again (a restart) starts it with a clean slate.
+        channel.Clear();
+        await bed.Store.DeleteAsync(ZkPaths.BrokerId(2));
+        await bed.RegisterAsync(2);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (!channel.Sent<UpdateMetadataRequestData>().Exists(s => s.BrokerId == 1 && Partition(s.Request, 0).OfflineReplicas.Count == 0))
+        {
+            Assert.False(deadline.IsCancellationRequested, "the controller did not forget broker 2's offline replica when it registered again");
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+
+    private static LeaderAndIsrResponseData Answer(Uuid topicId, params (int Partition, ErrorCode Error)[] partitions)
+    {
+        var topic = new LeaderAndIsrResponseData.LeaderAndIsrTopicError { TopicId = topicId };
+        foreach ((int partition, ErrorCode error) in partitions)
+        {
+            topic.PartitionErrors.Add(new LeaderAndIsrResponseData.LeaderAndIsrPartitionError { PartitionIndex = partition, ErrorCode = (short)error });
+        }
+
+        return new LeaderAndIsrResponseData { Topics = [topic] };
+    }
+
+    private static UpdateMetadataRequestData.UpdateMetadataPartitionState Partition(UpdateMetadataRequestData request, int partition) =>
+        request.TopicStates.Single(t => t.TopicName == Topic).PartitionStates.Single(p => p.PartitionIndex == partition);
+
+    private static AlterPartitionRequestData Expand(PartitionStateZNode state, int version, int[] isr) => Proposal(state.Leader, state.LeaderEpoch, version, isr);
+
+    private static AlterPartitionRequestData Proposal(int leader, int leaderEpoch, int partitionEpoch, int[] isr) => new()
+    {
+        BrokerId = leader,
+        BrokerEpoch = -1,
+        Topics = [new AlterPartitionRequestData.TopicData { TopicName = Topic, Partitions = [new AlterPartitionRequestData.PartitionData { PartitionIndex = 0, LeaderEpoch = leaderEpoch, PartitionEpoch = partitionEpoch, NewIsr = [.. isr] }] }],
+    };
+
+    /// <summary>An embedded store with brokers 1, 2 and 3 registered and a controller (broker 1 first) over a recording channel.</summary>
+    private sealed class ControllerBed : IAsyncDisposable
+    {
+        private readonly TempDirectory _dir = new("offline-replicas");
+        private readonly bool _unclean;
+
+        private ControllerBed(bool unclean)
+        {
+            _unclean = unclean;
+            Store = EmbeddedCoordinationStore.Open(_dir.Combine("store"), TimeProvider.System);
+        }
+
+        public EmbeddedCoordinationStore Store { get; }
+
+        public KafkaController Controller { get; private set; } = null!;
+
+        public RecordingControllerChannel Channel { get; private set; } = null!;
+
+        public static async Task<ControllerBed> StartAsync(bool unclean = false)
+        {
+            var bed = new ControllerBed(unclean);
+            try
+            {
+                foreach (string path in ZkPaths.Persistent)
+                {
+                    await bed.Store.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent);
+                }
+
+                for (int id = 1; id <= 3; id++)
+                {
+                    await bed.RegisterAsync(id);
+                }
+
+                await bed.StartControllerAsync(brokerId: 1);
+                return bed;
+            }
+            catch
+            {
+                await bed.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async Task RegisterAsync(int brokerId)
+        {
+            var registration = new BrokerRegistration(brokerId, [("PLAINTEXT", "127.0.0.1", 9000 + brokerId)], null, -1);
+            await Store.CreateAsync(ZkPaths.BrokerId(brokerId), registration.Encode(0), CreateMode.Persistent);
+        }
+
+        public async Task<RecordingControllerChannel> StartControllerAsync(int brokerId)
+        {
+            Channel = new RecordingControllerChannel();
+            Controller = new KafkaController(brokerId, Store, Channel, new ControllerOptions { UncleanLeaderElectionEnable = _unclean }, TimeProvider.System, NullLogger.Instance);
+            await Controller.StartAsync(CancellationToken.None);
+            Assert.True(Controller.IsActive);
+            return Channel;
+        }
+
+        /// <summary>The controller stops without resigning cleanly, as a dead broker's would; its /controller node goes with it.</summary>
+        public async Task StopControllerAsync()
+        {
+            await Controller.DisposeAsync();
+            await Store.DeleteAsync(ZkPaths.Controller);
+        }
+
+        public async Task<Uuid> CreateTopicAsync(Dictionary<int, int[]> assignment)
+        {
+            IReadOnlyList<TopicCreationResult> created = await Controller.CreateTopicsAsync([new TopicCreation(Topic, -1, -1, assignment, new Dictionary<string, string>())], false, CancellationToken.None);
+            Assert.Equal(ErrorCode.None, created[0].Error);
+            return created[0].TopicId;
+        }
+
+        public async Task<long> BrokerEpochAsync(int brokerId) => (await Store.ExistsAsync(ZkPaths.BrokerId(brokerId)))!.Value.Czxid;
+
+        public async Task<(PartitionStateZNode State, int Version)> StateAsync(int partition)
+        {
+            NodeData data = (await Store.GetDataAsync(ZkPaths.TopicPartitionState(Topic, partition)))!;
+            return (PartitionStateZNode.Decode(data.Data.Span), data.Stat.Version);
+        }
+
+        public async Task<IReadOnlyList<string>> NotificationsAsync() => await Store.GetChildrenAsync(ZkPaths.LogDirEventNotification) ?? [];
+
+        public async Task WaitForNoNotificationsAsync()
+        {
+            using var deadline = new CancellationTokenSource(Patience);
+            while ((await NotificationsAsync()).Count > 0)
+            {
+                Assert.False(deadline.IsCancellationRequested, "log dir event notifications were not deleted");
+                await Task.Delay(20, CancellationToken.None);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Controller is not null)
+            {
+                await Controller.DisposeAsync();
+            }
+
+            await Store.DisposeAsync();
+            _dir.Dispose();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+using Samsa.Broker.Fetching;
+using Samsa.Broker.Handlers;
+using Samsa.Broker.Partitions;
+using Samsa.Broker.Requests;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+using Samsa.Storage.Log;
+
+namespace Samsa.Broker.Tests.Handlers;
+
+/// <summary>
+/// A fetch reads a partition's log twice: the read scans batch headers to find the range, then the
+/// copy reads the range's bytes. An I/O error in the copy (the disk failing between the two) must
+/// be answered like one in the read: KAFKA_STORAGE_ERROR for that partition, which goes offline,
+/// while the request's other partitions are answered as usual. It used to throw out of the
+/// handler and fail the whole Fetch.
+/// </summary>
+public sealed class FetchCopyFaultTests
+{
+    private const string Topic = "copy-fault";
+
+    [Fact]
+    public async Task An_io_error_between_the_read_and_the_copy_answers_a_storage_error_and_takes_the_partition_offline()
+    {
+        await using LocalBrokerParts broker = await LocalBrokerParts.StartAsync();
+        await broker.CreateTopicAsync(Topic, 2);
+        for (int i = 0; i < 3; i++)
+        {
+            broker.Append(Topic, 0, 1000 + i, 2000 + i);
+            broker.Append(Topic, 1, 1000 + i, 2000 + i);
+        }
+
+        Partition broken = broker.Partitions.Get(Topic, 0)!;
+        LogReadInfo read = broken.Log.Read(0, 1 << 20, broken.HighWatermark, minOneBatch: true);
+        Assert.Equal(LogReadStatus.Success, read.Status);
+        Assert.True(read.Length > 0);
+
+        // After the read, the segment file turns into something that cannot be read (EISDIR when
+        // the copy reopens it), as a failing disk's would.
+        broken.Log.ReleaseIdleResources();
+        string segment = Directory.GetFiles(broken.Log.Directory, "*.log").Single();
+        File.Delete(segment);
+        Directory.CreateDirectory(segment);
+        RequestContext context = LocalBrokerParts.Context(ApiKey.Fetch, 12);
+        var result = new FetchResponseData.PartitionData { PartitionIndex = 0, Records = ReadOnlyMemory<byte>.Empty };
+
+        int copied = FetchHandler.CopyRecords(broken.Log, read, context, result);
+
+        Assert.Equal(-1, copied);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, result.ErrorCode);
+        Assert.Equal(0, result.Records?.Length ?? 0);
+        Assert.True(broken.Log.IsOffline);
+        Assert.True(broker.Partitions.IsOffline(new Storage.TopicPartition(Topic, 0)));
+        context.ReturnResponseBuffers();
+
+        // The next Fetch of both partitions: the offline one answers the storage error, the other its records.
+        var handler = new FetchHandler(broker.Partitions, broker.Metadata, broker.Time, new FetchSessionCache(10));
+        FetchResponseData fetched = await handler.CallAsync<FetchResponseData>(FetchRequest(), 12);
+        FetchResponseData.PartitionData offline = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 0);
+        FetchResponseData.PartitionData online = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 1);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, offline.ErrorCode);
+        Assert.Equal((short)ErrorCode.None, online.ErrorCode);
+        Assert.Equal(6, online.HighWatermark);
+        Assert.True(online.Records?.Length > 0);
+    }
+
+    private static FetchRequestData FetchRequest()
+    {
+        var topic = new FetchRequestData.FetchTopic { Topic = Topic };
+        for (int p = 0; p < 2; p++)
+        {
+            topic.Partitions.Add(new FetchRequestData.FetchPartition { Partition = p, FetchOffset = 0, PartitionMaxBytes = 1 << 20 });
+        }
+
+        return new FetchRequestData { MaxWaitMs = 0, MinBytes = 1, SessionEpoch = -1, Topics = [topic] };
+    }
+}

@@ -1,0 +1,278 @@
+using Samsa.Protocol.Primitives;
+using Samsa.Storage.Checkpoints;
+using Samsa.Storage.Log;
+using Samsa.Testing;
+
+namespace Samsa.Storage.Tests.Log;
+
+/// <summary>
+/// The fsync of a segment sealed by a roll runs in the background (<see cref="SegmentFlusher"/>),
+/// as Kafka schedules it: a producer whose append rolled the segment does not wait for the disk.
+/// The recovery point still moves only once that fsync is done, a clean shutdown waits for queued
+/// ones, and deleting or truncating a log whose flush is queued or running is safe. A slow disk
+/// is simulated by blocking in the log's fsync seam.
+/// </summary>
+public sealed class RollFlushTests
+{
+    private const int RecordsPerBatch = 10;
+    private const int BatchesPerSegment = 4;
+    private const long Timestamp = 1_700_000_000_000;
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task A_roll_returns_without_waiting_for_the_fsync_and_the_recovery_point_moves_only_after_it()
+    {
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        using var disk = new SlowDisk();
+        PartitionLog log = Open(LogTestKit.PartitionDir(dir), LogTestKit.Partition, flusher);
+        log.FsyncStarting = disk.Fsync;
+        int tag = Fill(log, BatchesPerSegment, 0);
+
+        // The next append rolls: it must come back while the sealed segment's fsync is stuck.
+        Task<LogAppendInfo> append = Task.Run(() => log.AppendAsLeader(LogTestKit.Batch(RecordsPerBatch, Timestamp, tag), 0));
+        try
+        {
+            Assert.True(await CompletesWithin(append, Bound), "the append that rolled waited for the fsync of the sealed segment");
+            Assert.Equal(LogAppendStatus.Success, (await append).Status);
+            Assert.Equal(2, log.Segments.Count);
+            Assert.True(disk.Started.Wait(Bound), "no background fsync started");
+            Assert.Equal(LogFileNames.LogPath(LogTestKit.PartitionDir(dir), 0), disk.Paths[0]);
+
+            // Not durable yet, so not claimed: a crash now recovers from offset 0.
+            Assert.Equal(0, log.RecoveryPoint);
+        }
+        finally
+        {
+            disk.Release();
+        }
+
+        long sealedEnd = BatchesPerSegment * RecordsPerBatch;
+        Assert.True(PollUntil(() => log.RecoveryPoint == sealedEnd, Bound), $"recovery point {log.RecoveryPoint}, expected {sealedEnd}");
+        Assert.False(log.IsOffline);
+        log.Close();
+    }
+
+    [Fact]
+    public void A_crash_before_the_background_fsync_recovers_every_record_from_the_old_recovery_point()
+    {
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        using var disk = new SlowDisk();
+        string partitionDir = LogTestKit.PartitionDir(dir);
+        PartitionLog log = Open(partitionDir, LogTestKit.Partition, flusher);
+        log.FsyncStarting = disk.Fsync;
+        int tag = Fill(log, (2 * BatchesPerSegment) + 1, 0); // two rolls, both flushes stuck behind the first
+        Assert.True(disk.Started.Wait(Bound));
+        long recoveryPoint = log.RecoveryPoint;
+        Assert.Equal(0, recoveryPoint);
+
+        // A crash: the next process opens the files as they are, from the recovery point it was told.
+        PartitionLog recovered = Open(partitionDir, LogTestKit.Partition, flusher, recoveryPoint, clean: false);
+        Assert.Equal(Enumerable.Range(0, tag).Select(i => ((long)i, i)), LogTestKit.ReadAll(recovered));
+        Assert.Equal(tag, recovered.RecoveryPoint); // recovery fsyncs what it validated
+        recovered.Close();
+
+        disk.Release();
+        Assert.True(PollUntil(() => log.RecoveryPoint == 2 * BatchesPerSegment * RecordsPerBatch, Bound));
+        log.ReleaseIdleResources(); // the "crashed" instance: its handles go, nothing else of it runs
+    }
+
+    [Fact]
+    public async Task Deleting_or_truncating_a_log_whose_roll_flush_is_running_or_queued_is_safe_and_leaks_no_handle()
+    {
+        using var dir = new TempDirectory();
+        using var disk = new SlowDisk();
+        using var flusher = new SegmentFlusher();
+        var running = new TopicPartition("events", 0);
+        var queued = new TopicPartition("events", 1);
+        var truncated = new TopicPartition("events", 2);
+        PartitionLog runningLog = Open(dir.Combine(running.DirectoryName), running, flusher);
+        PartitionLog queuedLog = Open(dir.Combine(queued.DirectoryName), queued, flusher);
+        PartitionLog truncatedLog = Open(dir.Combine(truncated.DirectoryName), truncated, flusher);
+        var queuedFsyncs = new List<string>();
+        runningLog.FsyncStarting = disk.Fsync;
+        queuedLog.FsyncStarting = path => queuedFsyncs.Add(path);
+
+        // The flusher is stuck in the first log's fsync; the other two logs' flushes queue behind it.
+        Fill(runningLog, BatchesPerSegment + 1, 0);
+        Assert.True(disk.Started.Wait(Bound));
+        Fill(queuedLog, BatchesPerSegment + 1, 0);
+        Fill(truncatedLog, BatchesPerSegment + 1, 0);
+        Assert.Equal(0, queuedLog.RecoveryPoint);
+
+        queuedLog.Delete();
+        Assert.True(truncatedLog.TruncateTo(RecordsPerBatch));
+        Task delete = Task.Run(runningLog.Delete); // waits for the running flush
+        disk.Release();
+        Assert.True(await CompletesWithin(delete, Bound), "delete did not finish after the flush it waited for");
+        await delete;
+
+        // Dispose waits for the queued flushes: they ran, found one log deleted and one truncated, and threw nothing.
+        flusher.Dispose();
+        Assert.Empty(queuedFsyncs);
+        Assert.False(runningLog.IsOffline);
+        Assert.False(queuedLog.IsOffline);
+        Assert.False(truncatedLog.IsOffline);
+        Assert.False(Directory.Exists(dir.Combine(running.DirectoryName)));
+        Assert.False(Directory.Exists(dir.Combine(queued.DirectoryName)));
+        Assert.Equal(Enumerable.Range(0, RecordsPerBatch).Select(i => ((long)i, i)), LogTestKit.ReadAll(truncatedLog));
+        Assert.Equal(RecordsPerBatch, truncatedLog.RecoveryPoint); // the queued flush covered what was left
+        truncatedLog.Close();
+
+        if (OperatingSystem.IsLinux())
+        {
+            // Nothing of the deleted logs is held open (a flush reopening a segment would leak its handle).
+            Assert.Empty(OpenFilesUnder(dir.Combine(running.DirectoryName)));
+            Assert.Empty(OpenFilesUnder(dir.Combine(queued.DirectoryName)));
+        }
+    }
+
+    [Fact]
+    public async Task A_clean_shutdown_of_the_log_dir_runs_the_queued_roll_flushes_first()
+    {
+        using var dir = new TempDirectory();
+        using var disk = new SlowDisk();
+        var first = new TopicPartition("events", 0);
+        var second = new TopicPartition("events", 1);
+        LogConfig config = Config();
+        LogDirectory logs = LogDirectory.Open(dir.Path, TimeProvider.System, _ => config);
+        PartitionLog firstLog = logs.GetOrCreateLog(first, Uuid.Zero, config);
+        PartitionLog secondLog = logs.GetOrCreateLog(second, Uuid.Zero, config);
+        var secondFsyncs = new List<string>();
+        firstLog.FsyncStarting = disk.Fsync;
+        secondLog.FsyncStarting = path =>
+        {
+            lock (secondFsyncs)
+            {
+                secondFsyncs.Add(path);
+            }
+        };
+        Fill(firstLog, BatchesPerSegment + 1, 0);
+        Assert.True(disk.Started.Wait(Bound));
+        Fill(secondLog, BatchesPerSegment + 1, 0);
+
+        // The log dir's checkpoint says what is durable: nothing yet.
+        logs.Checkpoint();
+        IReadOnlyDictionary<TopicPartition, long> points = new OffsetCheckpointFile(dir.Combine(OffsetCheckpointFile.RecoveryPointFileName)).Read();
+        Assert.Equal(0, points[first]);
+        Assert.Equal(0, points[second]);
+
+        Task shutdown = Task.Run(logs.Dispose);
+        disk.Release();
+        Assert.True(await CompletesWithin(shutdown, Bound));
+        await shutdown;
+
+        // The second log's flush was still queued when the shutdown began; it ran (the fsync seam saw
+        // it) before the log closed, since a flush after close does nothing.
+        lock (secondFsyncs)
+        {
+            Assert.Contains(secondFsyncs, p => p.EndsWith(LogFileNames.LogPath(dir.Combine(second.DirectoryName), 0), StringComparison.Ordinal));
+        }
+
+        Assert.True(CleanShutdownFile.Exists(dir.Path));
+        points = new OffsetCheckpointFile(dir.Combine(OffsetCheckpointFile.RecoveryPointFileName)).Read();
+        Assert.Equal(firstLog.LogEndOffset, points[first]);
+        Assert.Equal(secondLog.LogEndOffset, points[second]);
+    }
+
+    private static LogConfig Config() =>
+        LogConfig.Default with { SegmentBytes = LogTestKit.Batch(RecordsPerBatch, Timestamp).Length * BatchesPerSegment };
+
+    private static PartitionLog Open(string partitionDir, TopicPartition id, SegmentFlusher flusher, long recoveryPoint = 0, bool clean = true) =>
+        PartitionLog.Open(partitionDir, id, Config(), TimeProvider.System, recoveryPoint, clean, 0, flusher);
+
+    /// <summary>Appends <paramref name="batches"/> batches of consecutive tags from <paramref name="tag"/>; returns the next tag.</summary>
+    private static int Fill(PartitionLog log, int batches, int tag)
+    {
+        for (int i = 0; i < batches; i++, tag += RecordsPerBatch)
+        {
+            Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(LogTestKit.Batch(RecordsPerBatch, Timestamp, tag), 0).Status);
+        }
+
+        return tag;
+    }
+
+    private static async Task<bool> CompletesWithin(Task task, TimeSpan bound) =>
+        await Task.WhenAny(task, Task.Delay(bound)) == task;
+
+    private static bool PollUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        DateTime deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            Thread.Sleep(5);
+        }
+
+        return true;
+    }
+
+    private static List<string> OpenFilesUnder(string path)
+    {
+        var open = new List<string>();
+        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            string? target = null;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+                // Closed while we looked.
+            }
+
+            if (target is not null && target.StartsWith(path, StringComparison.Ordinal))
+            {
+                open.Add(target);
+            }
+        }
+
+        return open;
+    }
+
+    /// <summary>An fsync that blocks until released (bounded, so a failing test cannot hang the run).</summary>
+    private sealed class SlowDisk : IDisposable
+    {
+        private readonly ManualResetEventSlim _released = new();
+        private readonly List<string> _paths = [];
+
+        public ManualResetEventSlim Started { get; } = new();
+
+        public IReadOnlyList<string> Paths
+        {
+            get
+            {
+                lock (_paths)
+                {
+                    return [.. _paths];
+                }
+            }
+        }
+
+        public void Fsync(string path)
+        {
+            lock (_paths)
+            {
+                _paths.Add(path);
+            }
+
+            Started.Set();
+            _released.Wait(TimeSpan.FromSeconds(60));
+        }
+
+        public void Release() => _released.Set();
+
+        public void Dispose()
+        {
+            Release();
+            _released.Dispose();
+            Started.Dispose();
+        }
+    }
+}
