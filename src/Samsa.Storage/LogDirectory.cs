@@ -26,7 +26,7 @@ public sealed partial class LogDirectory : IDisposable
     private readonly Lock _lifecycleLock = new();
     private readonly OffsetCheckpointFile _recoveryPoints;
     private readonly OffsetCheckpointFile _logStartOffsets;
-    private readonly SegmentFlusher _flusher = new();
+    private readonly SegmentFlusher _flusher;
     private readonly ConcurrentDictionary<TopicPartition, OfflineLog> _offline = new();
 
     // Offline partitions: _offline's entries plus loaded logs that went offline, each counted once
@@ -38,6 +38,7 @@ public sealed partial class LogDirectory : IDisposable
     private LogDirectory(string path, LogDirectoryLock directoryLock, TimeProvider time, bool hadCleanShutdown, LogCleanerConfig cleanerConfig, ILogger logger)
     {
         _logger = logger;
+        _flusher = new SegmentFlusher(logger);
         _cleaner = new LogCleaner(path, cleanerConfig);
         Path = path;
         _lock = directoryLock;
@@ -310,8 +311,19 @@ public sealed partial class LogDirectory : IDisposable
             try
             {
                 // Rolled segments' flushes still queued run first; a failure there shows below as an offline log.
-                _flusher.Dispose();
                 bool clean = _offline.IsEmpty;
+                try
+                {
+                    _flusher.Dispose();
+                }
+                catch (Exception e)
+                {
+                    // Not expected (the flusher keeps failures in): the logs still close (which
+                    // flushes them), but the next start recovers rather than trust this shutdown.
+                    (unwritten ??= []).Add($"background flusher: {e.Message}");
+                    clean = false;
+                }
+
                 foreach (PartitionLog log in _logs.Values)
                 {
                     try

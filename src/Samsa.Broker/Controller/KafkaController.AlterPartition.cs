@@ -105,7 +105,12 @@ internal sealed partial class KafkaController
             return ErrorCode.FencedLeaderEpoch;
         }
 
-        if (state.Leader != leaderId)
+        // A leader whose replica is known offline is being replaced (its election may have failed
+        // and be retrying): it may not shape the ISR meanwhile. Kafka's ZooKeeper-mode controller has
+        // no such check (its re-election bumps the leader epoch first, fencing the proposal with
+        // FENCED_LEADER_EPOCH); we answer as for any proposer that is not the valid leader,
+        // NOT_LEADER_OR_FOLLOWER, which a Kafka leader retries until LeaderAndIsr or StopReplica settles it.
+        if (state.Leader != leaderId || IsOnOfflineLog(leaderId, topic.Name, proposal.PartitionIndex))
         {
             return ErrorCode.NotLeaderOrFollower;
         }

@@ -24,6 +24,9 @@ internal sealed partial class KafkaController
     // rebuilt from answers after every election.
     private readonly Dictionary<int, HashSet<(string Topic, int Partition)>> _offlineReplicas = [];
 
+    /// <summary>Pause before handling an offline replica or a log-dir event again after the store failed.</summary>
+    internal static readonly TimeSpan StoreRetryBackoff = TimeSpan.FromMilliseconds(500);
+
     /// <summary>A replica that may lead or be in the ISR: its broker is eligible and its log is not known offline.</summary>
     private bool IsReplicaOnline(int brokerId, string topic, int partition) =>
         IsEligible(brokerId) && !IsOnOfflineLog(brokerId, topic, partition);
@@ -48,7 +51,8 @@ internal sealed partial class KafkaController
         }
 
         _offlineReplicas.TryGetValue(answer.BrokerId, out HashSet<(string, int)>? offline);
-        var newlyOffline = new List<(string Topic, int Partition)>();
+        var storageErrors = new List<(string Topic, int Partition)>();
+        var newlyOffline = new HashSet<(string Topic, int Partition)>();
         foreach ((string topic, int partition, short error) in PartitionErrors(answer.Response))
         {
             if (error == (short)ErrorCode.None)
@@ -58,6 +62,7 @@ internal sealed partial class KafkaController
             else if (error == (short)ErrorCode.KafkaStorageError)
             {
                 offline ??= _offlineReplicas[answer.BrokerId] = [];
+                storageErrors.Add((topic, partition));
                 if (offline.Add((topic, partition)))
                 {
                     newlyOffline.Add((topic, partition));
@@ -72,8 +77,15 @@ internal sealed partial class KafkaController
 
         if (newlyOffline.Count > 0)
         {
-            LogReplicasOffline(_logger, answer.BrokerId, Describe(newlyOffline));
-            await OnReplicasOfflineAsync(answer.BrokerId, newlyOffline, cancellationToken).ConfigureAwait(false);
+            LogReplicasOffline(_logger, answer.BrokerId, Describe([.. newlyOffline]));
+        }
+
+        // Every answer's offline replicas are acted on, not only new ones: an election that failed
+        // earlier (the store unreachable) is finished by the next answer; where nothing is left to
+        // do, re-electing changes nothing and nothing is sent.
+        if (storageErrors.Count > 0)
+        {
+            await OnReplicasOfflineAsync(answer.BrokerId, storageErrors, newlyOffline, resend: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -93,7 +105,11 @@ internal sealed partial class KafkaController
 
             foreach (LeaderAndIsrResponseData.LeaderAndIsrPartitionError partition in topic.PartitionErrors)
             {
-                string? topicName = name ?? (string.IsNullOrEmpty(partition.TopicName) ? null : partition.TopicName);
+                // An id we do not know is a deleted topic's: its name may belong to a topic created
+                // again since, whose replica this answer is not about. The name counts only without an id.
+                string? topicName = topic.TopicId.IsZero
+                    ? (string.IsNullOrEmpty(partition.TopicName) ? null : partition.TopicName)
+                    : name;
                 if (topicName is not null)
                 {
                     errors.Add((topicName, partition.PartitionIndex, partition.ErrorCode));
@@ -124,16 +140,23 @@ internal sealed partial class KafkaController
     }
 
     /// <summary>
-    /// Newly offline replicas of one broker: their partitions are re-elected without them (a leader
-    /// among them is replaced by the first online ISR member, or per the unclean rule), every broker
-    /// hears the new leaders and offline replicas, and the broker stops serving and fetching them.
+    /// Offline replicas of one broker: their partitions are re-elected without them (a leader among
+    /// them is replaced by the first online ISR member, or per the unclean rule), every broker hears
+    /// the new leaders and, for <paramref name="untold"/> ones, the offline replicas, and the broker
+    /// stops serving and fetching them. When the store fails part-way (connection loss), what was
+    /// written is still sent, and the rest is tried again after a pause while this broker is still
+    /// the controller: a repeated answer may never come, and the failure is logged once per attempt.
     /// </summary>
-    private async Task OnReplicasOfflineAsync(int brokerId, List<(string Topic, int Partition)> replicas, CancellationToken cancellationToken)
+    /// <param name="resend">A retry: a write whose ConnectionLoss hid that it was applied reads
+    /// back as nothing to do, so leadership goes out for every partition, changed or not.</param>
+    private async Task OnReplicasOfflineAsync(int brokerId, List<(string Topic, int Partition)> replicas, HashSet<(string Topic, int Partition)> untold, bool resend, CancellationToken cancellationToken)
     {
         var changed = new List<(string, int)>();
-        var known = new List<(string Topic, int Partition)>(replicas.Count);
-        foreach ((string topic, int partition) in replicas)
+        var told = new List<(string Topic, int Partition)>(replicas.Count);
+        List<(string Topic, int Partition)>? unfinished = null;
+        for (int i = 0; i < replicas.Count; i++)
         {
+            (string topic, int partition) = replicas[i];
             if (!_topics.TryGetValue(topic, out TopicInfo? info)
                 || !info.Partitions.TryGetValue(partition, out int[]? assigned)
                 || !_partitions.TryGetValue((topic, partition), out PartitionLeadership? current))
@@ -141,22 +164,85 @@ internal sealed partial class KafkaController
                 continue;
             }
 
-            known.Add((topic, partition));
-            PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
-            if (next is not null && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false))
+            bool written = false;
+            try
+            {
+                PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
+                written = next is not null && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false);
+            }
+            catch (CoordinationException e) when (_isActive)
+            {
+                LogOfflineElectionFailed(_logger, brokerId, e.Message);
+                unfinished = replicas.GetRange(i, replicas.Count - i);
+                break;
+            }
+
+            if (written)
             {
                 changed.Add((topic, partition));
             }
+
+            if (written || resend || untold.Contains((topic, partition)))
+            {
+                told.Add((topic, partition));
+            }
         }
 
-        if (known.Count == 0)
+        if (told.Count > 0)
+        {
+            // UpdateMetadata goes out even when no leader or ISR changed: offline_replicas did.
+            await SendAsync(resend ? told : changed, TopicsOf(told), cancellationToken).ConfigureAwait(false);
+            await SendStopReplicaAsync(brokerId, told, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (unfinished is not null && _liveBrokers.TryGetValue(brokerId, out BrokerRegistration? registration))
+        {
+            long brokerEpoch = registration.BrokerEpoch;
+            PostAfterPause(() => RetryReplicasOfflineAsync(brokerId, brokerEpoch, unfinished, CancellationToken.None));
+        }
+    }
+
+    /// <summary>The unfinished part of an earlier attempt, for replicas still known offline on the same registration.</summary>
+    private async Task RetryReplicasOfflineAsync(int brokerId, long brokerEpoch, List<(string Topic, int Partition)> replicas, CancellationToken cancellationToken)
+    {
+        if (!_isActive || !_liveBrokers.TryGetValue(brokerId, out BrokerRegistration? registration) || registration.BrokerEpoch != brokerEpoch)
         {
             return;
         }
 
-        // UpdateMetadata goes out even when no leader or ISR changed: offline_replicas did.
-        await SendAsync(changed, TopicsOf(known), cancellationToken).ConfigureAwait(false);
-        await SendStopReplicaAsync(brokerId, known, cancellationToken).ConfigureAwait(false);
+        var still = new List<(string Topic, int Partition)>(replicas.Count);
+        foreach ((string topic, int partition) in replicas)
+        {
+            if (IsOnOfflineLog(brokerId, topic, partition))
+            {
+                still.Add((topic, partition));
+            }
+        }
+
+        if (still.Count > 0)
+        {
+            await OnReplicasOfflineAsync(brokerId, still, [.. still], resend: true, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Queues <paramref name="work"/> on the controller loop after <see cref="StoreRetryBackoff"/>, unless this broker stops being the controller or stops.</summary>
+    private void PostAfterPause(Func<Task> work) => _ = PostAfterPauseAsync(work, _stopping.Token);
+
+    private async Task PostAfterPauseAsync(Func<Task> work, CancellationToken stopping)
+    {
+        try
+        {
+            await Task.Delay(StoreRetryBackoff, _time, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (IsActive)
+        {
+            _loop.Post(work);
+        }
     }
 
     /// <summary>A broker that failed or registered again starts with a clean slate: its next answers tell.</summary>
@@ -200,6 +286,21 @@ internal sealed partial class KafkaController
             return;
         }
 
+        try
+        {
+            await HandleLogDirEventsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e) when (_isActive)
+        {
+            // The watch was re-armed before the failure, but fires only on a new notification:
+            // those read so far are not deleted, and the whole event is handled again after a pause.
+            LogLogDirEventsFailed(_logger, e.Message);
+            PostAfterPause(() => OnLogDirEventsAsync(CancellationToken.None));
+        }
+    }
+
+    private async Task HandleLogDirEventsAsync(CancellationToken cancellationToken)
+    {
         IReadOnlyList<string> children = await WatchLogDirEventsAsync(cancellationToken).ConfigureAwait(false);
         if (children.Count == 0)
         {
@@ -231,22 +332,18 @@ internal sealed partial class KafkaController
             }
         }
 
-        try
+        foreach (int brokerId in brokers)
         {
-            foreach (int brokerId in brokers)
+            LogLogDirFailure(_logger, brokerId);
+            LeaderAndIsrRequestData? request = BuildLeaderAndIsr(_liveBrokers[brokerId], AllPartitions());
+            if (request is not null)
             {
-                LogLogDirFailure(_logger, brokerId);
-                LeaderAndIsrRequestData? request = BuildLeaderAndIsr(_liveBrokers[brokerId], AllPartitions());
-                if (request is not null)
-                {
-                    await _channel.SendLeaderAndIsrAsync(brokerId, request, cancellationToken).ConfigureAwait(false);
-                }
+                await _channel.SendLeaderAndIsrAsync(brokerId, request, cancellationToken).ConfigureAwait(false);
             }
         }
-        finally
-        {
-            await DeleteLogDirEventsAsync(read, cancellationToken).ConfigureAwait(false);
-        }
+
+        // Deleted only once the brokers were asked: a failure before leaves them to the retry.
+        await DeleteLogDirEventsAsync(read, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes handled notifications, fenced by the controller epoch; one already gone is fine.</summary>
@@ -277,6 +374,12 @@ internal sealed partial class KafkaController
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: replicas {Partitions} on broker {BrokerId} are offline; electing without them.")]
     private static partial void LogReplicasOffline(ILogger logger, int brokerId, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: could not finish electing without broker {BrokerId}'s offline replicas, retrying: {Reason}")]
+    private static partial void LogOfflineElectionFailed(ILogger logger, int brokerId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: could not handle log dir event notifications, retrying: {Reason}")]
+    private static partial void LogLogDirEventsFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Controller: handling a log directory failure on broker {BrokerId}: asking it about all its replicas.")]
     private static partial void LogLogDirFailure(ILogger logger, int brokerId);

@@ -13,7 +13,7 @@ namespace Samsa.Broker.Controller;
 /// the controller, which then asks this broker about all its replicas and moves leadership and ISR
 /// places away from the offline ones. Failures that arrive together share one notification (the
 /// controller's question covers every replica anyway); a write that fails (no ZooKeeper quorum,
-/// session being renewed) is retried until it succeeds or the broker stops.
+/// session being renewed, or any other error) is retried until it succeeds or the broker stops.
 /// </summary>
 internal sealed partial class LogDirEventNotifier : IAsyncDisposable
 {
@@ -78,7 +78,9 @@ internal sealed partial class LogDirEventNotifier : IAsyncDisposable
                 LogNotified(_logger, _brokerId, partition.ToString(), path);
                 return;
             }
-            catch (CoordinationException e) when (!stopping.IsCancellationRequested)
+#pragma warning disable CA1031 // Any failure (not only the store's) is retried: the loop must not end while the broker runs.
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+#pragma warning restore CA1031
             {
                 if (!reported)
                 {

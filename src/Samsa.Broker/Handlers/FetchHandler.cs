@@ -32,6 +32,9 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
 
     public override short MaxVersion => 16;
 
+    /// <summary>Test seam: called with a partition's log between its read and the copy of what it found (a disk failing there).</summary>
+    internal Action<PartitionLog>? CopyStarting { get; set; }
+
     protected override async ValueTask<FetchResponseData?> HandleAsync(RequestContext context, FetchRequestData request, CancellationToken cancellationToken)
     {
         FetchSessionStart session = sessions.Begin(request, context.ApiVersion >= 13);
@@ -214,6 +217,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     continue;
                 }
 
+                CopyStarting?.Invoke(partition.Log);
                 int copied = CopyRecords(partition.Log, read, context, result);
                 if (copied > 0)
                 {

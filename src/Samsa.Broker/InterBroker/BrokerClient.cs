@@ -84,17 +84,25 @@ internal sealed partial class BrokerClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         PendingRequest pending;
+        Connection connection;
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed.IsCancellationRequested, this);
-            Connection connection = _connection ??= await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            connection = _connection ??= await ConnectAsync(cancellationToken).ConfigureAwait(false);
             int correlationId = _nextCorrelationId++;
             pending = new PendingRequest(correlationId, request.ApiKey, version, pooled);
             using var frame = new PooledBufferWriter();
             Frame.WriteRequest(frame, new RequestHeader { ApiKey = request.ApiKey, ApiVersion = version, CorrelationId = correlationId, ClientId = _clientId }, request);
             lock (connection.Pending)
             {
+                // The read loop may have just failed this connection (and cleared its queue): a
+                // request queued now would never be answered nor failed, only time out.
+                if (connection.Failure is { } failure)
+                {
+                    throw new BrokerClientException($"Sending {request.ApiKey} to {_host}:{_port} failed: {failure.Message}", failure);
+                }
+
                 connection.Pending.Enqueue(pending);
             }
 
@@ -121,12 +129,9 @@ internal sealed partial class BrokerClient : IAsyncDisposable
         }
         catch (TimeoutException e)
         {
-            // A lost response desynchronizes the pipeline: drop the connection, fail the rest.
-            Connection? current = Volatile.Read(ref _connection);
-            if (current is not null)
-            {
-                Fail(current, e);
-            }
+            // A lost response desynchronizes the pipeline: drop the connection it was sent on (not a
+            // newer one opened since), failing the rest.
+            Fail(connection, e);
 
             throw new BrokerClientException($"{request.ApiKey} to {_host}:{_port} timed out after {_options.RequestTimeout.TotalMilliseconds:0} ms.", e);
         }

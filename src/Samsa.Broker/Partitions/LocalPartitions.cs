@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.Replication;
 using Samsa.Protocol;
@@ -17,6 +18,8 @@ namespace Samsa.Broker.Partitions;
 /// </summary>
 internal sealed partial class LocalPartitions
 {
+    private static readonly object ReportedMarker = new();
+
     private readonly int _brokerId;
     private readonly LogDirectory _logs;
     private readonly Func<string, LogConfig> _configFor;
@@ -24,6 +27,9 @@ internal sealed partial class LocalPartitions
     private readonly BrokerReplication? _replication;
     private readonly Lock _controlLock = new();
     private readonly ConcurrentDictionary<TopicPartition, Partition> _partitions = new();
+
+    // Logs already reported offline (weak keys: a deleted log's entry goes with it).
+    private readonly ConditionalWeakTable<PartitionLog, object> _reportedOffline = new();
     private int _controllerEpoch = -1;
 
     /// <param name="configFor">The log config of a topic: broker defaults plus the topic's overrides.</param>
@@ -78,6 +84,9 @@ internal sealed partial class LocalPartitions
     /// tells the controller (a log-dir event notification) so it elects another leader.
     /// </summary>
     public event Action<TopicPartition>? ReplicaWentOffline;
+
+    /// <summary>Test seam: called in a LeaderAndIsr with a replica's log just opened, before this class listens to it.</summary>
+    internal Action<PartitionLog>? LogOpened { get; set; }
 
     /// <summary>Becomes leader (or follower) for each listed partition, creating its log on first sight.</summary>
     public LeaderAndIsrResponseData ApplyLeaderAndIsr(LeaderAndIsrRequestData request)
@@ -136,7 +145,9 @@ internal sealed partial class LocalPartitions
             {
                 if (OutOfSpace.IsCause(e))
                 {
-                    // Not offline: the next LeaderAndIsr (the controller's retry) creates the log once space is back.
+                    // Not offline here, but the controller does not resend: it counts this replica
+                    // offline until a later LeaderAndIsr for it is answered NONE (which creates the
+                    // log once space is back) or the broker restarts.
                     LogCreateOutOfSpace(_logger, id.ToString(), _logs.Path, e.Message);
                 }
                 else
@@ -148,10 +159,19 @@ internal sealed partial class LocalPartitions
                 return ErrorCode.KafkaStorageError;
             }
 
+            LogOpened?.Invoke(log);
             partition = new Partition(id, topicId, log, _brokerId, _replication?.Context);
             log.WentOffline -= OnLogOffline;
             log.WentOffline += OnLogOffline;
             _partitions[id] = partition;
+
+            // Offline between the check above and the subscription: its event is gone, so say it here
+            // (OnLogOffline reports a log once, should the event have come after all).
+            if (log.IsOffline)
+            {
+                OnLogOffline(log);
+                return ErrorCode.KafkaStorageError;
+            }
         }
 
         _replication?.BeforeLeadershipChange(id, state.Leader, _brokerId);
@@ -279,7 +299,12 @@ internal sealed partial class LocalPartitions
     /// <summary>A log went offline at run time (read, append or fsync failed): said once, with the cause.</summary>
     private void OnLogOffline(PartitionLog log)
     {
-        // A log raises this once (the log dir has already counted it offline).
+        // Once per log: from its WentOffline event or from ApplyOne finding it offline, whichever comes first.
+        if (!_reportedOffline.TryAdd(log, ReportedMarker))
+        {
+            return;
+        }
+
         LogPartitionOffline(_logger, log.TopicPartition.ToString(), _logs.Path, log.OfflineReason ?? "unknown");
         ReplicaWentOffline?.Invoke(log.TopicPartition);
     }

@@ -61,7 +61,9 @@ internal sealed partial class Partition
     /// <summary>
     /// The periodic ISR check (every replica.lag.time.max.ms / 2): proposes to drop the ISR members
     /// that are behind the leader's log end and have not been caught up for replica.lag.time.max.ms.
-    /// Nothing while another proposal is in flight. Returns whether it proposed a change.
+    /// Nothing while another proposal is in flight, nor when this replica's log is offline (as in
+    /// Kafka, where a broker whose log dir failed has no partition left to propose from: the
+    /// controller moves leadership away instead). Returns whether it proposed a change.
     /// </summary>
     public bool MaybeShrinkIsr()
     {
@@ -69,7 +71,7 @@ internal sealed partial class Partition
         lock (_lock)
         {
             Leadership leadership = _leadership;
-            if (leadership.Leader != _localBrokerId || leadership.PendingIsrChange is not null)
+            if (leadership.Leader != _localBrokerId || leadership.PendingIsrChange is not null || Log.IsOffline)
             {
                 return false;
             }

@@ -349,6 +349,10 @@ public sealed partial class PartitionLog
             {
                 return false;
             }
+
+            // Offline from another thread's failure before this flush ran: FlushUpTo fsyncs nothing
+            // for an offline log, so this append is not durable either.
+            return !IsOffline;
         }
 
         return true;

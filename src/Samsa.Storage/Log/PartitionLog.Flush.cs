@@ -18,26 +18,34 @@ public sealed partial class PartitionLog
     /// indexes of the sealed ones, then moves the recovery point. The fsyncs run under the flush
     /// lock only: appends continue, and a flusher that waited finds its offsets covered by the
     /// flush before it (group commit). The active segment's index is not synced here; it may lag
-    /// on disk and load completes it from the log.
+    /// on disk and load completes it from the log. An offline log is not flushed: after a failed
+    /// fsync Linux may report the next one as a success although the pages were dropped, so its
+    /// recovery point never moves again.
     /// </summary>
-    public void FlushUpTo(long offset)
+    /// <param name="offset">Flush below this offset (capped at the log end).</param>
+    /// <param name="restartFlushClock">
+    /// Whether this flush restarts the flush.ms clock: every flush the log's own policy or a caller
+    /// asks for does (appends landing between the caller's choice of <paramref name="offset"/> and
+    /// the flush must not make the next append flush again); a roll's background flush of the
+    /// sealed segment does not, as it runs at no fixed time and leaves the active segment unflushed.
+    /// </param>
+    public void FlushUpTo(long offset, bool restartFlushClock = true)
     {
         lock (_flushLock)
         {
             long target;
-            bool toLogEnd;
             long recoveryPoint;
             LogSegment[] segments;
             LogSegment active;
             lock (_lock)
             {
-                if (_closed)
+                // Offline: a flush queued before the log went offline (a roll's) must not claim anything.
+                if (_closed || IsOffline)
                 {
                     return;
                 }
 
                 target = Math.Min(offset, _logEndOffset);
-                toLogEnd = target == _logEndOffset;
                 recoveryPoint = _recoveryPoint;
                 if (target <= recoveryPoint)
                 {
@@ -79,12 +87,14 @@ public sealed partial class PartitionLog
 
             lock (_lock)
             {
-                Volatile.Write(ref _recoveryPoint, Math.Max(_recoveryPoint, Math.Min(durable, _logEndOffset)));
-                if (toLogEnd)
+                // Gone offline during the fsyncs (an append's or a read's I/O error): nothing is claimed.
+                if (!IsOffline)
                 {
-                    // flush.ms bounds how long appended data stays unflushed: only a flush of
-                    // everything appended so far restarts that clock, not a roll's flush of the
-                    // sealed segment (which runs in the background, at no fixed time).
+                    Volatile.Write(ref _recoveryPoint, Math.Max(_recoveryPoint, Math.Min(durable, _logEndOffset)));
+                }
+
+                if (restartFlushClock)
+                {
                     Volatile.Write(ref _lastFlushMs, NowMs);
                 }
             }
@@ -123,12 +133,19 @@ public sealed partial class PartitionLog
     /// </summary>
     internal void RunRollFlush()
     {
-        // Cleared before the target is read: a roll after this line queues the log again.
-        Volatile.Write(ref _rollFlushQueued, 0);
+        // Cleared before the target is read: a roll after this line queues the log again. A full
+        // fence (not a volatile write, which a later read may pass on x86): else a roll could
+        // raise the target, see the log still queued, and its request be lost.
+        Interlocked.Exchange(ref _rollFlushQueued, 0);
+        if (IsOffline)
+        {
+            return;
+        }
+
         long target = Volatile.Read(ref _rollFlushTarget);
         try
         {
-            FlushUpTo(target);
+            FlushUpTo(target, restartFlushClock: false);
         }
         catch (Exception e)
         {

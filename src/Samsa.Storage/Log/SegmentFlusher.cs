@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Samsa.Storage.Log;
 
@@ -17,13 +19,16 @@ namespace Samsa.Storage.Log;
 /// and does nothing; <see cref="Dispose"/> waits for every queued flush (a clean shutdown).
 /// </para>
 /// </summary>
-public sealed class SegmentFlusher : IDisposable
+public sealed partial class SegmentFlusher : IDisposable
 {
     private readonly Channel<PartitionLog> _queue = Channel.CreateUnbounded<PartitionLog>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ILogger _logger;
     private readonly Task _worker;
 
-    public SegmentFlusher()
+    /// <param name="logger">Where a roll flush that failed past the log's own handling says so; none by default.</param>
+    public SegmentFlusher(ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _worker = Task.Run(RunAsync);
     }
 
@@ -48,8 +53,21 @@ public sealed class SegmentFlusher : IDisposable
             while (reader.TryRead(out PartitionLog? log))
             {
                 // The fsync blocks this pool thread, one at a time per flusher.
-                log.RunRollFlush();
+                try
+                {
+                    log.RunRollFlush();
+                }
+                catch (Exception e)
+                {
+                    // RunRollFlush keeps its own failures in, but a WentOffline handler it calls can
+                    // throw: that must not end the worker (later rolls' flushes would never run and
+                    // Dispose would throw it into the log dir's shutdown).
+                    LogRollFlushFailed(_logger, e, log.TopicPartition.ToString());
+                }
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The background flush of {Partition} after a roll failed; the flusher goes on with the other logs")]
+    private static partial void LogRollFlushFailed(ILogger logger, Exception exception, string partition);
 }

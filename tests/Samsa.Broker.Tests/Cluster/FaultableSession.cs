@@ -4,8 +4,8 @@ namespace Samsa.Broker.Tests.Cluster;
 
 /// <summary>
 /// A broker's coordination session that can be told to lose its writes: while
-/// <see cref="FailWrites"/> is set, SetData and Multi fail with ConnectionLoss, as a ZooKeeper client
-/// does when its connection drops mid-request. Everything else goes to the real session.
+/// <see cref="FailWrites"/> is set, Create, Delete, SetData and Multi fail with ConnectionLoss, as a
+/// ZooKeeper client does when its connection drops mid-request. Reads go to the real session.
 /// </summary>
 internal sealed class FaultableSession(ICoordinationStore inner) : ICoordinationStore
 {
@@ -28,10 +28,10 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     }
 
     public ValueTask<string> CreateAsync(string path, ReadOnlyMemory<byte> data, CreateMode mode, CancellationToken cancellationToken = default) =>
-        inner.CreateAsync(path, data, mode, cancellationToken);
+        _failWrites ? throw Lost(path) : inner.CreateAsync(path, data, mode, cancellationToken);
 
     public ValueTask DeleteAsync(string path, int expectedVersion = -1, CancellationToken cancellationToken = default) =>
-        inner.DeleteAsync(path, expectedVersion, cancellationToken);
+        _failWrites ? throw Lost(path) : inner.DeleteAsync(path, expectedVersion, cancellationToken);
 
     public ValueTask<NodeStat?> ExistsAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
         inner.ExistsAsync(path, watcher, cancellationToken);

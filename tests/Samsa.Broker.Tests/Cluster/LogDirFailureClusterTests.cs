@@ -1,3 +1,4 @@
+using Samsa.Broker.Controller;
 using Samsa.Broker.Partitions;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
@@ -65,6 +66,38 @@ public sealed class LogDirFailureClusterTests
         // acks=all writes go to the new leader and are acknowledged by the two in-sync replicas.
         Assert.Equal((short)ErrorCode.None, await ProduceAsync(cluster, state.Leader));
         Assert.Equal((short)ErrorCode.KafkaStorageError, await ProduceAsync(cluster, leader));
+    }
+
+    [Fact]
+    public async Task A_notification_the_store_refused_is_written_once_the_store_is_back_and_the_controller_acts()
+    {
+        await using InProcessCluster cluster = await InProcessCluster.StartAsync(3);
+        KafkaBroker controller = await cluster.ControllerAsync();
+        int leader = controller.BrokerId % 3 + 1; // not the controller: only its session loses writes
+        int[] assignment = [leader, leader % 3 + 1, (leader + 1) % 3 + 1];
+        await cluster.CreateTopicAsync(controller.BrokerId, Topic, assignment);
+        await InProcessCluster.WaitUntilAsync(async () => IsrOf(await cluster.MetadataAsync(leader, Topic)) is { Count: 3 }, "the partition is fully replicated");
+        Assert.Equal((short)ErrorCode.None, await ProduceAsync(cluster, leader)); // a record to read back, so the broken file is noticed
+
+        cluster.Sessions[leader].FailWrites = true;
+        BreakSegment(cluster.Brokers[leader].Partitions.Get(Topic, 0)!.Log);
+
+        // While the broker's writes fail (two retry rounds), no notification exists and the leader stays.
+        await Task.Delay(LogDirEventNotifier.RetryBackoff * 2);
+        Assert.Empty(await cluster.Store.GetChildrenAsync(ZkPaths.LogDirEventNotification) ?? []);
+        Assert.Equal(leader, (await ReadStateAsync(cluster)).Leader);
+
+        // Once they succeed, the notification is written, and the controller moves leadership away.
+        cluster.Sessions[leader].FailWrites = false;
+        await InProcessCluster.WaitUntilAsync(
+            async () => await ReadStateAsync(cluster) is { } state && state.Leader == assignment[1] && !state.Isr.Contains(leader),
+            "the controller elects another leader without the offline replica");
+        await InProcessCluster.WaitUntilAsync(
+            async () => (await cluster.MetadataAsync(controller.BrokerId, Topic)).Topics[0].Partitions[0].OfflineReplicas.Contains(leader),
+            "the controller's metadata lists the replica offline");
+        await InProcessCluster.WaitUntilAsync(
+            async () => (await cluster.Store.GetChildrenAsync(ZkPaths.LogDirEventNotification) ?? []).Count == 0,
+            "the notification is handled and deleted");
     }
 
     /// <summary>Turns the active segment file into a directory and reads until the log notices (EISDIR on reopen).</summary>

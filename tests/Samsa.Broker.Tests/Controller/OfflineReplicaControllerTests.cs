@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Samsa.Broker.Controller;
+using Samsa.Broker.Tests.Cluster;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
 using Samsa.Coordination.Embedded;
@@ -194,6 +195,92 @@ public sealed class OfflineReplicaControllerTests
         }
     }
 
+    [Fact]
+    public async Task An_election_the_store_refused_is_finished_once_the_store_is_back_and_the_offline_leader_may_not_alter_the_isr_meanwhile()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1], [1] = [2, 1, 3] });
+        (PartitionStateZNode before, int beforeVersion) = await bed.StateAsync(0);
+        bed.Channel.Clear();
+
+        // Broker 2's replicas go offline while the controller's writes are lost.
+        bed.Session.FailWrites = true;
+        bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError), (1, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(2, (await bed.StateAsync(0)).State.Leader);
+
+        // Still the leader in the store, but known offline: its ISR proposals are refused.
+        AlterPartitionResponseData refused = await bed.Controller.AlterPartitionAsync(Proposal(2, before.LeaderEpoch, beforeVersion, [2, 3]), CancellationToken.None);
+        Assert.Equal((short)ErrorCode.NotLeaderOrFollower, refused.Topics[0].Partitions[0].ErrorCode);
+        Assert.Equal(beforeVersion, (await bed.StateAsync(0)).Version);
+
+        // No further answer comes; the controller retries on its own once the store takes writes.
+        bed.Session.FailWrites = false;
+        using var deadline = new CancellationTokenSource(Patience);
+        while ((await bed.StateAsync(0)).State.Leader != 3 || (await bed.StateAsync(1)).State.Leader != 1)
+        {
+            Assert.False(deadline.IsCancellationRequested, "the refused election was not retried");
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        int[] isr0 = (await bed.StateAsync(0)).State.Isr;
+        Assert.Equal([3, 1], isr0);
+        int[] isr1 = (await bed.StateAsync(1)).State.Isr;
+        Assert.Equal([1, 3], isr1);
+
+        // The new leaders, the offline replicas and the StopReplica all went out.
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 3 && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == 0 && p.Leader == 3));
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 1 && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == 1 && p.Leader == 1));
+        UpdateMetadataRequestData metadata = bed.Channel.Sent<UpdateMetadataRequestData>().FindLast(s => s.BrokerId == 3).Request;
+        Assert.Equal([2], Partition(metadata, 0).OfflineReplicas);
+        Assert.Equal([2], Partition(metadata, 1).OfflineReplicas);
+        Assert.Equal([0, 1], bed.Channel.Sent<StopReplicaRequestData>().Where(s => s.BrokerId == 2).SelectMany(s => s.Request.TopicStates.Single().PartitionStates).Select(p => p.PartitionIndex).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task A_late_error_for_a_topic_id_the_controller_does_not_know_is_not_charged_to_a_topic_of_the_same_name()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
+        (_, int version) = await bed.StateAsync(0);
+
+        // An answer about a deleted incarnation of the topic: another id, the same name.
+        var stale = new LeaderAndIsrResponseData.LeaderAndIsrTopicError { TopicId = Uuid.NewRandom() };
+        stale.PartitionErrors.Add(new LeaderAndIsrResponseData.LeaderAndIsrPartitionError { TopicName = Topic, PartitionIndex = 0, ErrorCode = (short)ErrorCode.KafkaStorageError });
+        bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), new LeaderAndIsrResponseData { Topics = [stale] });
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+
+        (PartitionStateZNode after, int afterVersion) = await bed.StateAsync(0);
+        Assert.Equal(2, after.Leader);
+        Assert.Equal(version, afterVersion);
+    }
+
+    [Fact]
+    public async Task A_log_dir_event_whose_handling_the_store_refused_is_handled_again_and_deleted_once_the_store_is_back()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3] });
+        bed.Channel.Clear();
+
+        // The controller reads the event and asks broker 3, but cannot delete it.
+        bed.Session.FailWrites = true;
+        await bed.Store.CreateAsync(LogDirEventNotificationZNode.PathPrefix, LogDirEventNotificationZNode.Encode(3), CreateMode.PersistentSequential);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (!bed.Channel.Sent<LeaderAndIsrRequestData>().Exists(s => s.BrokerId == 3))
+        {
+            Assert.False(deadline.IsCancellationRequested, "the controller did not ask broker 3");
+            await Task.Delay(20, CancellationToken.None);
+        }
+
+        Assert.Single(await bed.NotificationsAsync());
+
+        // No new notification comes to fire the watch; the controller retries by itself.
+        bed.Session.FailWrites = false;
+        await bed.WaitForNoNotificationsAsync();
+        Assert.True(bed.Channel.Sent<LeaderAndIsrRequestData>().Count(s => s.BrokerId == 3) >= 2, "the retry asked broker 3 again");
+    }
+
     private static LeaderAndIsrResponseData Answer(Uuid topicId, params (int Partition, ErrorCode Error)[] partitions)
     {
         var topic = new LeaderAndIsrResponseData.LeaderAndIsrTopicError { TopicId = topicId };
@@ -227,9 +314,13 @@ public sealed class OfflineReplicaControllerTests
         {
             _unclean = unclean;
             Store = EmbeddedCoordinationStore.Open(_dir.Combine("store"), TimeProvider.System);
+            Session = new FaultableSession(Store);
         }
 
         public EmbeddedCoordinationStore Store { get; }
+
+        /// <summary>The controller's view of <see cref="Store"/>, whose writes a test can make fail.</summary>
+        public FaultableSession Session { get; }
 
         public KafkaController Controller { get; private set; } = null!;
 
@@ -269,7 +360,7 @@ public sealed class OfflineReplicaControllerTests
         public async Task<RecordingControllerChannel> StartControllerAsync(int brokerId)
         {
             Channel = new RecordingControllerChannel();
-            Controller = new KafkaController(brokerId, Store, Channel, new ControllerOptions { UncleanLeaderElectionEnable = _unclean }, TimeProvider.System, NullLogger.Instance);
+            Controller = new KafkaController(brokerId, Session, Channel, new ControllerOptions { UncleanLeaderElectionEnable = _unclean }, TimeProvider.System, NullLogger.Instance);
             await Controller.StartAsync(CancellationToken.None);
             Assert.True(Controller.IsActive);
             return Channel;

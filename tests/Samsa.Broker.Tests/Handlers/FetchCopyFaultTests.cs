@@ -64,6 +64,46 @@ public sealed class FetchCopyFaultTests
         Assert.True(online.Records?.Length > 0);
     }
 
+    [Fact]
+    public async Task A_fetch_whose_copy_fails_for_one_partition_serves_the_other_partitions_of_the_same_request()
+    {
+        await using LocalBrokerParts broker = await LocalBrokerParts.StartAsync();
+        await broker.CreateTopicAsync(Topic, 2);
+        for (int i = 0; i < 3; i++)
+        {
+            broker.Append(Topic, 0, 1000 + i, 2000 + i);
+            broker.Append(Topic, 1, 1000 + i, 2000 + i);
+        }
+
+        // Partition 0's segment file turns into a directory after the handler's read of it, before the copy.
+        Partition broken = broker.Partitions.Get(Topic, 0)!;
+        var handler = new FetchHandler(broker.Partitions, broker.Metadata, broker.Time, new FetchSessionCache(10))
+        {
+            CopyStarting = log =>
+            {
+                if (log == broken.Log && !log.IsOffline)
+                {
+                    log.ReleaseIdleResources();
+                    string segment = Directory.GetFiles(log.Directory, "*.log").Single();
+                    File.Delete(segment);
+                    Directory.CreateDirectory(segment);
+                }
+            },
+        };
+
+        FetchResponseData fetched = await handler.CallAsync<FetchResponseData>(FetchRequest(), 12);
+
+        Assert.Equal((short)ErrorCode.None, fetched.ErrorCode);
+        FetchResponseData.PartitionData offline = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 0);
+        FetchResponseData.PartitionData online = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 1);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, offline.ErrorCode);
+        Assert.Equal(0, offline.Records?.Length ?? 0);
+        Assert.True(broken.Log.IsOffline);
+        Assert.Equal((short)ErrorCode.None, online.ErrorCode);
+        Assert.Equal(6, online.HighWatermark);
+        Assert.True(online.Records?.Length > 0);
+    }
+
     private static FetchRequestData FetchRequest()
     {
         var topic = new FetchRequestData.FetchTopic { Topic = Topic };

@@ -127,6 +127,9 @@ public sealed class BrokerClientTests
         }
     }
 
+    // "another correlation id" is the case that needs the read loop to fail the request it took off
+    // the queue (the peer stays connected, so nothing else would fail it before the 10 s timeout);
+    // a hang-up mid-frame fails the connection anyway and is kept as a second path.
     [Theory]
     [InlineData("another correlation id")]
     [InlineData("hang-up in the middle of the frame")]

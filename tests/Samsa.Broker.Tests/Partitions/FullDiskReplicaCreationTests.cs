@@ -40,7 +40,9 @@ public sealed class FullDiskReplicaCreationTests
         Assert.False(partitions.IsOffline(id));
         Assert.False(partitions.IsOffline(Topic, 0));
 
-        // Still full: the controller's retry fails the same way, and still nothing is offline.
+        // Still full: a later LeaderAndIsr for it fails the same way, and still nothing is offline. (The
+        // controller does not resend: it counts the replica offline until a LeaderAndIsr for it is
+        // answered NONE or the broker restarts.)
         Assert.Equal(ErrorCode.KafkaStorageError, Apply(partitions, topicId, leaderEpoch: 0));
         Assert.False(partitions.IsOffline(id));
 
@@ -78,6 +80,37 @@ public sealed class FullDiskReplicaCreationTests
         logs.DeleteLog(id);
         Assert.False(partitions.AnyOffline);
         Assert.False(partitions.IsOffline(id));
+    }
+
+    [Fact]
+    public void A_log_that_goes_offline_while_its_replica_is_created_is_reported_offline()
+    {
+        using var dir = new TempDirectory("offline-create");
+        using LogDirectory logs = LogDirectory.Open(dir.Path, TimeProvider.System, _ => LogConfig.Default);
+        var partitions = new LocalPartitions(BrokerId, logs, _ => LogConfig.Default, NullLogger.Instance);
+        var id = new TopicPartition(Topic, 0);
+        Uuid topicId = Uuid.NewRandom();
+        var reported = new List<TopicPartition>();
+        partitions.ReplicaWentOffline += reported.Add;
+
+        // A log from before (loaded at start) whose segment file cannot be read any more (EISDIR)
+        // and that no read has touched yet: online until one does.
+        PartitionLog log = logs.GetOrCreateLog(id, topicId, LogConfig.Default);
+        Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(Batch(), 0).Status);
+        log.ReleaseIdleResources();
+        string segment = Directory.GetFiles(log.Directory, "*.log").Single();
+        File.Delete(segment);
+        Directory.CreateDirectory(segment);
+
+        // It goes offline after LeaderAndIsr checked it and before the broker listens to its event.
+        partitions.LogOpened = opened => Assert.Equal(LogReadStatus.StorageError, opened.Read(0, 1 << 20, long.MaxValue, minOneBatch: true).Status);
+        Assert.Equal(ErrorCode.KafkaStorageError, Apply(partitions, topicId, leaderEpoch: 0));
+        Assert.Equal([id], reported);
+        Assert.True(partitions.IsOffline(id));
+
+        // Reported once: a later LeaderAndIsr answers the same without another report.
+        Assert.Equal(ErrorCode.KafkaStorageError, Apply(partitions, topicId, leaderEpoch: 1));
+        Assert.Equal([id], reported);
     }
 
     private static ErrorCode Apply(LocalPartitions partitions, Uuid topicId, int leaderEpoch)

@@ -103,7 +103,11 @@ public sealed class RollFlushTests
 
         queuedLog.Delete();
         Assert.True(truncatedLog.TruncateTo(RecordsPerBatch));
-        Task delete = Task.Run(runningLog.Delete); // waits for the running flush
+        Task delete = Task.Run(runningLog.Delete);
+
+        // It waits for the running flush: not done, and the files still there, while the fsync is stuck.
+        Assert.False(await CompletesWithin(delete, TimeSpan.FromMilliseconds(300)), "delete did not wait for the running flush");
+        Assert.True(Directory.Exists(dir.Combine(running.DirectoryName)));
         disk.Release();
         Assert.True(await CompletesWithin(delete, Bound), "delete did not finish after the flush it waited for");
         await delete;
@@ -136,7 +140,7 @@ public sealed class RollFlushTests
         var first = new TopicPartition("events", 0);
         var second = new TopicPartition("events", 1);
         LogConfig config = Config();
-        LogDirectory logs = LogDirectory.Open(dir.Path, TimeProvider.System, _ => config);
+        using LogDirectory logs = LogDirectory.Open(dir.Path, TimeProvider.System, _ => config);
         PartitionLog firstLog = logs.GetOrCreateLog(first, Uuid.Zero, config);
         PartitionLog secondLog = logs.GetOrCreateLog(second, Uuid.Zero, config);
         var secondFsyncs = new List<string>();
@@ -174,6 +178,109 @@ public sealed class RollFlushTests
         points = new OffsetCheckpointFile(dir.Combine(OffsetCheckpointFile.RecoveryPointFileName)).Read();
         Assert.Equal(firstLog.LogEndOffset, points[first]);
         Assert.Equal(secondLog.LogEndOffset, points[second]);
+    }
+
+    [Fact]
+    public void A_roll_flush_queued_before_the_log_went_offline_neither_fsyncs_nor_moves_the_recovery_point()
+    {
+        using var dir = new TempDirectory();
+        using var disk = new SlowDisk();
+        using var flusher = new SegmentFlusher();
+        var busy = new TopicPartition("events", 0);
+        var failing = new TopicPartition("events", 1);
+        PartitionLog busyLog = Open(dir.Combine(busy.DirectoryName), busy, flusher);
+        PartitionLog failingLog = Open(dir.Combine(failing.DirectoryName), failing, flusher);
+        busyLog.FsyncStarting = disk.Fsync;
+        Fill(busyLog, BatchesPerSegment + 1, 0);
+        Assert.True(disk.Started.Wait(Bound));
+
+        // The second log's roll flush queues behind the stuck one; then an fsync of that log fails (EIO).
+        Fill(failingLog, BatchesPerSegment + 1, 0);
+        failingLog.FsyncStarting = _ => throw new IOException("Input/output error");
+        Assert.Throws<StorageException>(failingLog.Flush);
+        Assert.True(failingLog.IsOffline);
+
+        // Linux may answer the next fsync with success although the dirty pages are gone: the queued
+        // flush must not run it, nor claim the data durable.
+        var laterFsyncs = new List<string>();
+        failingLog.FsyncStarting = path =>
+        {
+            lock (laterFsyncs)
+            {
+                laterFsyncs.Add(path);
+            }
+        };
+        disk.Release();
+        flusher.Dispose(); // waits for the queued flush
+        failingLog.Flush(); // an explicit one neither
+        lock (laterFsyncs)
+        {
+            Assert.Empty(laterFsyncs);
+        }
+
+        Assert.Equal(0, failingLog.RecoveryPoint);
+        Assert.Equal(BatchesPerSegment * RecordsPerBatch, busyLog.RecoveryPoint);
+        busyLog.Close();
+        failingLog.Close();
+    }
+
+    [Fact]
+    public void A_flush_below_the_log_end_restarts_the_flush_ms_clock_and_a_roll_flush_does_not()
+    {
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        var clock = new ManualClock();
+        LogConfig config = Config() with { FlushMs = 1000 };
+        PartitionLog log = PartitionLog.Open(LogTestKit.PartitionDir(dir), LogTestKit.Partition, config, clock, 0, true, 0, flusher);
+        long opened = clock.UnixTimeMilliseconds;
+
+        // A roll's background flush leaves the active segment unflushed: the clock runs on.
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        int tag = Fill(log, BatchesPerSegment + 1, 0);
+        long sealedEnd = BatchesPerSegment * RecordsPerBatch;
+        Assert.True(PollUntil(() => log.RecoveryPoint == sealedEnd, Bound), $"recovery point {log.RecoveryPoint}, expected {sealedEnd}");
+        Assert.Equal(opened, log.LastFlushMs);
+
+        // A flush to an offset picked before more appends landed (concurrent producers) is a flush
+        // all the same: flush.ms counts from it, so the next append within flush.ms does not fsync.
+        tag = Fill(log, 1, tag);
+        clock.Advance(TimeSpan.FromMilliseconds(500)); // 600 ms since the clock started: not due yet
+        long picked = log.LogEndOffset;
+        tag = Fill(log, 1, tag);
+        log.FlushUpTo(picked);
+        Assert.Equal(picked, log.RecoveryPoint);
+        Assert.Equal(clock.UnixTimeMilliseconds, log.LastFlushMs);
+
+        clock.Advance(TimeSpan.FromMilliseconds(500)); // 1100 ms since open, 500 since the flush
+        Fill(log, 1, tag);
+        Assert.Equal(picked, log.RecoveryPoint);
+        log.Close();
+    }
+
+    [Fact]
+    public void A_throwing_offline_handler_does_not_stop_the_flusher_for_the_other_logs()
+    {
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        var broken = new TopicPartition("events", 0);
+        var healthy = new TopicPartition("events", 1);
+        PartitionLog brokenLog = Open(dir.Combine(broken.DirectoryName), broken, flusher);
+        PartitionLog healthyLog = Open(dir.Combine(healthy.DirectoryName), healthy, flusher);
+
+        // A failure that is not an I/O error reaches the flush's last-resort catch, which takes the
+        // log offline; a handler of that event throws out of it.
+        brokenLog.FsyncStarting = _ => throw new InvalidOperationException("a bug in the flush");
+        brokenLog.WentOffline += _ => throw new InvalidOperationException("a bug in a handler");
+        Fill(brokenLog, BatchesPerSegment + 1, 0);
+        Assert.True(PollUntil(() => brokenLog.IsOffline, Bound), "the broken log's roll flush never ran");
+
+        // Queued after it: the flusher still runs it, and shuts down without throwing.
+        Fill(healthyLog, BatchesPerSegment + 1, 0);
+        long sealedEnd = BatchesPerSegment * RecordsPerBatch;
+        Assert.True(PollUntil(() => healthyLog.RecoveryPoint == sealedEnd, Bound), $"recovery point {healthyLog.RecoveryPoint}, expected {sealedEnd}: the flusher stopped");
+        flusher.Dispose();
+        healthyLog.Close();
+        brokenLog.Close();
     }
 
     private static LogConfig Config() =>
