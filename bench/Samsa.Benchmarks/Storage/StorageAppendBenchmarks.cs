@@ -80,15 +80,21 @@ public class StorageAppendBenchmarks : IDisposable
         // batches, then segment.ms passes and the next append rolls (and fsyncs the old segment)
         // here, so the measured appends run on the index storage the sealed segment handed over.
         // The clock then stands still: no roll inside the measurement.
+        long sealedEnd = 0;
         for (int i = 0; i <= _batches; i++)
         {
             if (i == _batches)
             {
                 clock.Advance(WarmUpSegmentAge + TimeSpan.FromMilliseconds(1));
+                sealedEnd = _log.LogEndOffset;
             }
 
             _log.AppendAsLeader(_batch, leaderEpoch: 0);
         }
+
+        // The roll hands the sealed segment's fsync to the background flusher; finish it here, so
+        // the measured appends do not share the disk with the warm-up segment's write-back.
+        _log.FlushUpTo(sealedEnd);
     }
 
     [IterationCleanup(Target = nameof(LogAppend))]
