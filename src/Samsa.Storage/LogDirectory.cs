@@ -144,7 +144,7 @@ public sealed partial class LogDirectory : IDisposable
             {
                 Attach(PartitionLog.Open(dir, id, configFor(id.Topic), _time, recoveryPoint, HadCleanShutdown, logStartOffset, _flusher));
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or StorageException)
+            catch (Exception e) when (PartitionLog.IsIoFailure(e))
             {
                 // One unreadable partition must not keep the others (or the broker) down: it stays
                 // offline and on disk, as Kafka keeps an offline log dir.

@@ -136,13 +136,13 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     continue;
                 }
 
-                Partition? partition = partitions.Get(name, fetch.Partition);
                 if (partitions.IsOffline(name, fetch.Partition))
                 {
                     result.ErrorCode = (short)ErrorCode.KafkaStorageError; // an offline replica (disk fault), as Kafka answers
                     continue;
                 }
 
+                Partition? partition = partitions.Get(name, fetch.Partition);
                 if (partition is null || !partition.IsLeader)
                 {
                     result.ErrorCode = (short)(snapshot.Partition(name, fetch.Partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);

@@ -40,13 +40,13 @@ internal sealed class ListOffsetsHandler(LocalPartitions partitions, MetadataCac
             {
                 var result = new ListOffsetsResponseData.ListOffsetsPartitionResponse { PartitionIndex = p.PartitionIndex };
                 topicResponse.Partitions.Add(result);
-                Partition? partition = partitions.Get(topic.Name, p.PartitionIndex);
                 if (partitions.IsOffline(topic.Name, p.PartitionIndex))
                 {
                     result.ErrorCode = (short)ErrorCode.KafkaStorageError; // an offline replica (disk fault), as Kafka answers
                     continue;
                 }
 
+                Partition? partition = partitions.Get(topic.Name, p.PartitionIndex);
                 if (partition is null || !partition.IsLeader)
                 {
                     result.ErrorCode = (short)(snapshot.Partition(topic.Name, p.PartitionIndex) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);

@@ -147,7 +147,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
                 IsrNodes = [.. partition.Isr],
                 OfflineReplicas = [.. partition.OfflineReplicas],
             };
-            if (local.AnyOffline && local.IsOffline(topic.Name, partition.Partition))
+            if (local.IsOffline(topic.Name, partition.Partition))
             {
                 ShowOffline(described, brokerId);
             }

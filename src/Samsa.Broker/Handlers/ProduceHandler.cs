@@ -61,13 +61,13 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
                     continue;
                 }
 
-                Partition? partition = partitions.Get(topic.Name, data.Index);
                 if (partitions.IsOffline(topic.Name, data.Index))
                 {
                     result.ErrorCode = (short)ErrorCode.KafkaStorageError; // an offline replica (disk fault), as Kafka answers
                     continue;
                 }
 
+                Partition? partition = partitions.Get(topic.Name, data.Index);
                 if (partition is null)
                 {
                     result.ErrorCode = (short)(metadata.Current.Partition(topic.Name, data.Index) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);

@@ -63,7 +63,7 @@ internal sealed partial class LocalPartitions
     public bool IsOffline(TopicPartition id) => _logs.AnyOffline && _logs.IsOffline(id);
 
     /// <inheritdoc cref="IsOffline(TopicPartition)"/>
-    public bool IsOffline(string topic, int partition) => _logs.AnyOffline && _logs.IsOffline(new TopicPartition(topic, partition));
+    public bool IsOffline(string topic, int partition) => IsOffline(new TopicPartition(topic, partition));
 
     /// <summary>Whether any hosted replica is offline (a cheap check before per-partition ones: one counter read).</summary>
     public bool AnyOffline => _logs.AnyOffline;

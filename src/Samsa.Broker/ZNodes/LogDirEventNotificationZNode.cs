@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Samsa.Protocol.Primitives;
 
@@ -57,11 +56,4 @@ internal static class LogDirEventNotificationZNode
             return null;
         }
     }
-
-    /// <summary>The sequence number of a child name (log_dir_event_0000000012 → 12), or -1.</summary>
-    public static long SequenceOf(string childName) =>
-        childName.StartsWith(NamePrefix, StringComparison.Ordinal)
-        && long.TryParse(childName.AsSpan(NamePrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long sequence)
-            ? sequence
-            : -1;
 }

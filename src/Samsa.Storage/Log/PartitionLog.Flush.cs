@@ -137,11 +137,6 @@ public sealed partial class PartitionLog
         // fence (not a volatile write, which a later read may pass on x86): else a roll could
         // raise the target, see the log still queued, and its request be lost.
         Interlocked.Exchange(ref _rollFlushQueued, 0);
-        if (IsOffline)
-        {
-            return;
-        }
-
         long target = Volatile.Read(ref _rollFlushTarget);
         try
         {

@@ -10,12 +10,16 @@ namespace Samsa.Broker.Tests.Cluster;
 internal sealed class FaultableSession(ICoordinationStore inner) : ICoordinationStore
 {
     private volatile bool _failWrites;
+    private int _refusedWrites;
 
     public bool FailWrites
     {
         get => _failWrites;
         set => _failWrites = value;
     }
+
+    /// <summary>How many writes were refused so far: a test waits on it instead of sleeping.</summary>
+    public int RefusedWrites => Volatile.Read(ref _refusedWrites);
 
     public long SessionId => inner.SessionId;
 
@@ -50,5 +54,9 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 
-    private static CoordinationException Lost(string? path) => new(CoordinationError.ConnectionLoss, "injected connection loss", path);
+    private CoordinationException Lost(string? path)
+    {
+        Interlocked.Increment(ref _refusedWrites);
+        return new CoordinationException(CoordinationError.ConnectionLoss, "injected connection loss", path);
+    }
 }

@@ -79,16 +79,18 @@ public sealed class LogDirFailureClusterTests
         await InProcessCluster.WaitUntilAsync(async () => IsrOf(await cluster.MetadataAsync(leader, Topic)) is { Count: 3 }, "the partition is fully replicated");
         Assert.Equal((short)ErrorCode.None, await ProduceAsync(cluster, leader)); // a record to read back, so the broken file is noticed
 
-        cluster.Sessions[leader].FailWrites = true;
+        FaultableSession session = cluster.Sessions[leader];
+        session.FailWrites = true;
+        int refusedBefore = session.RefusedWrites;
         BreakSegment(cluster.Brokers[leader].Partitions.Get(Topic, 0)!.Log);
 
-        // While the broker's writes fail (two retry rounds), no notification exists and the leader stays.
-        await Task.Delay(LogDirEventNotifier.RetryBackoff * 2);
+        // While the broker's writes fail (two refused notification attempts), no notification exists and the leader stays.
+        await InProcessCluster.WaitUntilAsync(() => Task.FromResult(session.RefusedWrites >= refusedBefore + 2), "the broker tried to write the notification twice");
         Assert.Empty(await cluster.Store.GetChildrenAsync(ZkPaths.LogDirEventNotification) ?? []);
         Assert.Equal(leader, (await ReadStateAsync(cluster)).Leader);
 
         // Once they succeed, the notification is written, and the controller moves leadership away.
-        cluster.Sessions[leader].FailWrites = false;
+        session.FailWrites = false;
         await InProcessCluster.WaitUntilAsync(
             async () => await ReadStateAsync(cluster) is { } state && state.Leader == assignment[1] && !state.Isr.Contains(leader),
             "the controller elects another leader without the offline replica");
@@ -103,9 +105,7 @@ public sealed class LogDirFailureClusterTests
     /// <summary>Turns the active segment file into a directory and reads until the log notices (EISDIR on reopen).</summary>
     private static void BreakSegment(PartitionLog log)
     {
-        string segment = Directory.GetFiles(log.Directory, "*.log").Single();
-        File.Delete(segment);
-        Directory.CreateDirectory(segment);
+        BrokenSegment.Break(log);
         using var deadline = new CancellationTokenSource(InProcessCluster.Patience);
 
         // A read already holding the old file (a follower's fetch) may keep it open a moment longer.

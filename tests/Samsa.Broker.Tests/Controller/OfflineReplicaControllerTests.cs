@@ -187,12 +187,7 @@ public sealed class OfflineReplicaControllerTests
         channel.Clear();
         await bed.Store.DeleteAsync(ZkPaths.BrokerId(2));
         await bed.RegisterAsync(2);
-        using var deadline = new CancellationTokenSource(Patience);
-        while (!channel.Sent<UpdateMetadataRequestData>().Exists(s => s.BrokerId == 1 && Partition(s.Request, 0).OfflineReplicas.Count == 0))
-        {
-            Assert.False(deadline.IsCancellationRequested, "the controller did not forget broker 2's offline replica when it registered again");
-            await Task.Delay(20, CancellationToken.None);
-        }
+        await Polling.UntilAsync(() => channel.Sent<UpdateMetadataRequestData>().Exists(s => s.BrokerId == 1 && Partition(s.Request, 0).OfflineReplicas.Count == 0), Patience, "the controller forgets broker 2's offline replica when it registers again");
     }
 
     [Fact]
@@ -216,12 +211,7 @@ public sealed class OfflineReplicaControllerTests
 
         // No further answer comes; the controller retries on its own once the store takes writes.
         bed.Session.FailWrites = false;
-        using var deadline = new CancellationTokenSource(Patience);
-        while ((await bed.StateAsync(0)).State.Leader != 3 || (await bed.StateAsync(1)).State.Leader != 1)
-        {
-            Assert.False(deadline.IsCancellationRequested, "the refused election was not retried");
-            await Task.Delay(20, CancellationToken.None);
-        }
+        await Polling.UntilAsync(async () => (await bed.StateAsync(0)).State.Leader == 3 && (await bed.StateAsync(1)).State.Leader == 1, Patience, "the refused election is retried");
 
         await bed.Controller.WhenIdleAsync(CancellationToken.None);
         int[] isr0 = (await bed.StateAsync(0)).State.Isr;
@@ -266,12 +256,7 @@ public sealed class OfflineReplicaControllerTests
         // The controller reads the event and asks broker 3, but cannot delete it.
         bed.Session.FailWrites = true;
         await bed.Store.CreateAsync(LogDirEventNotificationZNode.PathPrefix, LogDirEventNotificationZNode.Encode(3), CreateMode.PersistentSequential);
-        using var deadline = new CancellationTokenSource(Patience);
-        while (!bed.Channel.Sent<LeaderAndIsrRequestData>().Exists(s => s.BrokerId == 3))
-        {
-            Assert.False(deadline.IsCancellationRequested, "the controller did not ask broker 3");
-            await Task.Delay(20, CancellationToken.None);
-        }
+        await Polling.UntilAsync(() => bed.Channel.Sent<LeaderAndIsrRequestData>().Exists(s => s.BrokerId == 3), Patience, "the controller asks broker 3");
 
         Assert.Single(await bed.NotificationsAsync());
 
@@ -392,12 +377,7 @@ public sealed class OfflineReplicaControllerTests
 
         public async Task WaitForNoNotificationsAsync()
         {
-            using var deadline = new CancellationTokenSource(Patience);
-            while ((await NotificationsAsync()).Count > 0)
-            {
-                Assert.False(deadline.IsCancellationRequested, "log dir event notifications were not deleted");
-                await Task.Delay(20, CancellationToken.None);
-            }
+            await Polling.UntilAsync(async () => (await NotificationsAsync()).Count == 0, Patience, "the log dir event notifications are deleted");
         }
 
         public async ValueTask DisposeAsync()

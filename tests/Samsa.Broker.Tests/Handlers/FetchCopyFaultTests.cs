@@ -37,10 +37,7 @@ public sealed class FetchCopyFaultTests
 
         // After the read, the segment file turns into something that cannot be read (EISDIR when
         // the copy reopens it), as a failing disk's would.
-        broken.Log.ReleaseIdleResources();
-        string segment = Directory.GetFiles(broken.Log.Directory, "*.log").Single();
-        File.Delete(segment);
-        Directory.CreateDirectory(segment);
+        BrokenSegment.Break(broken.Log);
         RequestContext context = LocalBrokerParts.Context(ApiKey.Fetch, 12);
         var result = new FetchResponseData.PartitionData { PartitionIndex = 0, Records = ReadOnlyMemory<byte>.Empty };
 
@@ -83,10 +80,7 @@ public sealed class FetchCopyFaultTests
             {
                 if (log == broken.Log && !log.IsOffline)
                 {
-                    log.ReleaseIdleResources();
-                    string segment = Directory.GetFiles(log.Directory, "*.log").Single();
-                    File.Delete(segment);
-                    Directory.CreateDirectory(segment);
+                    BrokenSegment.Break(log);
                 }
             },
         };

@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Samsa.Broker.Partitions;
+using Samsa.Broker.Tests.Replication;
 using Samsa.Protocol;
-using Samsa.Protocol.Compression;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
-using Samsa.Protocol.Records;
 using Samsa.Storage;
 using Samsa.Storage.Log;
 using Samsa.Testing;
@@ -52,7 +51,7 @@ public sealed class FullDiskReplicaCreationTests
         Assert.False(partitions.AnyOffline);
         Assert.False(partitions.IsOffline(Topic, 0));
         Assert.Equal(topicId, LogDirectory.TopicIdOf(partition.Log));
-        Assert.Equal(LogAppendStatus.Success, partition.Log.AppendAsLeader(Batch(), 0).Status);
+        Assert.Equal(LogAppendStatus.Success, partition.Log.AppendAsLeader(PartitionTestBed.Batch(1), 0).Status);
         Assert.Equal(1, partition.Log.LogEndOffset);
     }
 
@@ -96,11 +95,8 @@ public sealed class FullDiskReplicaCreationTests
         // A log from before (loaded at start) whose segment file cannot be read any more (EISDIR)
         // and that no read has touched yet: online until one does.
         PartitionLog log = logs.GetOrCreateLog(id, topicId, LogConfig.Default);
-        Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(Batch(), 0).Status);
-        log.ReleaseIdleResources();
-        string segment = Directory.GetFiles(log.Directory, "*.log").Single();
-        File.Delete(segment);
-        Directory.CreateDirectory(segment);
+        Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(PartitionTestBed.Batch(1), 0).Status);
+        BrokenSegment.Break(log);
 
         // It goes offline after LeaderAndIsr checked it and before the broker listens to its event.
         partitions.LogOpened = opened => Assert.Equal(LogReadStatus.StorageError, opened.Read(0, 1 << 20, long.MaxValue, minOneBatch: true).Status);
@@ -137,17 +133,5 @@ public sealed class FullDiskReplicaCreationTests
         LeaderAndIsrResponseData response = partitions.ApplyLeaderAndIsr(request);
         Assert.Equal(0, response.ErrorCode);
         return (ErrorCode)response.Topics[0].PartitionErrors[0].ErrorCode;
-    }
-
-    private static byte[] Batch()
-    {
-        using var buffer = new PooledBufferWriter();
-        using (var builder = new RecordBatchBuilder(buffer, CompressionType.None, 0))
-        {
-            builder.Append(1_700_000_000_000, null, [1, 2, 3]);
-            builder.Complete();
-        }
-
-        return buffer.ToArray();
     }
 }

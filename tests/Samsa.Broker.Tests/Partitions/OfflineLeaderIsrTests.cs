@@ -21,10 +21,7 @@ public sealed class OfflineLeaderIsrTests
         p.UpdateFollowerFetchState(2, end, 0, end);
 
         // The segment file turns into something that cannot be read (EISDIR), and a read finds out.
-        p.Log.ReleaseIdleResources();
-        string segment = Directory.GetFiles(p.Log.Directory, "*.log").Single();
-        File.Delete(segment);
-        Directory.CreateDirectory(segment);
+        BrokenSegment.Break(p.Log);
         Assert.Equal(LogReadStatus.StorageError, p.Log.Read(0, 1 << 20, long.MaxValue, minOneBatch: true).Status);
         Assert.True(p.Log.IsOffline);
 

@@ -2,11 +2,9 @@ using Samsa.Broker.Fetching;
 using Samsa.Broker.Handlers;
 using Samsa.Broker.Partitions;
 using Samsa.Broker.Tests.Handlers;
+using Samsa.Broker.Tests.Replication;
 using Samsa.Protocol;
-using Samsa.Protocol.Compression;
 using Samsa.Protocol.Messages;
-using Samsa.Protocol.Primitives;
-using Samsa.Protocol.Records;
 
 namespace Samsa.Broker.Tests.Partitions;
 
@@ -33,10 +31,7 @@ public sealed class OfflinePartitionTests
 
         // The segment file turns into something that cannot be opened (EISDIR), as a failing disk's would.
         Partition broken = broker.Partitions.Get(Topic, 0)!;
-        broken.Log.ReleaseIdleResources();
-        string segment = Directory.GetFiles(broken.Log.Directory, "*.log").Single();
-        File.Delete(segment);
-        Directory.CreateDirectory(segment);
+        BrokenSegment.Break(broken.Log);
         var fetch = new FetchHandler(broker.Partitions, broker.Metadata, broker.Time, new FetchSessionCache(10));
 
         FetchResponseData fetched = await fetch.CallAsync<FetchResponseData>(FetchRequest(), 12);
@@ -88,7 +83,7 @@ public sealed class OfflinePartitionTests
         var topic = new ProduceRequestData.TopicProduceData { Name = Topic };
         for (int p = 0; p < 2; p++)
         {
-            topic.PartitionData.Add(new ProduceRequestData.PartitionProduceData { Index = p, Records = OneRecord() });
+            topic.PartitionData.Add(new ProduceRequestData.PartitionProduceData { Index = p, Records = PartitionTestBed.Batch(1) });
         }
 
         return new ProduceRequestData { Acks = 1, TimeoutMs = 5000, TopicData = [topic] };
@@ -103,17 +98,5 @@ public sealed class OfflinePartitionTests
         }
 
         return new ListOffsetsRequestData { ReplicaId = -1, Topics = [topic] };
-    }
-
-    private static byte[] OneRecord()
-    {
-        using var buffer = new PooledBufferWriter();
-        using (var builder = new RecordBatchBuilder(buffer, CompressionType.None, 0))
-        {
-            builder.Append(1_700_000_000_000, null, [1, 2, 3]);
-            builder.Complete();
-        }
-
-        return buffer.ToArray();
     }
 }

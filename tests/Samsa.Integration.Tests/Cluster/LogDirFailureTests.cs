@@ -71,8 +71,9 @@ public sealed class LogDirFailureTests
             await ProduceAckedAsync(producer, Topic, i, acked, timeout.Token);
         }
 
-        await PollAsync(
+        await Polling.UntilAsync(
             () => Task.FromResult(leader.Output.Split('\n').Any(l => l.Contains($"Partition {Topic}-0", StringComparison.Ordinal) && l.Contains("is offline", StringComparison.Ordinal))),
+            ReactionDeadline,
             $"broker {failing} reports the replica offline",
             timeout.Token);
 
@@ -89,9 +90,10 @@ public sealed class LogDirFailureTests
         // Every broker, the failed one included, lists the replica in offline_replicas.
         foreach (BrokerProcess broker in cluster.Brokers)
         {
-            await PollAsync(
+            await Polling.UntilAsync(
                 async () => await PartitionMetadataProbe.DescribeAsync(broker.Port, Topic, timeout.Token) is [{ } p]
                     && p.OfflineReplicas.Contains(failing) && p.Leader != failing && p.Leader > 0 && !p.Isr.Contains(failing),
+                ReactionDeadline,
                 $"broker {broker.BrokerId} lists broker {failing}'s replica offline",
                 timeout.Token);
         }
@@ -141,21 +143,6 @@ public sealed class LogDirFailureTests
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"Partition {topic}-0 did not reach the expected state within {within.TotalSeconds} s; last seen: {last}");
-        }
-    }
-
-    private static async Task PollAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(ReactionDeadline);
-        while (!await condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                Assert.Fail($"Timed out after {ReactionDeadline.TotalSeconds:0} s waiting until {what}.");
-            }
-
-            await Task.Delay(250, CancellationToken.None);
         }
     }
 
