@@ -230,6 +230,10 @@ public sealed class DiskFullTests
 
         int raised = 0;
         log.WentOffline += _ => raised++;
+
+        // The rolls queued background fsyncs of the sealed segments; finish them first, or one
+        // could meet the broken file below and take the log offline for its fsync, not the read.
+        log.Flush();
         log.ReleaseIdleResources();
         string first = LogFileNames.LogPath(LogTestKit.PartitionDir(dir), 0);
         File.Delete(first);
