@@ -6,7 +6,7 @@ namespace Samsa.Benchmarks;
 
 /// <summary>
 /// Entry point: BenchmarkDotNet picks benchmarks from this assembly by the command-line filter;
-/// <c>storage-breakdown [rounds]</c> and <c>produce-breakdown [rounds]</c> run the stopwatch
+/// <c>storage-breakdown [rounds] [crc|plain|log]</c> and <c>produce-breakdown [rounds]</c> run the stopwatch
 /// breakdowns of the storage append and of the produce path instead.
 /// </summary>
 internal static class Program
@@ -15,7 +15,7 @@ internal static class Program
     {
         if (args.Length > 0 && args[0] == "storage-breakdown")
         {
-            StorageAppendBreakdown.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7);
+            StorageAppendBreakdown.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7, args.Length > 2 ? args[2] : null);
             return;
         }
 

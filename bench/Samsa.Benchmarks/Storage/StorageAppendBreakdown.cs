@@ -10,14 +10,17 @@ namespace Samsa.Benchmarks.Storage;
 /// A stopwatch breakdown of one append pass (64 MiB, page cache only), to explain a gap between
 /// <see cref="StorageAppendBenchmarks"/>' log and plain-file rows: the batch CRC check alone, the
 /// plain write, the log append, each the median of alternating rounds on fresh files.
-/// Run with <c>dotnet run -c Release --project bench/Samsa.Benchmarks -- storage-breakdown [rounds]</c>.
+/// Run with <c>dotnet run -c Release --project bench/Samsa.Benchmarks -- storage-breakdown [rounds] [crc|plain|log]</c>;
+/// naming one pass runs only that one, so a profiler (<c>perf record</c>) attached to the process
+/// sees one side of the comparison alone.
 /// </summary>
 internal static class StorageAppendBreakdown
 {
     private static readonly TopicPartition Partition = new("bench", 0);
 
-    public static void Run(int rounds)
+    public static void Run(int rounds, string? only = null)
     {
+        bool All(string pass) => only is null || only == pass;
         foreach (int batchBytes in (int[])[16 * 1024, 1024 * 1024])
         {
             byte[] batch = StorageBenchmarkData.BuildBatch(batchBytes);
@@ -30,7 +33,9 @@ internal static class StorageAppendBreakdown
             {
                 for (int round = 0; round < rounds; round++)
                 {
-                    crc.Add(Time(() =>
+                    if (All("crc"))
+                    {
+                        crc.Add(Time(() =>
                     {
                         for (int i = 0; i < batches; i++)
                         {
@@ -40,13 +45,29 @@ internal static class StorageAppendBreakdown
                             }
                         }
                     }));
-                    plain.Add(PlainPass(root, batch, batches));
-                    log.Add(LogPass(root, batch, batches));
+                    }
+
+                    if (All("plain"))
+                    {
+                        plain.Add(PlainPass(root, batch, batches));
+                    }
+
+                    if (All("log"))
+                    {
+                        log.Add(LogPass(root, batch, batches));
+                    }
                 }
             }
             finally
             {
                 Directory.Delete(root, recursive: true);
+            }
+
+            if (only is not null)
+            {
+                List<double> times = only == "crc" ? crc : only == "plain" ? plain : log;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"batch {batch.Length} B x {batches}: {only} {Median(times):F1} ms (range {times.Min():F1}-{times.Max():F1})"));
+                continue;
             }
 
             double megabytes = (double)batches * batch.Length / (1024 * 1024);
