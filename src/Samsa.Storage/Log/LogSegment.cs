@@ -644,8 +644,11 @@ internal sealed class LogSegment
                 }
             }
 
+            // Cut a torn tail; and where appends reserve space ahead, cut even an intact file at
+            // its length: a crash may have left the active segment's reserved blocks past the end,
+            // and an ftruncate to the same length gives them back.
             bool truncated = validBytes < fileLength;
-            if (truncated)
+            if (truncated || FileSpaceReservation.IsSupported)
             {
                 RandomAccess.SetLength(handle, validBytes);
             }

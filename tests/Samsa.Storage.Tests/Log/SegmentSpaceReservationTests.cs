@@ -93,6 +93,25 @@ public sealed class SegmentSpaceReservationTests
         log.Close();
     }
 
+    [Fact]
+    public void Recovery_after_a_crash_gives_back_what_the_active_segment_had_reserved()
+    {
+        Assert.True(OperatingSystem.IsLinux(), "reservation is a Linux feature; this test runs where it is built for");
+        using var dir = new TempDirectory();
+        PartitionLog crashed = LogTestKit.Open(dir, LogConfig.Default, TimeProvider.System);
+        string segment = LogFileNames.LogPath(LogTestKit.PartitionDir(dir), 0);
+        Append(crashed, 6);
+        long end = crashed.LogEndOffset;
+        Assert.True(Allocated(segment) > new FileInfo(segment).Length + Slack, "no space reserved ahead");
+
+        // No close: the process died. The next start recovers the segment and frees the blocks.
+        PartitionLog log = LogTestKit.Open(dir, LogConfig.Default, TimeProvider.System, recoveryPoint: 0, clean: false);
+        Assert.Equal(end, log.LogEndOffset);
+        Assert.True(Allocated(segment) <= new FileInfo(segment).Length + Slack, "recovery left the crashed segment's reserved blocks");
+        Assert.Equal(end, LogTestKit.ReadAll(log).Count);
+        log.Close();
+    }
+
     private static void Append(PartitionLog log, int batches)
     {
         for (int i = 0; i < batches; i++)
