@@ -27,6 +27,14 @@ internal sealed partial class KafkaController
     /// <summary>Pause before handling an offline replica or a log-dir event again after the store failed.</summary>
     internal static readonly TimeSpan StoreRetryBackoff = TimeSpan.FromMilliseconds(500);
 
+    // What of a run of refused retries is logged: the first, one line per interval, the recovery.
+    private RetriedFailureLog? _offlineElectionFailures;
+    private RetriedFailureLog? _logDirEventFailures;
+
+    private RetriedFailureLog OfflineElectionFailures => _offlineElectionFailures ??= new(_time, RetriedFailureLog.DefaultInterval);
+
+    private RetriedFailureLog LogDirEventFailures => _logDirEventFailures ??= new(_time, RetriedFailureLog.DefaultInterval);
+
     /// <summary>A replica that may lead or be in the ISR: its broker is eligible and its log is not known offline.</summary>
     private bool IsReplicaOnline(int brokerId, string topic, int partition) =>
         IsEligible(brokerId) && !IsOnOfflineLog(brokerId, topic, partition);
@@ -53,11 +61,15 @@ internal sealed partial class KafkaController
         _offlineReplicas.TryGetValue(answer.BrokerId, out HashSet<(string, int)>? offline);
         var storageErrors = new List<(string Topic, int Partition)>();
         var newlyOffline = new HashSet<(string Topic, int Partition)>();
+        List<(string Topic, int Partition)>? backOnline = null;
         foreach ((string topic, int partition, short error) in PartitionErrors(answer.Response))
         {
             if (error == (short)ErrorCode.None)
             {
-                offline?.Remove((topic, partition));
+                if (offline is not null && offline.Remove((topic, partition)))
+                {
+                    (backOnline ??= []).Add((topic, partition));
+                }
             }
             else if (error == (short)ErrorCode.KafkaStorageError)
             {
@@ -86,6 +98,48 @@ internal sealed partial class KafkaController
         if (storageErrors.Count > 0)
         {
             await OnReplicasOfflineAsync(answer.BrokerId, storageErrors, newlyOffline, resend: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (backOnline is not null)
+        {
+            LogReplicasOnline(_logger, answer.BrokerId, backOnline);
+            await OnReplicasOnlineAsync(backOnline, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Replicas whose log is back (their broker answered NONE without a restart, e.g. a replica a
+    /// full disk could not create): a partition that has had no leader since they went offline
+    /// elects again (they may be all its ISR), and every broker is told at once that they are no
+    /// longer offline, not only at the topic's next UpdateMetadata. Kafka's ZooKeeper-mode
+    /// controller forgets offline replicas only when their broker restarts.
+    /// </summary>
+    private async Task OnReplicasOnlineAsync(List<(string Topic, int Partition)> replicas, CancellationToken cancellationToken)
+    {
+        var changed = new List<(string Topic, int Partition)>();
+        try
+        {
+            foreach ((string topic, int partition) in replicas)
+            {
+                if (!_topics.TryGetValue(topic, out TopicInfo? info)
+                    || !info.Partitions.TryGetValue(partition, out int[]? assigned)
+                    || !_partitions.TryGetValue((topic, partition), out PartitionLeadership? current)
+                    || IsReplicaOnline(current.State.Leader, topic, partition))
+                {
+                    continue;
+                }
+
+                PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
+                if (next is not null && next.Leader != PartitionStateZNode.NoLeader && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false))
+                {
+                    changed.Add((topic, partition));
+                }
+            }
+        }
+        finally
+        {
+            // Also when an election failed (the store refused it): offline_replicas changed all the same.
+            await SendAsync(changed, TopicsOf(replicas), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -145,7 +199,8 @@ internal sealed partial class KafkaController
     /// the new leaders and, for <paramref name="untold"/> ones, the offline replicas, and the broker
     /// stops serving and fetching them. When the store fails part-way (connection loss), what was
     /// written is still sent, and the rest is tried again after a pause while this broker is still
-    /// the controller: a repeated answer may never come, and the failure is logged once per attempt.
+    /// the controller: a repeated answer may never come. The first failure of a run is logged, then
+    /// one line per 30 s with the count, and one when it succeeds (<see cref="RetriedFailureLog"/>).
     /// </summary>
     /// <param name="resend">A retry: a write whose ConnectionLoss hid that it was applied reads
     /// back as nothing to do, so leadership goes out for every partition, changed or not.</param>
@@ -172,7 +227,18 @@ internal sealed partial class KafkaController
             }
             catch (CoordinationException e) when (_isActive)
             {
-                LogOfflineElectionFailed(_logger, brokerId, e.Message);
+                if (OfflineElectionFailures.Failed(out int failures))
+                {
+                    if (failures == 1)
+                    {
+                        LogOfflineElectionFailed(_logger, brokerId, e.Message);
+                    }
+                    else
+                    {
+                        LogOfflineElectionStillFailing(_logger, brokerId, failures, e.Message);
+                    }
+                }
+
                 unfinished = replicas.GetRange(i, replicas.Count - i);
                 break;
             }
@@ -195,10 +261,23 @@ internal sealed partial class KafkaController
             await SendStopReplicaAsync(brokerId, told, cancellationToken).ConfigureAwait(false);
         }
 
-        if (unfinished is not null && _liveBrokers.TryGetValue(brokerId, out BrokerRegistration? registration))
+        if (unfinished is null)
+        {
+            // Only a write (or a retry, whose writes may read back as done) shows the store takes them again.
+            int failed = resend || changed.Count > 0 ? OfflineElectionFailures.Succeeded() : 0;
+            if (failed > 0)
+            {
+                LogOfflineElectionRecovered(_logger, brokerId, failed);
+            }
+        }
+        else if (_liveBrokers.TryGetValue(brokerId, out BrokerRegistration? registration))
         {
             long brokerEpoch = registration.BrokerEpoch;
             PostAfterPause(() => RetryReplicasOfflineAsync(brokerId, brokerEpoch, unfinished, CancellationToken.None));
+        }
+        else
+        {
+            OfflineElectionFailures.Abandon();
         }
     }
 
@@ -207,6 +286,7 @@ internal sealed partial class KafkaController
     {
         if (!_isActive || !_liveBrokers.TryGetValue(brokerId, out BrokerRegistration? registration) || registration.BrokerEpoch != brokerEpoch)
         {
+            OfflineElectionFailures.Abandon();
             return;
         }
 
@@ -222,6 +302,10 @@ internal sealed partial class KafkaController
         if (still.Count > 0)
         {
             await OnReplicasOfflineAsync(brokerId, still, [.. still], resend: true, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            OfflineElectionFailures.Abandon();
         }
     }
 
@@ -283,18 +367,35 @@ internal sealed partial class KafkaController
     {
         if (!_isActive)
         {
+            LogDirEventFailures.Abandon();
             return;
         }
 
         try
         {
             await HandleLogDirEventsAsync(cancellationToken).ConfigureAwait(false);
+            int failed = LogDirEventFailures.Succeeded();
+            if (failed > 0)
+            {
+                LogLogDirEventsRecovered(_logger, failed);
+            }
         }
         catch (CoordinationException e) when (_isActive)
         {
             // The watch was re-armed before the failure, but fires only on a new notification:
             // those read so far are not deleted, and the whole event is handled again after a pause.
-            LogLogDirEventsFailed(_logger, e.Message);
+            if (LogDirEventFailures.Failed(out int failures))
+            {
+                if (failures == 1)
+                {
+                    LogLogDirEventsFailed(_logger, e.Message);
+                }
+                else
+                {
+                    LogLogDirEventsStillFailing(_logger, failures, e.Message);
+                }
+            }
+
             PostAfterPause(() => OnLogDirEventsAsync(CancellationToken.None));
         }
     }
@@ -378,8 +479,23 @@ internal sealed partial class KafkaController
     [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: could not finish electing without broker {BrokerId}'s offline replicas, retrying: {Reason}")]
     private static partial void LogOfflineElectionFailed(ILogger logger, int brokerId, string reason);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller: replicas {Partitions} on broker {BrokerId} are online again.")]
+    private static partial void LogReplicasOnline(ILogger logger, int brokerId, IReadOnlyCollection<(string Topic, int Partition)> partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: still could not finish electing without broker {BrokerId}'s offline replicas after {Attempts} attempts, retrying: {Reason}")]
+    private static partial void LogOfflineElectionStillFailing(ILogger logger, int brokerId, int attempts, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller: finished electing without broker {BrokerId}'s offline replicas after {Attempts} failed attempts.")]
+    private static partial void LogOfflineElectionRecovered(ILogger logger, int brokerId, int attempts);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: could not handle log dir event notifications, retrying: {Reason}")]
     private static partial void LogLogDirEventsFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: still could not handle log dir event notifications after {Attempts} attempts, retrying: {Reason}")]
+    private static partial void LogLogDirEventsStillFailing(ILogger logger, int attempts, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller: handled the log dir event notifications after {Attempts} failed attempts.")]
+    private static partial void LogLogDirEventsRecovered(ILogger logger, int attempts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Controller: handling a log directory failure on broker {BrokerId}: asking it about all its replicas.")]
     private static partial void LogLogDirFailure(ILogger logger, int brokerId);

@@ -81,6 +81,8 @@ internal sealed partial class RenewableSession : ICoordinationStore
             _currentClosed = true;
         }
 
+        // With every server refusing connections an attempt fails at once: one line per 30 s, not per second.
+        var failures = new RetriedFailureLog(_time, RetriedFailureLog.DefaultInterval);
         while (!stopping.IsCancellationRequested)
         {
             try
@@ -114,7 +116,17 @@ internal sealed partial class RenewableSession : ICoordinationStore
             }
             catch (Exception e) when (e is CoordinationException or IOException)
             {
-                LogRenewFailed(_logger, e.Message);
+                if (failures.Failed(out int attempts))
+                {
+                    if (attempts == 1)
+                    {
+                        LogRenewFailed(_logger, e.Message);
+                    }
+                    else
+                    {
+                        LogRenewStillFailing(_logger, attempts, e.Message);
+                    }
+                }
             }
 
             try
@@ -179,4 +191,7 @@ internal sealed partial class RenewableSession : ICoordinationStore
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not open a new coordination session yet, retrying: {Reason}")]
     private static partial void LogRenewFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Still could not open a new coordination session after {Attempts} attempts, retrying: {Reason}")]
+    private static partial void LogRenewStillFailing(ILogger logger, int attempts, string reason);
 }

@@ -62,7 +62,7 @@ internal sealed partial class GroupCoordinator
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(_options.OffsetsCommitTimeoutMs), _time);
         while (partition.HighWatermark < write.RequiredHighWatermark)
         {
-            Task changed = partition.WaitForChangeAsync();
+            Task changed = partition.WaitForHighWatermarkChangeAsync();
             if (partition.HighWatermark >= write.RequiredHighWatermark)
             {
                 break;

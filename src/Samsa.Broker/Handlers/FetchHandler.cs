@@ -35,6 +35,9 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
     /// <summary>Test seam: called with a partition's log between its read and the copy of what it found (a disk failing there).</summary>
     internal Action<PartitionLog>? CopyStarting { get; set; }
 
+    /// <summary>Test seam: called each time a parked fetch is woken by a change signal, before it reads again.</summary>
+    internal Action? Woken { get; set; }
+
     protected override async ValueTask<FetchResponseData?> HandleAsync(RequestContext context, FetchRequestData request, CancellationToken cancellationToken)
     {
         FetchSessionStart session = sessions.Begin(request, context.ApiVersion >= 13);
@@ -92,6 +95,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                 return ReadAll(context, request, topics, recordFollowerProgress: false, out _, out _);
             }
 
+            Woken?.Invoke();
             context.ReturnResponseBuffers();
             response = ReadAll(context, request, topics, recordFollowerProgress: false, out bytes, out changes);
             if (bytes >= request.MinBytes || changes is null)
@@ -184,11 +188,13 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                     }
                 }
 
-                // The change signal before what is read: an append or high watermark move from here
-                // on completes it, so a fetch parked on it cannot miss one (a lost wake-up would hold
-                // a follower, and every acks=all produce waiting on it, for the whole MaxWaitMs).
-                // Taken after the progress above, whose own high watermark move needs no wake-up.
-                (changes ??= []).Add(partition.WaitForChangeAsync());
+                // The change signal before what is read: a move of what this fetch reads up to (the
+                // log end for a follower, the high watermark for a consumer) from here on completes
+                // it, so a fetch parked on it cannot miss one (a lost wake-up would hold a follower,
+                // and every acks=all produce waiting on it, for the whole MaxWaitMs). A follower is not
+                // woken by high watermark moves: it would read nothing new and park again (it learns
+                // the high watermark with its next records). Taken after the progress above.
+                (changes ??= []).Add(fromFollower ? partition.WaitForLogEndChangeAsync() : partition.WaitForHighWatermarkChangeAsync());
                 long highWatermark = partition.HighWatermark;
                 long readLimit = fromFollower ? partition.LogEndOffset : highWatermark;
                 SetHighWatermark(result, highWatermark);

@@ -178,7 +178,8 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             Partition partition = pending.Partition;
             while (true)
             {
-                Task changed = partition.WaitForChangeAsync();
+                // Only a high watermark move (or a change of leadership) can settle it, not an append.
+                Task changed = partition.WaitForHighWatermarkChangeAsync();
                 ErrorCode? outcome = partition.AcksAllOutcome(pending.RequiredHighWatermark, pending.LeaderEpoch, pending.MinInsyncReplicas);
                 if (outcome is { } done)
                 {

@@ -280,6 +280,7 @@ internal sealed partial class LocalPartitions
 
                     if (partition is not null)
                     {
+                        partition.SignalStateChanged(); // parked fetches look again and find it gone
                         PartitionRemoved?.Invoke(id);
                     }
 
@@ -306,6 +307,7 @@ internal sealed partial class LocalPartitions
         }
 
         LogPartitionOffline(_logger, log.TopicPartition.ToString(), _logs.Path, log.OfflineReason ?? "unknown");
+        _partitions.GetValueOrDefault(log.TopicPartition)?.SignalStateChanged(); // waiters look again (only queues their wake-ups)
         ReplicaWentOffline?.Invoke(log.TopicPartition);
     }
 

@@ -29,7 +29,7 @@ internal sealed partial class Partition
 
         if (info.Status == LogAppendStatus.Success)
         {
-            Signal();
+            SignalLogEndMoved();
         }
 
         return (ToErrorCode(info.Status), info);
@@ -58,7 +58,7 @@ internal sealed partial class Partition
             Volatile.Write(ref _highWatermark, updated);
         }
 
-        Signal();
+        SignalHighWatermarkMoved();
         return ErrorCode.None;
     }
 
@@ -105,7 +105,7 @@ internal sealed partial class Partition
             CapHighWatermarkAtLogEnd();
         }
 
-        Signal();
+        SignalStateChanged();
         return ErrorCode.None;
     }
 
@@ -124,7 +124,7 @@ internal sealed partial class Partition
             Volatile.Write(ref _highWatermark, offset);
         }
 
-        Signal();
+        SignalStateChanged();
         return ErrorCode.None;
     }
 

@@ -18,10 +18,10 @@ internal sealed partial class Partition
 
     /// <summary>
     /// Records a follower's fetch at <paramref name="fetchOffset"/> (it holds everything below it),
-    /// served when this leader's log ended at <paramref name="leaderEndOffset"/>; then adds the
-    /// follower to the ISR if it caught up and moves the high watermark, which completes waiting
-    /// acks=all produces. NOT_LEADER_OR_FOLLOWER when this broker does not lead or
-    /// <paramref name="replicaId"/> is not an assigned replica (as Kafka 3.5+ answers).
+    /// served when this leader's log ended at <paramref name="leaderEndOffset"/>; then proposes adding
+    /// the follower to the ISR if it caught up (not while this log is offline) and moves the high
+    /// watermark, which completes waiting acks=all produces. NOT_LEADER_OR_FOLLOWER when this broker
+    /// does not lead or <paramref name="replicaId"/> is not an assigned replica (as Kafka 3.5+ answers).
     /// </summary>
     public ErrorCode UpdateFollowerFetchState(int replicaId, long fetchOffset, long followerLogStartOffset, long leaderEndOffset)
     {
@@ -52,7 +52,7 @@ internal sealed partial class Partition
 
         if (moved)
         {
-            Signal();
+            SignalHighWatermarkMoved();
         }
 
         return ErrorCode.None;
@@ -160,7 +160,7 @@ internal sealed partial class Partition
 
         if (moved)
         {
-            Signal();
+            SignalStateChanged(); // the ISR changed too
         }
 
         return outcome;
@@ -169,11 +169,16 @@ internal sealed partial class Partition
     /// <summary>The proposal still awaiting the controller, or null.</summary>
     public IsrChangeProposal? PendingIsrChange => _leadership.PendingIsrChange;
 
-    /// <summary>Under _lock: proposes adding a non-ISR follower that reached the high watermark and this leader's epoch start.</summary>
+    /// <summary>
+    /// Under _lock: proposes adding a non-ISR follower that reached the high watermark and this
+    /// leader's epoch start. Not from a leader whose log is offline: what it has is no longer
+    /// trusted, so a follower that matched it has not shown it holds the acknowledged records, and
+    /// the controller is moving leadership away (the shrink side has the same guard).
+    /// </summary>
     private IsrChangeProposal? MaybeProposeExpansion(FollowerProgress follower)
     {
         Leadership leadership = _leadership;
-        if (leadership.PendingIsrChange is not null || Contains(leadership.Isr, follower.BrokerId))
+        if (leadership.PendingIsrChange is not null || Contains(leadership.Isr, follower.BrokerId) || Log.IsOffline)
         {
             return null;
         }

@@ -13,15 +13,18 @@ namespace Samsa.Broker.Partitions;
 /// follower's fetches, moves the high watermark and proposes ISR changes (Partition.Isr.cs); as
 /// follower it takes the leader's batches and high watermark (Partition.Follower.cs). Appends,
 /// truncation and leadership changes are serialized by <see cref="_lock"/> (one writer per log);
-/// reads take no lock. Waiters for new data or a moved high watermark (long-poll fetch, acks=all
-/// produce) wait on <see cref="WaitForChangeAsync"/>.
+/// reads take no lock. Waiters take one of two signals: follower fetches wait for the log end to
+/// move (<see cref="WaitForLogEndChangeAsync"/>), acks=all produces and consumer fetches for the
+/// high watermark (<see cref="WaitForHighWatermarkChangeAsync"/>); any other change of state
+/// (leadership, ISR, truncation, removal, a log gone offline) completes both.
 /// </summary>
 internal sealed partial class Partition
 {
     private readonly int _localBrokerId;
     private readonly ReplicationContext _replication;
     private readonly Lock _lock = new();
-    private TaskCompletionSource _changed = NewSignal();
+    private TaskCompletionSource _logEndMoved = NewSignal();
+    private TaskCompletionSource _highWatermarkMoved = NewSignal();
     private long _highWatermark;
     private volatile Leadership _leadership;
 
@@ -121,7 +124,7 @@ internal sealed partial class Partition
             }
         }
 
-        Signal();
+        SignalStateChanged();
         return true;
     }
 
@@ -138,6 +141,7 @@ internal sealed partial class Partition
     public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, out int leaderEpoch)
     {
         LogAppendInfo info;
+        bool highWatermarkMoved;
         lock (_lock)
         {
             Leadership leadership = _leadership;
@@ -164,10 +168,16 @@ internal sealed partial class Partition
                 return (ToErrorCode(info.Status), info);
             }
 
-            MaybeAdvanceHighWatermark();
+            // Moves only when no follower holds it back (an ISR of the leader alone).
+            highWatermarkMoved = MaybeAdvanceHighWatermark();
         }
 
-        Signal();
+        SignalLogEndMoved();
+        if (highWatermarkMoved)
+        {
+            SignalHighWatermarkMoved();
+        }
+
         return (ErrorCode.None, info);
     }
 
@@ -195,10 +205,33 @@ internal sealed partial class Partition
         return leadership.Isr.Length < minInsyncReplicas ? ErrorCode.NotEnoughReplicasAfterAppend : ErrorCode.None;
     }
 
-    /// <summary>Completes when the log or the high watermark next changes (or leadership moves).</summary>
-    public Task WaitForChangeAsync() => Volatile.Read(ref _changed).Task;
+    /// <summary>
+    /// Completes when the log end next moves, or on any other change of state (not on a high
+    /// watermark move alone): what a follower's fetch waits for, since it reads up to the log end.
+    /// Take it before reading what it guards, so a change in between is not missed.
+    /// </summary>
+    public Task WaitForLogEndChangeAsync() => Volatile.Read(ref _logEndMoved).Task;
 
-    private void Signal() => Interlocked.Exchange(ref _changed, NewSignal()).TrySetResult();
+    /// <summary>
+    /// Completes when the high watermark next moves, or on any other change of state (not on an
+    /// append alone): what acks=all produces and consumer fetches wait for. Take it before reading
+    /// what it guards, so a change in between is not missed.
+    /// </summary>
+    public Task WaitForHighWatermarkChangeAsync() => Volatile.Read(ref _highWatermarkMoved).Task;
+
+    /// <summary>
+    /// Wakes every waiter, whichever signal it took: for changes the two signals do not name
+    /// (removal of the replica, its log gone offline), after which waiters must look again.
+    /// </summary>
+    public void SignalStateChanged()
+    {
+        SignalLogEndMoved();
+        SignalHighWatermarkMoved();
+    }
+
+    private void SignalLogEndMoved() => Interlocked.Exchange(ref _logEndMoved, NewSignal()).TrySetResult();
+
+    private void SignalHighWatermarkMoved() => Interlocked.Exchange(ref _highWatermarkMoved, NewSignal()).TrySetResult();
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 

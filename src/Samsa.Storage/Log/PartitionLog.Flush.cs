@@ -1,3 +1,5 @@
+using Samsa.Storage.Checkpoints;
+
 namespace Samsa.Storage.Log;
 
 public sealed partial class PartitionLog
@@ -7,15 +9,19 @@ public sealed partial class PartitionLog
     private long _rollFlushTarget;
     private int _rollFlushQueued;
 
-    /// <summary>Test seam: called with a segment's .log path just before its fsync (a slow disk, say).</summary>
+    /// <summary>
+    /// Test seam: called with the path of a segment's .log, a producer snapshot or the partition
+    /// dir just before its fsync (a slow disk, say).
+    /// </summary>
     internal Action<string>? FsyncStarting { get; set; }
 
     /// <summary>fsyncs everything up to the log end and advances the recovery point.</summary>
     public void Flush() => FlushUpTo(LogEndOffset);
 
     /// <summary>
-    /// fsyncs the segments holding offsets in [recovery point, <paramref name="offset"/>) and the
-    /// indexes of the sealed ones, then moves the recovery point. The fsyncs run under the flush
+    /// fsyncs the segments holding offsets in [recovery point, <paramref name="offset"/>), the
+    /// indexes and roll-time producer snapshots of the sealed ones, and the directory when it has
+    /// new entries, then moves the recovery point. The fsyncs run under the flush
     /// lock only: appends continue, and a flusher that waited finds its offsets covered by the
     /// flush before it (group commit). The active segment's index is not synced here; it may lag
     /// on disk and load completes it from the log. An offline log is not flushed: after a failed
@@ -57,6 +63,7 @@ public sealed partial class PartitionLog
             }
 
             long durable = target;
+            bool newEntries = false;
             for (int i = 0; i < segments.Length; i++)
             {
                 bool after = i == segments.Length - 1 || segments[i + 1].BaseOffset > recoveryPoint;
@@ -68,6 +75,10 @@ public sealed partial class PartitionLog
                         FsyncStarting?.Invoke(segments[i].LogPath);
                         segments[i].FlushLog();
                         indexesSaved = segments[i] == active || segments[i].SaveIndexes(fsync: true);
+
+                        // The snapshot the roll that sealed this segment wrote (at the next base).
+                        newEntries |= i + 1 < segments.Length && SyncProducerSnapshot(segments[i + 1].BaseOffset);
+                        newEntries |= segments[i].BaseOffset >= recoveryPoint;
                     }
                     catch (Exception e) when (IsIoFailure(e))
                     {
@@ -82,6 +93,22 @@ public sealed partial class PartitionLog
                         // point so a crash recovery rebuilds them.
                         durable = segments[i].BaseOffset;
                     }
+                }
+            }
+
+            if (newEntries)
+            {
+                // A segment or snapshot created since the last flush is a new name in the directory:
+                // without this a power loss may drop the entry of a file whose data was synced
+                // (Kafka's LocalLog.flush syncs the directory for new segments too).
+                try
+                {
+                    FsyncStarting?.Invoke(_dir);
+                    DirectorySync.Flush(_dir);
+                }
+                catch (Exception e) when (IsIoFailure(e))
+                {
+                    throw TakeOffline($"fsync of directory {_dir} failed", e);
                 }
             }
 

@@ -122,8 +122,10 @@ public sealed partial class PartitionLog
 
     /// <summary>
     /// Writes the state of everything below <paramref name="offset"/> as a snapshot. At a roll it
-    /// is not fsynced (the rolled segment is not yet either; a torn snapshot fails its CRC and an
-    /// older one plus replay takes its place); at clean close it is. Under _lock.
+    /// is not fsynced here, on the appending thread: the background flush of the sealed segment
+    /// syncs it (<see cref="SyncProducerSnapshot"/>) before the recovery point passes that
+    /// segment, and a snapshot torn by a crash before then fails its CRC and an older one plus
+    /// replay takes its place. At clean close it is fsynced at once. Under _lock.
     /// </summary>
     private void TakeProducerSnapshot(long offset, bool fsync)
     {
@@ -135,6 +137,30 @@ public sealed partial class PartitionLog
         {
             throw new StorageException($"Partition {TopicPartition}: failed to write the producer snapshot at offset {offset}: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// fsyncs the snapshot a roll wrote unsynced at <paramref name="offset"/>, from the flush of
+    /// the segment that roll sealed (Kafka's "flush-log" task syncs the roll's snapshot with the
+    /// segment, UnifiedLog.flushProducerStateSnapshot): once the recovery point passes the segment
+    /// and retention deletes older snapshots, a snapshot lost in a crash would lose the state of
+    /// producers whose batches are gone, and with it their duplicate detection. False when there
+    /// is none (a full disk refused it at the roll). Under the flush lock, which truncation and
+    /// retention take before they delete snapshots; an I/O error propagates.
+    /// </summary>
+    private bool SyncProducerSnapshot(long offset)
+    {
+        string path = ProducerSnapshotFile.PathFor(_dir, offset);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        FsyncStarting?.Invoke(path);
+        // ReadWrite: Windows' FlushFileBuffers needs write access (Linux syncs a read-only fd too).
+        using SafeFileHandle handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        RandomAccess.FlushToDisk(handle);
+        return true;
     }
 
     /// <summary>

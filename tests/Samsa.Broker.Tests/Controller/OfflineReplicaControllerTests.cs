@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samsa.Broker.Controller;
 using Samsa.Broker.Tests.Cluster;
@@ -92,6 +93,63 @@ public sealed class OfflineReplicaControllerTests
         Assert.Equal((short)ErrorCode.None, accepted.Topics[0].Partitions[0].ErrorCode);
         int[] rejoinedIsr = (await bed.StateAsync(0)).State.Isr;
         Assert.Equal([3, 1, 2], rejoinedIsr);
+    }
+
+    [Fact]
+    public async Task A_replica_answering_NONE_again_is_at_once_no_longer_listed_offline_on_any_broker()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [3, 2, 1] });
+        long epoch2 = await bed.BrokerEpochAsync(2);
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal([2], Partition(bed.Channel.Sent<UpdateMetadataRequestData>().FindLast(s => s.BrokerId == 1).Request, 0).OfflineReplicas);
+        bed.Channel.Clear();
+
+        // Its log is back (a later LeaderAndIsr created it): nothing else about the topic changes.
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.None)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        foreach (int broker in new[] { 1, 2, 3 })
+        {
+            (_, UpdateMetadataRequestData metadata) = Assert.Single(bed.Channel.Sent<UpdateMetadataRequestData>(), s => s.BrokerId == broker);
+            Assert.Empty(Partition(metadata, 0).OfflineReplicas);
+            Assert.Equal(3, Partition(metadata, 0).Leader);
+        }
+
+        // The same answer again says nothing new and sends nothing.
+        bed.Channel.Clear();
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.None)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Empty(bed.Channel.Sent<UpdateMetadataRequestData>());
+    }
+
+    [Fact]
+    public async Task A_partition_left_leaderless_by_its_last_isr_member_going_offline_elects_it_when_it_answers_NONE_again()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
+        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
+        AlterPartitionResponseData shrunk = await bed.Controller.AlterPartitionAsync(Proposal(2, state.LeaderEpoch, version, [2]), CancellationToken.None);
+        Assert.Equal((short)ErrorCode.None, shrunk.Topics[0].Partitions[0].ErrorCode);
+        long epoch2 = await bed.BrokerEpochAsync(2);
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(PartitionStateZNode.NoLeader, (await bed.StateAsync(0)).State.Leader);
+        bed.Channel.Clear();
+
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.None)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+
+        PartitionStateZNode after = (await bed.StateAsync(0)).State;
+        Assert.Equal(2, after.Leader);
+        Assert.Equal([2], after.Isr);
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 2 && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == 0 && p.Leader == 2));
+        foreach (int broker in new[] { 1, 2, 3 })
+        {
+            UpdateMetadataRequestData metadata = bed.Channel.Sent<UpdateMetadataRequestData>().FindLast(s => s.BrokerId == broker).Request;
+            Assert.Equal(2, Partition(metadata, 0).Leader);
+            Assert.Empty(Partition(metadata, 0).OfflineReplicas);
+        }
     }
 
     [Theory]
@@ -229,6 +287,28 @@ public sealed class OfflineReplicaControllerTests
     }
 
     [Fact]
+    public async Task An_election_refused_for_several_retries_logs_one_warning_and_one_recovery_not_one_line_per_retry()
+    {
+        var logger = new RecordingLogger();
+        await using ControllerBed bed = await ControllerBed.StartAsync(logger: logger);
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
+
+        // Refused writes: the election is retried every 500 ms; let at least five attempts fail.
+        bed.Session.FailWrites = true;
+        bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await Polling.UntilAsync(() => bed.Session.RefusedWrites >= 5, Patience, "the election is retried");
+        bed.Session.FailWrites = false;
+        await Polling.UntilAsync(async () => (await bed.StateAsync(0)).State.Leader == 3, Patience, "the refused election is finished");
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+
+        // Within 30 s: the first failure only, then one line saying it recovered, with the count.
+        IReadOnlyList<(LogLevel Level, string Message)> entries = logger.Entries;
+        Assert.Single(entries, e => e.Level == LogLevel.Warning && e.Message.Contains("electing without broker 2's offline replicas", StringComparison.Ordinal));
+        (_, string recovered) = Assert.Single(entries, e => e.Level == LogLevel.Information && e.Message.Contains("finished electing without broker 2's offline replicas", StringComparison.Ordinal));
+        Assert.Matches(@"after ([5-9]|\d\d+) failed attempts", recovered);
+    }
+
+    [Fact]
     public async Task A_late_error_for_a_topic_id_the_controller_does_not_know_is_not_charged_to_a_topic_of_the_same_name()
     {
         await using ControllerBed bed = await ControllerBed.StartAsync();
@@ -294,10 +374,12 @@ public sealed class OfflineReplicaControllerTests
     {
         private readonly TempDirectory _dir = new("offline-replicas");
         private readonly bool _unclean;
+        private readonly ILogger _logger;
 
-        private ControllerBed(bool unclean)
+        private ControllerBed(bool unclean, ILogger? logger)
         {
             _unclean = unclean;
+            _logger = logger ?? NullLogger.Instance;
             Store = EmbeddedCoordinationStore.Open(_dir.Combine("store"), TimeProvider.System);
             Session = new FaultableSession(Store);
         }
@@ -311,9 +393,9 @@ public sealed class OfflineReplicaControllerTests
 
         public RecordingControllerChannel Channel { get; private set; } = null!;
 
-        public static async Task<ControllerBed> StartAsync(bool unclean = false)
+        public static async Task<ControllerBed> StartAsync(bool unclean = false, ILogger? logger = null)
         {
-            var bed = new ControllerBed(unclean);
+            var bed = new ControllerBed(unclean, logger);
             try
             {
                 foreach (string path in ZkPaths.Persistent)
@@ -345,7 +427,7 @@ public sealed class OfflineReplicaControllerTests
         public async Task<RecordingControllerChannel> StartControllerAsync(int brokerId)
         {
             Channel = new RecordingControllerChannel();
-            Controller = new KafkaController(brokerId, Session, Channel, new ControllerOptions { UncleanLeaderElectionEnable = _unclean }, TimeProvider.System, NullLogger.Instance);
+            Controller = new KafkaController(brokerId, Session, Channel, new ControllerOptions { UncleanLeaderElectionEnable = _unclean }, TimeProvider.System, _logger);
             await Controller.StartAsync(CancellationToken.None);
             Assert.True(Controller.IsActive);
             return Channel;

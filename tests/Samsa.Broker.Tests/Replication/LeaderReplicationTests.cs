@@ -59,7 +59,7 @@ public sealed class LeaderReplicationTests
         Partition p = bed.Partition;
         p.ApplyLeadership(Leader, 1, 0, [1, 2], [1, 2]);
         long end = bed.Append(3);
-        Task changed = p.WaitForChangeAsync();
+        Task changed = p.WaitForHighWatermarkChangeAsync();
         Assert.False(changed.IsCompleted);
 
         p.UpdateFollowerFetchState(2, end, 0, end);
@@ -93,7 +93,7 @@ public sealed class LeaderReplicationTests
         Assert.Equal(0, p.HighWatermark);
         Assert.False(p.MaybeShrinkIsr());
 
-        Task changed = p.WaitForChangeAsync();
+        Task changed = p.WaitForHighWatermarkChangeAsync();
         Assert.Equal(IsrChangeOutcome.Applied, p.CompleteIsrChange(proposal, ErrorCode.None, 1, 6, [1, 2]));
         Assert.Equal([1, 2], p.Isr);
         Assert.Equal(6, p.PartitionEpoch);

@@ -62,6 +62,31 @@ public sealed class ParkedFetchTests
         Assert.Equal(LogContent.Bytes(leader.Log), data.Records!.Value.ToArray());
     }
 
+    [Fact]
+    public async Task A_parked_follower_fetch_sleeps_through_a_high_watermark_move_and_wakes_on_the_next_append()
+    {
+        await using ReplicaNode node = ReplicaNode.Start(1, new TestController());
+        node.LeaderAndIsr(1, Id, Uuid.NewRandom(), 1, 1, 0, [1, 2, 3], [1, 2, 3]);
+        Partition leader = node.Partition(Id);
+        var handler = new FetchHandler(node.Partitions, node.Metadata, TimeProvider.System, new FetchSessionCache(4));
+        int wakeUps = 0;
+        handler.Woken = () => Interlocked.Increment(ref wakeUps);
+        Assert.Equal(ErrorCode.None, leader.AppendAsLeader(PartitionTestBed.Batch(3), -1, 1).Error);
+
+        // Follower 2 has all three records and parks; follower 3's fetch then moves the high watermark.
+        Task<FetchResponseData.PartitionData> parked = FetchAsync(handler, replicaId: 2, offset: 3, LongWaitMs);
+        Assert.False(parked.IsCompleted);
+        await FetchAsync(handler, replicaId: 3, offset: 3, maxWaitMs: 0).WaitAsync(Deadline);
+        Assert.Equal(3, leader.HighWatermark);
+
+        Assert.Equal(ErrorCode.None, leader.AppendAsLeader(PartitionTestBed.Batch(2), -1, 1).Error);
+
+        FetchResponseData.PartitionData data = await parked.WaitAsync(Deadline);
+        Assert.True(data.Records is { Length: > 0 });
+        // Woken once, by the append; the high watermark move (nothing new for it to read) let it sleep.
+        Assert.Equal(1, Volatile.Read(ref wakeUps));
+    }
+
     /// <summary>
     /// An append racing with the fetch that reads the log: whether it lands before the read,
     /// during it, or after the fetch parked, the fetch returns it within the deadline. Before

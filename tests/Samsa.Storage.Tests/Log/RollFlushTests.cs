@@ -283,6 +283,75 @@ public sealed class RollFlushTests
         brokenLog.Close();
     }
 
+    [Fact]
+    public void The_roll_snapshot_and_the_directory_are_fsynced_before_the_recovery_point_passes_the_sealed_segment()
+    {
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        using var snapshotGate = new ManualResetEventSlim();
+        using var snapshotFsyncStarted = new ManualResetEventSlim();
+        string partitionDir = LogTestKit.PartitionDir(dir);
+        PartitionLog log = Open(partitionDir, LogTestKit.Partition, flusher);
+        var fsyncs = new List<string>();
+        log.FsyncStarting = path =>
+        {
+            lock (fsyncs)
+            {
+                fsyncs.Add(path);
+            }
+
+            if (path.EndsWith(".snapshot", StringComparison.Ordinal))
+            {
+                snapshotFsyncStarted.Set();
+                snapshotGate.Wait(TimeSpan.FromSeconds(60));
+            }
+        };
+        try
+        {
+            Fill(log, BatchesPerSegment + 1, 0); // one roll: a snapshot at the new segment's base
+            long sealedEnd = BatchesPerSegment * RecordsPerBatch;
+            Assert.True(snapshotFsyncStarted.Wait(Bound), "the roll's producer snapshot was never fsynced");
+
+            // The segment is synced but its snapshot is not yet: nothing is claimed.
+            Assert.Equal(0, log.RecoveryPoint);
+            snapshotGate.Set();
+            Assert.True(PollUntil(() => log.RecoveryPoint == sealedEnd, Bound), $"recovery point {log.RecoveryPoint}, expected {sealedEnd}");
+            lock (fsyncs)
+            {
+                Assert.Equal(
+                    [LogFileNames.LogPath(partitionDir, 0), Path.Combine(partitionDir, LogFileNames.FileName(sealedEnd, ".snapshot")), partitionDir],
+                    fsyncs);
+            }
+        }
+        finally
+        {
+            snapshotGate.Set();
+        }
+
+        log.Close();
+    }
+
+    [Fact]
+    public void A_failed_fsync_of_the_roll_snapshot_takes_the_log_offline_and_leaves_the_recovery_point()
+    {
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        PartitionLog log = Open(LogTestKit.PartitionDir(dir), LogTestKit.Partition, flusher);
+        log.FsyncStarting = path =>
+        {
+            if (path.EndsWith(".snapshot", StringComparison.Ordinal))
+            {
+                throw new IOException("Input/output error");
+            }
+        };
+
+        Fill(log, BatchesPerSegment + 1, 0);
+        Assert.True(PollUntil(() => log.IsOffline, Bound), "a failed snapshot fsync left the log online");
+        flusher.Dispose();
+        Assert.Equal(0, log.RecoveryPoint);
+        log.Close();
+    }
+
     private static LogConfig Config() =>
         LogConfig.Default with { SegmentBytes = LogTestKit.Batch(RecordsPerBatch, Timestamp).Length * BatchesPerSegment };
 

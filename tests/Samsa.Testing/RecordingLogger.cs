@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Logging;
 
-namespace Samsa.Storage.Tests.Log;
+namespace Samsa.Testing;
 
 /// <summary>An <see cref="ILogger"/> that keeps every entry (level and formatted message), for asserting what was said.</summary>
-internal sealed class RecordingLogger : ILogger
+public sealed class RecordingLogger : ILogger
 {
     private readonly Lock _lock = new();
     private readonly List<(LogLevel Level, string Message)> _entries = [];
