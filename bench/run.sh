@@ -173,24 +173,42 @@ free_port() {
 
 now_ns() { date +%s%N; }
 
+# wait_for_port <port> <pid> <seconds>: 0 once the port accepts, 1 when the process exited first,
+# 2 when time ran out. Polls every 10 ms: start_broker's start-up time is measured by it.
+wait_for_port() {
+  local deadline=$(( $(now_ns) + $3 * 1000000000 ))
+  until port_open "$1"; do
+    kill -0 "$2" 2>/dev/null || return 1
+    [ "$(now_ns)" -lt "$deadline" ] || return 2
+    sleep 0.01
+  done
+}
+
+# start_server <pid variable> <log> <port> <seconds> <command...>: starts the command in the
+# background with its output in the log, sets the variable to its PID (what cleanup stops) and
+# waits for the port; returns wait_for_port's status.
+start_server() {
+  local pid_var="$1" out="$2" port="$3" seconds="$4" pid
+  shift 4
+  "$@" >"$out" 2>&1 &
+  pid=$!
+  printf -v "$pid_var" '%s' "$pid"
+  wait_for_port "$port" "$pid" "$seconds"
+}
+
 # start_broker <run>: a fresh broker on an empty log dir; sets broker_pid, broker_port, startup_ms.
 start_broker() {
-  local run="$1" dir="$work/run$1/broker-logs" t0 deadline
+  local run="$1" dir="$work/run$1/broker-logs" t0
   mkdir -p "$dir"
   broker_port="$(free_port)"
   t0="$(now_ns)"
-  "$root/bin/kafka-server-start.sh" "$root/config/server.properties" \
-    --override "log.dirs=$dir" --override "listeners=PLAINTEXT://127.0.0.1:$broker_port" \
-    >"$logs/broker-run$run.log" 2>&1 &
-  broker_pid=$!   # the scripts exec down to dotnet, so this is the broker's own PID
-  deadline=$(( t0 + 60000000000 ))
-  until port_open "$broker_port"; do
-    if ! kill -0 "$broker_pid" 2>/dev/null; then
-      echo "bench/run.sh: the broker exited during start-up; see $logs/broker-run$run.log" >&2; exit 1
-    fi
-    [ "$(now_ns)" -lt "$deadline" ] || { echo "bench/run.sh: the broker did not listen within 60 s" >&2; exit 1; }
-    sleep 0.01
-  done
+  # The scripts exec down to dotnet, so broker_pid is the broker's own PID.
+  start_server broker_pid "$logs/broker-run$run.log" "$broker_port" 60 \
+    "$root/bin/kafka-server-start.sh" "$root/config/server.properties" \
+    --override "log.dirs=$dir" --override "listeners=PLAINTEXT://127.0.0.1:$broker_port" || case $? in
+    1) echo "bench/run.sh: the broker exited during start-up; see $logs/broker-run$run.log" >&2; exit 1 ;;
+    *) echo "bench/run.sh: the broker did not listen within 60 s" >&2; exit 1 ;;
+  esac
   startup_ms=$(( ($(now_ns) - t0) / 1000000 ))
 }
 
@@ -260,13 +278,12 @@ start_cluster() {
 }
 
 run_cluster() {
-  local run="$1" size count rps standalone
-  if ! cluster_available; then
-    for size in 100 1024; do add "cluster:$size" n/a; add "ratio:cluster:$size" n/a; done
-    return 0
+  local run="$1" size count rps standalone started=0
+  if cluster_available; then
+    log "run $run/$runs: three-broker cluster (3 ZooKeeper nodes) starting"
+    start_cluster "$run" && started=1
   fi
-  log "run $run/$runs: three-broker cluster (3 ZooKeeper nodes) starting"
-  if ! start_cluster "$run"; then
+  if [ "$started" = 0 ]; then
     stop_cluster
     for size in 100 1024; do add "cluster:$size" n/a; add "ratio:cluster:$size" n/a; done
     return 0
@@ -282,7 +299,7 @@ run_cluster() {
     read -r rps _ _ < <(producer "$logs/cluster-$size-run$run.log" "$size" "$count" -1 \
       "bootstrap.servers=$cluster_bootstrap" acks=all linger.ms=5 batch.size=1000000) || true
     rps="${rps:-n/a}"
-    standalone="$(echo "${results[produce:$size:all:1]}" | awk '{ print $NF }')"
+    standalone="$(last "produce:$size:all:1")"
     add "cluster:$size" "$rps"
     add "ratio:cluster:$size" "$(ratio "$rps" "$standalone")"
   done
@@ -292,6 +309,8 @@ run_cluster() {
 # ---------------------------------------------------------------- results: key -> per-run values
 declare -A results=()
 add() { results[$1]="${results[$1]:-} $2"; }
+# last <key>: the key's value from the latest run (what a ratio of the same run compares with).
+last() { awk '{ print $NF }' <<<"${results[$1]:-}"; }
 
 # ---------------------------------------------------------------- measurements
 # producer <log> <size> <count> <throughput> <props...>: prints "records/s p50 p99" or "n/a n/a n/a".
@@ -347,51 +366,32 @@ alternative() {
   fi
 }
 
-# wait_for_port <port> <pid> <seconds>: 0 once the port accepts, 1 when the process died or time ran out.
-wait_for_port() {
-  local deadline=$(( $(date +%s) + $3 ))
-  until port_open "$1"; do
-    kill -0 "$2" 2>/dev/null || return 1
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.05
-  done
-}
-
-# run_nats <run> <size> <count>: nats-server with JetStream, file storage in the run's dir, one
-# stream on one subject, the same records published with up to 4,096 acks outstanding.
-run_nats() {
-  local run="$1" size="$2" count="$3" port dir="$work/run$1/nats-$2"
-  have nats-server || { add "nats:$size" n/a; return 0; }
+# run_server_baseline <kind> <run> <size> <count>: starts <kind>-server (nats or redis) on a free port
+# with its data in the run's dir, publishes the same records to it with bench/Samsa.Alternatives
+# <kind> and adds the records/s as "<kind>:<size>" (n/a when the server is not installed or fails).
+#   nats: JetStream, file storage, one stream on one subject, up to 4,096 acks outstanding.
+#   redis: appendonly yes, appendfsync everysec (no RDB snapshots: the append-only file is the
+#   durability measured), XADD over 8 connections, 64 commands per pipelined write (redis-benchmark's -P 64).
+run_server_baseline() {
+  local kind="$1" run="$2" size="$3" count="$4" port dir="$work/run$2/$1-$3"
+  local -a server client
+  have "$kind-server" || { add "$kind:$size" n/a; return 0; }
   mkdir -p "$dir"
   port="$(free_port)"
-  nats-server -js -sd "$dir" -a 127.0.0.1 -p "$port" >"$logs/nats-server-$size-run$run.log" 2>&1 &
-  alt_server_pid=$!
-  if wait_for_port "$port" "$alt_server_pid" 30; then
-    add "nats:$size" "$(alternative "$logs/nats-$size-run$run.log" nats --server "nats://127.0.0.1:$port" \
-      --record-size "$size" --records "$count" --window 4096 --name "bench$size")"
+  case "$kind" in
+    nats)
+      server=(nats-server -js -sd "$dir" -a 127.0.0.1 -p "$port")
+      client=(--server "nats://127.0.0.1:$port" --window 4096) ;;
+    redis)
+      server=(redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync everysec --save "")
+      client=(--server "127.0.0.1:$port" --connections 8 --window 64) ;;
+    *) echo "bench/run.sh: no server baseline '$kind'" >&2; exit 1 ;;
+  esac
+  if start_server alt_server_pid "$logs/$kind-server-$size-run$run.log" "$port" 30 "${server[@]}"; then
+    add "$kind:$size" "$(alternative "$logs/$kind-$size-run$run.log" "$kind" "${client[@]}" \
+      --record-size "$size" --records "$count" --name "bench$size")"
   else
-    log "  nats-server did not start; see $logs/nats-server-$size-run$run.log"; add "nats:$size" n/a
-  fi
-  stop_pid "$alt_server_pid"; alt_server_pid=""
-  rm -rf "$dir"
-}
-
-# run_redis <run> <size> <count>: redis-server with appendonly yes, appendfsync everysec (no RDB
-# snapshots: the append-only file is the durability measured), XADD of the same records over 8
-# connections, 64 commands per pipelined write (redis-benchmark's -P 64).
-run_redis() {
-  local run="$1" size="$2" count="$3" port dir="$work/run$1/redis-$2"
-  have redis-server || { add "redis:$size" n/a; return 0; }
-  mkdir -p "$dir"
-  port="$(free_port)"
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync everysec --save "" \
-    >"$logs/redis-server-$size-run$run.log" 2>&1 &
-  alt_server_pid=$!
-  if wait_for_port "$port" "$alt_server_pid" 30; then
-    add "redis:$size" "$(alternative "$logs/redis-$size-run$run.log" redis --server "127.0.0.1:$port" \
-      --record-size "$size" --records "$count" --connections 8 --window 64 --name "bench$size")"
-  else
-    log "  redis-server did not start; see $logs/redis-server-$size-run$run.log"; add "redis:$size" n/a
+    log "  $kind-server did not start; see $logs/$kind-server-$size-run$run.log"; add "$kind:$size" n/a
   fi
   stop_pid "$alt_server_pid"; alt_server_pid=""
   rm -rf "$dir"
@@ -478,8 +478,8 @@ for run in $(seq 1 "$runs"); do
   for size in 100 1024; do
     if [ "$size" = 100 ]; then count=$records_100; else count=$records_1k; fi
     log "run $run/$runs: NATS JetStream and Redis Streams publish $count x $size B"
-    run_nats "$run" "$size" "$count"
-    run_redis "$run" "$size" "$count"
+    run_server_baseline nats "$run" "$size" "$count"
+    run_server_baseline redis "$run" "$size" "$count"
     for acks in all 1; do
       log "run $run/$runs: mock produce $count x $size B acks=$acks"
       topic="mock-$size"
@@ -498,8 +498,8 @@ for run in $(seq 1 "$runs"); do
         add "ratio:produce:$size:$acks:$parts" "$(ratio "$rps" "$mock")"
         if [ "$acks" = all ]; then
           if [ "$parts" = 1 ]; then
-            add "ratio:nats:$size" "$(ratio "$rps" "$(echo "${results[nats:$size]}" | awk '{ print $NF }')")"
-            add "ratio:redis:$size" "$(ratio "$rps" "$(echo "${results[redis:$size]}" | awk '{ print $NF }')")"
+            add "ratio:nats:$size" "$(ratio "$rps" "$(last "nats:$size")")"
+            add "ratio:redis:$size" "$(ratio "$rps" "$(last "redis:$size")")"
           fi
           # The mock consume baseline: the same records and consumer settings against the mock
           # broker in the tool's own process (bench/Samsa.Alternatives mock-consume).
@@ -550,8 +550,8 @@ for run in $(seq 1 "$runs"); do
 
   log "run $run/$runs: raw load generator, 1 KiB produce then fetch (${loadgen_seconds} s each)"
   run_loadgen "$run"
-  add "ratio:lg_produce" "$(ratio "$(echo "${results[lg_produce_mb]}" | awk '{ print $NF }')" "$(echo "${results[fio_write]}" | awk '{ print $NF }')")"
-  add "ratio:lg_fetch" "$(ratio "$(echo "${results[lg_fetch_mb]}" | awk '{ print $NF }')" "$(echo "${results[iperf]}" | awk '{ print $NF }')")"
+  add "ratio:lg_produce" "$(ratio "$(last "lg_produce_mb")" "$(last "fio_write")")"
+  add "ratio:lg_fetch" "$(ratio "$(last "lg_fetch_mb")" "$(last "iperf")")"
   add rss_after "$(rss_mb "$broker_pid")"
 
   stop_pid "$broker_pid"; broker_pid=""

@@ -48,14 +48,71 @@ internal sealed class AuditedWorkload
 
     public CommittingConsumer Consumer { get; }
 
-    public void Start()
+    /// <summary>
+    /// Runs a loop's rounds under this load and returns the run's figures. Each round runs
+    /// <paramref name="round"/> (the loop's own part: its fault), then audits and checks the group's
+    /// progress; a round that finds a problem is the last. After the last round the final audit.
+    /// Whatever happens the load stops, and a run with a problem keeps its evidence (<see cref="Evidence"/>)
+    /// in a folder named "{evidenceName}-seed-{seed}-round-{round}".
+    /// </summary>
+    /// <param name="round">Given the round's number and its name for problems ("seed S round R"):
+    /// returns the round's line, to which the audit's figures are added, or null once it journaled a
+    /// problem that ends the run.</param>
+    /// <param name="groupProgressLimit">How long the group consumer may go without a message (<see cref="CheckGroupProgress"/>).</param>
+    /// <param name="evidenceName">The first part of the evidence folder's name.</param>
+    /// <param name="evidence">The processes whose output (and log dirs) a failing run keeps, the last <paramref name="evidenceTailLines"/> lines of it in the journal.</param>
+    /// <param name="evidenceTailLines">How much of each process's output the journal shows.</param>
+    /// <param name="elapsed">Runs from the start of the run, for the figures.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    public async Task<LoopResult> RunRoundsAsync(
+        Func<int, string, Task<string?>> round,
+        TimeSpan groupProgressLimit,
+        string evidenceName,
+        Func<IReadOnlyList<Evidence.ProcessOutput>> evidence,
+        int evidenceTailLines,
+        Stopwatch elapsed,
+        CancellationToken cancellationToken)
     {
-        foreach (IdempotentWriter writer in _writers)
+        int seed = _options.Seed;
+        int rounds = 0;
+        Start();
+        try
         {
-            writer.Start();
+            while (rounds < _options.Rounds && _journal.ProblemCount == 0)
+            {
+                rounds++;
+                string when = $"seed {seed} round {rounds}";
+                string? done = await round(rounds, when).ConfigureAwait(false);
+                if (done is null)
+                {
+                    break;
+                }
+
+                string audited = await AuditAsync(when, cancellationToken).ConfigureAwait(false);
+                _journal.Info($"{done}; {audited}");
+                CheckGroupProgress(when, groupProgressLimit);
+            }
+
+            if (_journal.ProblemCount == 0 && rounds == _options.Rounds)
+            {
+                await FinalAuditAsync($"seed {seed} final audit", cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Stop($"seed {seed} round {rounds}");
+            if (_journal.ProblemCount > 0)
+            {
+                Evidence.Keep(
+                    _journal,
+                    _options.EvidenceDirectory,
+                    string.Create(CultureInfo.InvariantCulture, $"{evidenceName}-seed-{seed}-round-{rounds}"),
+                    evidence(),
+                    evidenceTailLines);
+            }
         }
 
-        Consumer.Start();
+        return Conclude(rounds, elapsed.Elapsed);
     }
 
     /// <summary>Waits for one more acknowledged message; false if none comes within the step timeout.</summary>
@@ -68,8 +125,18 @@ internal sealed class AuditedWorkload
     /// <summary>One writer, drawn from <paramref name="random"/>, goes on with a new producer id.</summary>
     public void RotateWriter(Random random) => _writers[random.Next(_writers.Length)].Rotate();
 
+    private void Start()
+    {
+        foreach (IdempotentWriter writer in _writers)
+        {
+            writer.Start();
+        }
+
+        Consumer.Start();
+    }
+
     /// <summary>A round's audits, while the load goes on; returns what they checked, for the round's line.</summary>
-    public async Task<string> AuditAsync(string when, CancellationToken cancellationToken)
+    private async Task<string> AuditAsync(string when, CancellationToken cancellationToken)
     {
         int commits = await Task.Run(() => _commitAudit.Run(Consumer.Committed(), when), cancellationToken).ConfigureAwait(false);
         _commitsChecked += commits;
@@ -80,7 +147,7 @@ internal sealed class AuditedWorkload
     }
 
     /// <summary>A problem if the group consumer has been given no message for longer than <paramref name="limit"/>.</summary>
-    public void CheckGroupProgress(string when, TimeSpan limit)
+    private void CheckGroupProgress(string when, TimeSpan limit)
     {
         if (Consumer.SinceProgress > limit)
         {
@@ -93,7 +160,7 @@ internal sealed class AuditedWorkload
     /// After the last round: the writers flush and stop, the group must commit the log end of every
     /// partition, and the audits run once more; every message must have had its delivery report.
     /// </summary>
-    public async Task FinalAuditAsync(string when, CancellationToken cancellationToken)
+    private async Task FinalAuditAsync(string when, CancellationToken cancellationToken)
     {
         await Task.Run(StopWriters, cancellationToken).ConfigureAwait(false);
         await WaitForGroupToCatchUpAsync(when, cancellationToken).ConfigureAwait(false);
@@ -112,7 +179,7 @@ internal sealed class AuditedWorkload
     }
 
     /// <summary>Stops the writers and the consumer, unless the final audit did.</summary>
-    public void Stop(string when)
+    private void Stop(string when)
     {
         if (!_stopped)
         {
@@ -125,7 +192,7 @@ internal sealed class AuditedWorkload
     /// Journals the tallies and returns the run's figures after <paramref name="round"/> rounds (a
     /// round that found a problem was the last and does not count as completed).
     /// </summary>
-    public LoopResult Conclude(int round, TimeSpan elapsed)
+    private LoopResult Conclude(int round, TimeSpan elapsed)
     {
         int instances = 0;
         foreach (IdempotentWriter writer in _writers)

@@ -39,18 +39,13 @@ public static class BrokerCrashLoop
         int startupKills = 0;
         int startupKillsBeforeStarted = 0;
         TimeSpan lastStartup = TimeSpan.FromSeconds(2);
-        int round = 0;
-        workload.Start();
-        try
-        {
-            while (round < options.Rounds && journal.ProblemCount == 0)
+        LoopResult figures = await workload.RunRoundsAsync(
+            async (round, when) =>
             {
-                round++;
-                string when = $"seed {options.Seed} round {round}";
                 if (!await workload.AcknowledgesAgainAsync(cancellationToken).ConfigureAwait(false))
                 {
                     journal.Problem($"{when}: no message was acknowledged within {options.StepTimeout.TotalSeconds} s of the restart");
-                    break;
+                    return null;
                 }
 
                 // One round in four kills right after the broker came back (clients reconnecting, the group reloading).
@@ -86,32 +81,17 @@ public static class BrokerCrashLoop
                     workload.RotateWriter(random);
                 }
 
-                string audited = await workload.AuditAsync(when, cancellationToken).ConfigureAwait(false);
-                journal.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}: killed {delay.TotalMilliseconds:F0} ms in ({acknowledgedAtKill} acknowledged), down {down.TotalMilliseconds:F0} ms, restarted in {restartMs} ms; {audited}"));
-                workload.CheckGroupProgress(when, options.StepTimeout);
-            }
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"round {round}: killed {delay.TotalMilliseconds:F0} ms in ({acknowledgedAtKill} acknowledged), down {down.TotalMilliseconds:F0} ms, restarted in {restartMs} ms");
+            },
+            options.StepTimeout,
+            "crash-loop",
+            () => [new Evidence.ProcessOutput("broker-" + broker.BrokerId.ToString(CultureInfo.InvariantCulture), broker.Output, broker.LogDir)],
+            EvidenceTailLines,
+            elapsed,
+            cancellationToken).ConfigureAwait(false);
 
-            if (journal.ProblemCount == 0 && round == options.Rounds)
-            {
-                await workload.FinalAuditAsync($"seed {options.Seed} final audit", cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            workload.Stop($"seed {options.Seed} round {round}");
-            if (journal.ProblemCount > 0)
-            {
-                Evidence.Keep(
-                    journal,
-                    options.EvidenceDirectory,
-                    string.Create(CultureInfo.InvariantCulture, $"crash-loop-seed-{options.Seed}-round-{round}"),
-                    [new Evidence.ProcessOutput("broker-" + broker.BrokerId.ToString(CultureInfo.InvariantCulture), broker.Output, broker.LogDir)],
-                    EvidenceTailLines);
-            }
-        }
-
-        var result = new CrashLoopResult(workload.Conclude(round, elapsed.Elapsed))
+        var result = new CrashLoopResult(figures)
         {
             Kills = kills,
             StartupKills = startupKills,

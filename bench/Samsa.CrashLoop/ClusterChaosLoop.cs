@@ -56,7 +56,7 @@ public static class ClusterChaosLoop
                 Configs = new Dictionary<string, string>(StringComparer.Ordinal) { ["min.insync.replicas"] = "2" },
             },
         ]).ConfigureAwait(false);
-        var health = new ClusterHealth(admin, BrokerCount);
+        var health = new ClusterHealth(cluster, BrokerCount);
         if (await health.WaitAsync(options.HealTimeout, cancellationToken).ConfigureAwait(false) is null)
         {
             journal.Problem($"seed {options.Seed}: the new topic did not get every replica in sync within {options.HealTimeout.TotalSeconds} s: {health.LastSeen}");
@@ -67,18 +67,13 @@ public static class ClusterChaosLoop
         var faults = new Dictionary<ChaosFault, int>();
         var bag = new List<ChaosFault>();
         TimeSpan longestHeal = TimeSpan.Zero;
-        int round = 0;
-        workload.Start();
-        try
-        {
-            while (round < options.Rounds && journal.ProblemCount == 0)
+        LoopResult figures = await workload.RunRoundsAsync(
+            async (round, when) =>
             {
-                round++;
-                string when = $"seed {options.Seed} round {round}";
                 if (!await workload.AcknowledgesAgainAsync(cancellationToken).ConfigureAwait(false))
                 {
                     journal.Problem($"{when}: no message was acknowledged within {options.StepTimeout.TotalSeconds} s");
-                    break;
+                    return null;
                 }
 
                 TimeSpan delay = BrokerCrashLoop.Between(random, options.MinFaultDelay, options.MaxFaultDelay);
@@ -94,7 +89,7 @@ public static class ClusterChaosLoop
                 {
                     // A process that would not start again, or no controller to kill.
                     journal.Problem($"{when}: {fault} failed: {e.Message}");
-                    break;
+                    return null;
                 }
 
                 faults[fault] = faults.GetValueOrDefault(fault) + 1;
@@ -102,36 +97,21 @@ public static class ClusterChaosLoop
                 if (heal is null)
                 {
                     journal.Problem($"{when}: after {done} the cluster did not heal within {options.HealTimeout.TotalSeconds} s: {health.LastSeen}");
-                    break;
+                    return null;
                 }
 
                 longestHeal = heal.Value > longestHeal ? heal.Value : longestHeal;
-                string audited = await workload.AuditAsync(when, cancellationToken).ConfigureAwait(false);
-                journal.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}: {done} after {delay.TotalMilliseconds:F0} ms of load ({acknowledgedAtFault} acknowledged); healed in {heal.Value.TotalSeconds:F1} s; {audited}"));
-                workload.CheckGroupProgress(when, options.HealTimeout);
-            }
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"round {round}: {done} after {delay.TotalMilliseconds:F0} ms of load ({acknowledgedAtFault} acknowledged); healed in {heal.Value.TotalSeconds:F1} s");
+            },
+            options.HealTimeout,
+            "chaos",
+            () => Processes(cluster),
+            EvidenceTailLines,
+            elapsed,
+            cancellationToken).ConfigureAwait(false);
 
-            if (journal.ProblemCount == 0 && round == options.Rounds)
-            {
-                await workload.FinalAuditAsync($"seed {options.Seed} final audit", cancellationToken).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            workload.Stop($"seed {options.Seed} round {round}");
-            if (journal.ProblemCount > 0)
-            {
-                Evidence.Keep(
-                    journal,
-                    options.EvidenceDirectory,
-                    string.Create(CultureInfo.InvariantCulture, $"chaos-seed-{options.Seed}-round-{round}"),
-                    Processes(cluster),
-                    EvidenceTailLines);
-            }
-        }
-
-        var result = new ClusterChaosResult(workload.Conclude(round, elapsed.Elapsed))
+        var result = new ClusterChaosResult(figures)
         {
             Faults = faults,
             LongestHeal = longestHeal,

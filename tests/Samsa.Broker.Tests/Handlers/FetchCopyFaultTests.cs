@@ -22,13 +22,7 @@ public sealed class FetchCopyFaultTests
     [Fact]
     public async Task An_io_error_between_the_read_and_the_copy_answers_a_storage_error_and_takes_the_partition_offline()
     {
-        await using LocalBrokerParts broker = await LocalBrokerParts.StartAsync();
-        await broker.CreateTopicAsync(Topic, 2);
-        for (int i = 0; i < 3; i++)
-        {
-            broker.Append(Topic, 0, 1000 + i, 2000 + i);
-            broker.Append(Topic, 1, 1000 + i, 2000 + i);
-        }
+        await using LocalBrokerParts broker = await TwoPartitionTopic.StartAsync(Topic);
 
         Partition broken = broker.Partitions.Get(Topic, 0)!;
         LogReadInfo read = broken.Log.Read(0, 1 << 20, broken.HighWatermark, minOneBatch: true);
@@ -49,28 +43,12 @@ public sealed class FetchCopyFaultTests
         Assert.True(broken.Log.IsOffline);
         Assert.True(broker.Partitions.IsOffline(new Storage.TopicPartition(Topic, 0)));
         context.ReturnResponseBuffers();
-
-        // The next Fetch of both partitions: the offline one answers the storage error, the other its records.
-        var handler = new FetchHandler(broker.Partitions, broker.Metadata, broker.Time, new FetchSessionCache(10));
-        FetchResponseData fetched = await handler.CallAsync<FetchResponseData>(FetchRequest(), 12);
-        FetchResponseData.PartitionData offline = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 0);
-        FetchResponseData.PartitionData online = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 1);
-        Assert.Equal((short)ErrorCode.KafkaStorageError, offline.ErrorCode);
-        Assert.Equal((short)ErrorCode.None, online.ErrorCode);
-        Assert.Equal(6, online.HighWatermark);
-        Assert.True(online.Records?.Length > 0);
     }
 
     [Fact]
     public async Task A_fetch_whose_copy_fails_for_one_partition_serves_the_other_partitions_of_the_same_request()
     {
-        await using LocalBrokerParts broker = await LocalBrokerParts.StartAsync();
-        await broker.CreateTopicAsync(Topic, 2);
-        for (int i = 0; i < 3; i++)
-        {
-            broker.Append(Topic, 0, 1000 + i, 2000 + i);
-            broker.Append(Topic, 1, 1000 + i, 2000 + i);
-        }
+        await using LocalBrokerParts broker = await TwoPartitionTopic.StartAsync(Topic);
 
         // Partition 0's segment file turns into a directory after the handler's read of it, before the copy.
         Partition broken = broker.Partitions.Get(Topic, 0)!;
@@ -85,27 +63,16 @@ public sealed class FetchCopyFaultTests
             },
         };
 
-        FetchResponseData fetched = await handler.CallAsync<FetchResponseData>(FetchRequest(), 12);
+        FetchResponseData fetched = await handler.CallAsync<FetchResponseData>(TwoPartitionTopic.FetchRequest(Topic), 12);
 
         Assert.Equal((short)ErrorCode.None, fetched.ErrorCode);
-        FetchResponseData.PartitionData offline = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 0);
-        FetchResponseData.PartitionData online = fetched.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == 1);
+        FetchResponseData.PartitionData offline = TwoPartitionTopic.Partition(fetched, 0);
+        FetchResponseData.PartitionData online = TwoPartitionTopic.Partition(fetched, 1);
         Assert.Equal((short)ErrorCode.KafkaStorageError, offline.ErrorCode);
         Assert.Equal(0, offline.Records?.Length ?? 0);
         Assert.True(broken.Log.IsOffline);
         Assert.Equal((short)ErrorCode.None, online.ErrorCode);
         Assert.Equal(6, online.HighWatermark);
         Assert.True(online.Records?.Length > 0);
-    }
-
-    private static FetchRequestData FetchRequest()
-    {
-        var topic = new FetchRequestData.FetchTopic { Topic = Topic };
-        for (int p = 0; p < 2; p++)
-        {
-            topic.Partitions.Add(new FetchRequestData.FetchPartition { Partition = p, FetchOffset = 0, PartitionMaxBytes = 1 << 20 });
-        }
-
-        return new FetchRequestData { MaxWaitMs = 0, MinBytes = 1, SessionEpoch = -1, Topics = [topic] };
     }
 }

@@ -21,25 +21,23 @@ public sealed class OfflinePartitionTests
     [Fact]
     public async Task A_partition_whose_file_cannot_be_read_goes_offline_and_the_others_keep_serving()
     {
-        await using LocalBrokerParts broker = await LocalBrokerParts.StartAsync();
-        await broker.CreateTopicAsync(Topic, 2);
-        for (int i = 0; i < 3; i++)
-        {
-            broker.Append(Topic, 0, 1000 + i, 2000 + i);
-            broker.Append(Topic, 1, 1000 + i, 2000 + i);
-        }
+        await using LocalBrokerParts broker = await TwoPartitionTopic.StartAsync(Topic);
 
         // The segment file turns into something that cannot be opened (EISDIR), as a failing disk's would.
         Partition broken = broker.Partitions.Get(Topic, 0)!;
         BrokenSegment.Break(broken.Log);
         var fetch = new FetchHandler(broker.Partitions, broker.Metadata, broker.Time, new FetchSessionCache(10));
 
-        FetchResponseData fetched = await fetch.CallAsync<FetchResponseData>(FetchRequest(), 12);
+        FetchResponseData fetched = await fetch.CallAsync<FetchResponseData>(TwoPartitionTopic.FetchRequest(Topic), 12);
 
-        Assert.Equal((short)ErrorCode.KafkaStorageError, Partition(fetched, 0).ErrorCode);
-        Assert.Equal((short)ErrorCode.None, Partition(fetched, 1).ErrorCode);
-        Assert.True(Partition(fetched, 1).Records is { Length: > 0 });
+        Assert.Equal((short)ErrorCode.KafkaStorageError, TwoPartitionTopic.Partition(fetched, 0).ErrorCode);
+        Assert.Equal((short)ErrorCode.None, TwoPartitionTopic.Partition(fetched, 1).ErrorCode);
+        Assert.True(TwoPartitionTopic.Partition(fetched, 1).Records is { Length: > 0 });
         Assert.True(broker.Partitions.IsOffline(new Storage.TopicPartition(Topic, 0)));
+
+        // A Fetch after the partition went offline answers the storage error too.
+        FetchResponseData again = await fetch.CallAsync<FetchResponseData>(TwoPartitionTopic.FetchRequest(Topic), 12);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, TwoPartitionTopic.Partition(again, 0).ErrorCode);
 
         var produce = new ProduceHandler(broker.Partitions, broker.Metadata, broker.Configs, broker.Time);
         ProduceResponseData produced = await produce.CallAsync<ProduceResponseData>(ProduceRequest(), 9);
@@ -62,20 +60,6 @@ public sealed class OfflinePartitionTests
         Assert.Equal([LocalBrokerParts.BrokerId], offline.OfflineReplicas);
         Assert.Equal(LocalBrokerParts.BrokerId, online.LeaderId);
         Assert.Empty(online.OfflineReplicas);
-    }
-
-    private static FetchResponseData.PartitionData Partition(FetchResponseData response, int index) =>
-        response.Responses.SelectMany(t => t.Partitions).Single(p => p.PartitionIndex == index);
-
-    private static FetchRequestData FetchRequest()
-    {
-        var topic = new FetchRequestData.FetchTopic { Topic = Topic };
-        for (int p = 0; p < 2; p++)
-        {
-            topic.Partitions.Add(new FetchRequestData.FetchPartition { Partition = p, FetchOffset = 0, PartitionMaxBytes = 1 << 20 });
-        }
-
-        return new FetchRequestData { MaxWaitMs = 0, MinBytes = 1, Topics = [topic] };
     }
 
     private static ProduceRequestData ProduceRequest()

@@ -25,10 +25,7 @@ public sealed class ParkedFetchTests
     [Fact]
     public async Task A_parked_follower_fetch_returns_as_soon_as_the_leader_appends()
     {
-        await using ReplicaNode node = ReplicaNode.Start(1, new TestController());
-        node.LeaderAndIsr(1, Id, Uuid.NewRandom(), 1, 1, 0, [1, 2], [1, 2]);
-        Partition leader = node.Partition(Id);
-        var handler = new FetchHandler(node.Partitions, node.Metadata, TimeProvider.System, new FetchSessionCache(4));
+        await using ReplicaNode node = StartLeader([1, 2], out Partition leader, out FetchHandler handler);
 
         // The handler runs synchronously up to its wait: a task not yet complete is a parked fetch.
         Task<FetchResponseData.PartitionData> parked = FetchAsync(handler, replicaId: 2, offset: 0, LongWaitMs);
@@ -44,10 +41,7 @@ public sealed class ParkedFetchTests
     [Fact]
     public async Task A_parked_consumer_fetch_returns_as_soon_as_the_high_watermark_moves()
     {
-        await using ReplicaNode node = ReplicaNode.Start(1, new TestController());
-        node.LeaderAndIsr(1, Id, Uuid.NewRandom(), 1, 1, 0, [1, 2], [1, 2]);
-        Partition leader = node.Partition(Id);
-        var handler = new FetchHandler(node.Partitions, node.Metadata, TimeProvider.System, new FetchSessionCache(4));
+        await using ReplicaNode node = StartLeader([1, 2], out Partition leader, out FetchHandler handler);
         Assert.Equal(ErrorCode.None, leader.AppendAsLeader(PartitionTestBed.Batch(3), -1, 1).Error);
 
         // Appended but not replicated: a consumer at offset 0 has nothing to read yet.
@@ -65,10 +59,7 @@ public sealed class ParkedFetchTests
     [Fact]
     public async Task A_parked_follower_fetch_sleeps_through_a_high_watermark_move_and_wakes_on_the_next_append()
     {
-        await using ReplicaNode node = ReplicaNode.Start(1, new TestController());
-        node.LeaderAndIsr(1, Id, Uuid.NewRandom(), 1, 1, 0, [1, 2, 3], [1, 2, 3]);
-        Partition leader = node.Partition(Id);
-        var handler = new FetchHandler(node.Partitions, node.Metadata, TimeProvider.System, new FetchSessionCache(4));
+        await using ReplicaNode node = StartLeader([1, 2, 3], out Partition leader, out FetchHandler handler);
         int wakeUps = 0;
         handler.Woken = () => Interlocked.Increment(ref wakeUps);
         Assert.Equal(ErrorCode.None, leader.AppendAsLeader(PartitionTestBed.Batch(3), -1, 1).Error);
@@ -96,10 +87,7 @@ public sealed class ParkedFetchTests
     [Fact]
     public async Task An_append_racing_with_a_follower_fetch_is_never_missed()
     {
-        await using ReplicaNode node = ReplicaNode.Start(1, new TestController());
-        node.LeaderAndIsr(1, Id, Uuid.NewRandom(), 1, 1, 0, [1, 2], [1, 2]);
-        Partition leader = node.Partition(Id);
-        var handler = new FetchHandler(node.Partitions, node.Metadata, TimeProvider.System, new FetchSessionCache(4));
+        await using ReplicaNode node = StartLeader([1, 2], out Partition leader, out FetchHandler handler);
         byte[] batch = PartitionTestBed.Batch(1);
         using var start = new Barrier(2);
         for (int round = 0; round < 300; round++)
@@ -121,6 +109,16 @@ public sealed class ParkedFetchTests
             Assert.Equal((short)ErrorCode.None, data.ErrorCode);
             Assert.True(data.Records is { Length: > 0 }, $"round {round}: the fetch from {offset} returned no records");
         }
+    }
+
+    /// <summary>Broker 1 leading the partition with <paramref name="replicas"/> all in sync, and its fetch handler.</summary>
+    private static ReplicaNode StartLeader(int[] replicas, out Partition leader, out FetchHandler handler)
+    {
+        ReplicaNode node = ReplicaNode.Start(1, new TestController());
+        node.LeaderAndIsr(1, Id, Uuid.NewRandom(), 1, 1, 0, replicas, replicas);
+        leader = node.Partition(Id);
+        handler = new FetchHandler(node.Partitions, node.Metadata, TimeProvider.System, new FetchSessionCache(4));
+        return node;
     }
 
     private static Task<FetchResponseData.PartitionData> FetchAsync(FetchHandler handler, int replicaId, long offset, int maxWaitMs)
