@@ -60,6 +60,8 @@ public sealed partial class KafkaBroker
     private static async Task<ICoordinationStore> ConnectZooKeeperAsync(BrokerOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
     {
         string connect = options.ZooKeeperConnect!;
+        ILogger brokerLogger = loggerFactory.CreateLogger("Samsa.Broker");
+        LogConnectingToZooKeeper(brokerLogger, options.BrokerId, connect);
         ILogger logger = loggerFactory.CreateLogger("Samsa.ZooKeeper");
         int slash = connect.IndexOf('/', StringComparison.Ordinal);
         try
@@ -165,6 +167,10 @@ public sealed partial class KafkaBroker
             LogReregisterFailed(_logger, _options.BrokerId, e.Message);
         }
     }
+
+    // Kafka's KafkaServer.initZkClient says the same before its first session.
+    [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] Connecting to zookeeper on {Connect} (kafka.server.KafkaServer)")]
+    private static partial void LogConnectingToZooKeeper(ILogger logger, int brokerId, string connect);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "[KafkaServer id={BrokerId}] Coordination session expired; registering again once a new session is open.")]
     private static partial void LogSessionExpired(ILogger logger, int brokerId);

@@ -80,6 +80,13 @@ catch (Exception e) when (e is ConfigException or IOException or UnauthorizedAcc
     ServerLog.StartupFailed(logger, e.Message);
     return 1;
 }
+catch (OperationCanceledException) when (stop.IsCancellationRequested)
+{
+    // SIGTERM or Ctrl-C while starting (waiting for ZooKeeper, say): StartAsync closed what it had
+    // opened, logs included, so this is a clean stop like any other, not a crash.
+    ServerLog.StartupInterrupted(logger);
+    return 0;
+}
 
 await using (broker)
 {

@@ -10,4 +10,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Exiting Kafka due to fatal exception during startup: {Reason}")]
     public static partial void StartupFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutdown requested during startup; stopped before serving")]
+    public static partial void StartupInterrupted(ILogger logger);
 }

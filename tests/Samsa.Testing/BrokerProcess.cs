@@ -100,6 +100,17 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Launches a broker and returns at once, without waiting for it to listen or start (for
+    /// tests of start-up itself); stop it with <see cref="StopAsync"/> or dispose it.
+    /// </summary>
+    public static BrokerProcess Launch(IEnumerable<string> overrides)
+    {
+        var broker = new BrokerProcess(new TempDirectory("broker"), [.. overrides], brokerId: 0);
+        broker.StartProcess(port: 0);
+        return broker;
+    }
+
     /// <summary>Clean shutdown: SIGTERM, then wait; a broker that does not exit in time is killed and the call fails.</summary>
     /// <returns>The exit code.</returns>
     public async Task<int> StopAsync(CancellationToken cancellationToken = default)
@@ -190,6 +201,27 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     private async Task LaunchAsync(int port, CancellationToken cancellationToken)
     {
+        Process process = StartProcess(port);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StartTimeout);
+        try
+        {
+            _port = await _listening!.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            await _started.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
+        {
+            await KillAsync().ConfigureAwait(false);
+            string why = e is OperationCanceledException && !cancellationToken.IsCancellationRequested
+                ? $"did not report started within {StartTimeout.TotalSeconds} s"
+                : e.Message;
+            throw new InvalidOperationException($"Broker start failed ({why}); exit code {ExitCodeText(process)}. Output:\n{Output}", e);
+        }
+    }
+
+    /// <summary>Starts the broker's process with its output captured; the start-up signals complete as its lines arrive.</summary>
+    private Process StartProcess(int port)
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _process?.Dispose();
         _listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -233,22 +265,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         _process = process;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(StartTimeout);
-        try
-        {
-            _port = await listening.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
-            await started.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or InvalidOperationException)
-        {
-            await KillAsync().ConfigureAwait(false);
-            string why = e is OperationCanceledException && !cancellationToken.IsCancellationRequested
-                ? $"did not report started within {StartTimeout.TotalSeconds} s"
-                : e.Message;
-            throw new InvalidOperationException($"Broker start failed ({why}); exit code {ExitCodeText(process)}. Output:\n{Output}", e);
-        }
+        return process;
     }
 
     private void OnLine(string? line, TaskCompletionSource<int> listening, TaskCompletionSource started)
