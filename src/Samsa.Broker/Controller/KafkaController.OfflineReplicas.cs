@@ -28,10 +28,14 @@ internal sealed partial class KafkaController
     internal static readonly TimeSpan StoreRetryBackoff = TimeSpan.FromMilliseconds(500);
 
     // What of a run of refused retries is logged: the first, one line per interval, the recovery.
-    private RetriedFailureLog? _offlineElectionFailures;
+    // Per broker: two brokers' elections may fail and recover at different times.
+    private readonly Dictionary<int, RetriedFailureLog> _offlineElectionFailures = [];
+    private readonly Dictionary<int, RetriedFailureLog> _onlineElectionFailures = [];
     private RetriedFailureLog? _logDirEventFailures;
 
-    private RetriedFailureLog OfflineElectionFailures => _offlineElectionFailures ??= new(_time, RetriedFailureLog.DefaultInterval);
+    private RetriedFailureLog OfflineElectionFailures(int brokerId) => FailureLogOf(_offlineElectionFailures, brokerId);
+
+    private RetriedFailureLog OnlineElectionFailures(int brokerId) => FailureLogOf(_onlineElectionFailures, brokerId);
 
     private RetriedFailureLog LogDirEventFailures => _logDirEventFailures ??= new(_time, RetriedFailureLog.DefaultInterval);
 
@@ -102,8 +106,10 @@ internal sealed partial class KafkaController
 
         if (backOnline is not null)
         {
-            LogReplicasOnline(_logger, answer.BrokerId, backOnline);
-            await OnReplicasOnlineAsync(backOnline, cancellationToken).ConfigureAwait(false);
+            string described = Describe(backOnline);
+            LogReplicasOnline(_logger, answer.BrokerId, described);
+
+            await OnReplicasOnlineAsync(answer.BrokerId, backOnline, resend: false, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -112,25 +118,48 @@ internal sealed partial class KafkaController
     /// full disk could not create): a partition that has had no leader since they went offline
     /// elects again (they may be all its ISR), and every broker is told at once that they are no
     /// longer offline, not only at the topic's next UpdateMetadata. Kafka's ZooKeeper-mode
-    /// controller forgets offline replicas only when their broker restarts.
+    /// controller forgets offline replicas only when their broker restarts. When the store fails
+    /// part-way, the rest is tried again after a pause, as for offline replicas.
     /// </summary>
-    private async Task OnReplicasOnlineAsync(List<(string Topic, int Partition)> replicas, CancellationToken cancellationToken)
+    /// <param name="resend">A retry: a write whose ConnectionLoss hid that it was applied reads back
+    /// as done, so leadership goes out for every partition retried, elected now or before.</param>
+    private async Task OnReplicasOnlineAsync(int brokerId, List<(string Topic, int Partition)> replicas, bool resend, CancellationToken cancellationToken)
     {
         var changed = new List<(string Topic, int Partition)>();
+        List<(string Topic, int Partition)>? unfinished = null;
         try
         {
-            foreach ((string topic, int partition) in replicas)
+            for (int i = 0; i < replicas.Count; i++)
             {
+                (string topic, int partition) = replicas[i];
                 if (!_topics.TryGetValue(topic, out TopicInfo? info)
                     || !info.Partitions.TryGetValue(partition, out int[]? assigned)
-                    || !_partitions.TryGetValue((topic, partition), out PartitionLeadership? current)
-                    || IsReplicaOnline(current.State.Leader, topic, partition))
+                    || !_partitions.TryGetValue((topic, partition), out PartitionLeadership? current))
                 {
                     continue;
                 }
 
-                PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
-                if (next is not null && next.Leader != PartitionStateZNode.NoLeader && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false))
+                bool written = false;
+                if (!IsReplicaOnline(current.State.Leader, topic, partition))
+                {
+                    try
+                    {
+                        PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
+                        written = next is not null && next.Leader != PartitionStateZNode.NoLeader && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (CoordinationException e) when (_isActive)
+                    {
+                        if (OnlineElectionFailures(brokerId).Failed(out int failures))
+                        {
+                            LogOnlineElectionFailed(_logger, brokerId, failures, e.Message);
+                        }
+
+                        unfinished = replicas.GetRange(i, replicas.Count - i);
+                        break;
+                    }
+                }
+
+                if (written || resend)
                 {
                     changed.Add((topic, partition));
                 }
@@ -141,6 +170,25 @@ internal sealed partial class KafkaController
             // Also when an election failed (the store refused it): offline_replicas changed all the same.
             await SendAsync(changed, TopicsOf(replicas), cancellationToken).ConfigureAwait(false);
         }
+
+        if (unfinished is not null)
+        {
+            PostAfterPause(() => OnReplicasOnlineAsync(brokerId, unfinished, resend: true, CancellationToken.None));
+        }
+        else if ((resend || changed.Count > 0) && OnlineElectionFailures(brokerId).Succeeded() is int failed and > 0)
+        {
+            LogOnlineElectionRecovered(_logger, brokerId, failed);
+        }
+    }
+
+    private RetriedFailureLog FailureLogOf(Dictionary<int, RetriedFailureLog> logs, int brokerId)
+    {
+        if (!logs.TryGetValue(brokerId, out RetriedFailureLog? log))
+        {
+            log = logs[brokerId] = new RetriedFailureLog(_time, RetriedFailureLog.DefaultInterval);
+        }
+
+        return log;
     }
 
     /// <summary>The (topic, partition, error) triples of an answer; v5+ answers name topics by id only.</summary>
@@ -227,7 +275,7 @@ internal sealed partial class KafkaController
             }
             catch (CoordinationException e) when (_isActive)
             {
-                if (OfflineElectionFailures.Failed(out int failures))
+                if (OfflineElectionFailures(brokerId).Failed(out int failures))
                 {
                     if (failures == 1)
                     {
@@ -264,7 +312,7 @@ internal sealed partial class KafkaController
         if (unfinished is null)
         {
             // Only a write (or a retry, whose writes may read back as done) shows the store takes them again.
-            int failed = resend || changed.Count > 0 ? OfflineElectionFailures.Succeeded() : 0;
+            int failed = resend || changed.Count > 0 ? OfflineElectionFailures(brokerId).Succeeded() : 0;
             if (failed > 0)
             {
                 LogOfflineElectionRecovered(_logger, brokerId, failed);
@@ -277,7 +325,7 @@ internal sealed partial class KafkaController
         }
         else
         {
-            OfflineElectionFailures.Abandon();
+            OfflineElectionFailures(brokerId).Abandon();
         }
     }
 
@@ -286,7 +334,7 @@ internal sealed partial class KafkaController
     {
         if (!_isActive || !_liveBrokers.TryGetValue(brokerId, out BrokerRegistration? registration) || registration.BrokerEpoch != brokerEpoch)
         {
-            OfflineElectionFailures.Abandon();
+            OfflineElectionFailures(brokerId).Abandon();
             return;
         }
 
@@ -305,7 +353,7 @@ internal sealed partial class KafkaController
         }
         else
         {
-            OfflineElectionFailures.Abandon();
+            OfflineElectionFailures(brokerId).Abandon();
         }
     }
 
@@ -480,7 +528,13 @@ internal sealed partial class KafkaController
     private static partial void LogOfflineElectionFailed(ILogger logger, int brokerId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Controller: replicas {Partitions} on broker {BrokerId} are online again.")]
-    private static partial void LogReplicasOnline(ILogger logger, int brokerId, IReadOnlyCollection<(string Topic, int Partition)> partitions);
+    private static partial void LogReplicasOnline(ILogger logger, int brokerId, string partitions);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: could not elect partitions whose replicas on broker {BrokerId} are online again ({Attempts} attempts so far), retrying: {Reason}")]
+    private static partial void LogOnlineElectionFailed(ILogger logger, int brokerId, int attempts, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Controller: elected the partitions whose replicas on broker {BrokerId} are online again after {Attempts} failed attempts.")]
+    private static partial void LogOnlineElectionRecovered(ILogger logger, int brokerId, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Controller: still could not finish electing without broker {BrokerId}'s offline replicas after {Attempts} attempts, retrying: {Reason}")]
     private static partial void LogOfflineElectionStillFailing(ILogger logger, int brokerId, int attempts, string reason);

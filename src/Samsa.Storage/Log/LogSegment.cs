@@ -32,13 +32,6 @@ internal sealed class LogSegment
     private const long NoReadHint = -1;
     private const int BatchLengthFieldOffset = 8;
 
-    // Space reservation ahead of the write position (FileSpaceReservation): a segment starts
-    // reserving once it holds 1 MiB, and then keeps as much ahead as it holds, up to 8 MiB, as a
-    // list grows its capacity. So a quiet partition reserves nothing, and 10,000 busy ones at most
-    // 8 MiB each, released when the segment is sealed, idle or closed.
-    private const int ReserveFromBytes = 1024 * 1024;
-    private const int MaxReserveAheadBytes = 8 * 1024 * 1024;
-
     private readonly LogConfig _config;
     private readonly Lock _resourceLock = new();
     private string _logPath;
@@ -54,11 +47,6 @@ internal sealed class LogSegment
     private bool _maxTimestampKnown;
     private long _rollingBaseTimeMs = -1;
     private bool _renamedForDeletion;
-
-    // End of the blocks reserved for this file's appends (0: none beyond what was written); and
-    // whether a reservation failed, after which this segment writes without. Writer only.
-    private long _reservedEnd;
-    private bool _reservationRefused;
 
     // Seal wrote the index files without fsync and dropped the indexes: the next fsyncing save
     // syncs the files themselves. Under _resourceLock.
@@ -241,7 +229,6 @@ internal sealed class LogSegment
         try
         {
             int position = _size;
-            ReserveAhead(handle, position, records.Length);
             try
             {
                 RandomAccess.Write(handle, records, position);
@@ -250,10 +237,8 @@ internal sealed class LogSegment
             {
                 // A full disk fails the write part way (short write, then ENOSPC): cut what got in so
                 // the file ends at its last whole batch again. Cutting needs no space; if even that
-                // fails, its exception replaces this one and the log goes offline. The cut also
-                // frees any reserved blocks.
+                // fails, its exception replaces this one and the log goes offline.
                 RandomAccess.SetLength(handle, position);
-                _reservedEnd = 0;
                 throw;
             }
 
@@ -280,53 +265,6 @@ internal sealed class LogSegment
     }
 
     public void PublishSize(int size) => Volatile.Write(ref _size, size);
-
-    /// <summary>Reserves blocks ahead of an append that would pass the reserved end (see <see cref="ReserveFromBytes"/>). Writer only.</summary>
-    private void ReserveAhead(SafeFileHandle handle, int position, int length)
-    {
-        long end = (long)position + length;
-        if (end <= _reservedEnd || position < ReserveFromBytes || _reservationRefused || !FileSpaceReservation.IsSupported)
-        {
-            return;
-        }
-
-        // Not past segment.bytes (unless this one batch is), where the segment rolls anyway.
-        long target = Math.Min(end + Math.Min(position, MaxReserveAheadBytes), Math.Max(_config.SegmentBytes, end));
-        long from = Math.Max(_reservedEnd, position);
-        if (FileSpaceReservation.TryReserve(handle, from, target - from))
-        {
-            _reservedEnd = target;
-        }
-        else
-        {
-            _reservationRefused = true;
-        }
-    }
-
-    /// <summary>
-    /// Gives back reserved blocks past the written end (an ftruncate to the same length frees
-    /// them). Best effort: blocks left reserved cost disk space, not correctness, and the next
-    /// seal, release or truncation frees them. Writer only (a concurrent append past the end
-    /// would be cut), with <paramref name="handle"/> leased or owned by the caller.
-    /// </summary>
-    private void ReleaseReservedSpace(SafeFileHandle handle)
-    {
-        if (_reservedEnd <= _size)
-        {
-            return;
-        }
-
-        try
-        {
-            RandomAccess.SetLength(handle, _size);
-        }
-        catch (IOException)
-        {
-            // Left for the next release (see above).
-        }
-
-        _reservedEnd = 0;
-    }
 
     /// <summary>When the segment.ms clock started: the first append (or, after a restart, its first batch's timestamp).</summary>
     public long RollingBaseTimeMs => _rollingBaseTimeMs;
@@ -644,11 +582,8 @@ internal sealed class LogSegment
                 }
             }
 
-            // Cut a torn tail; and where appends reserve space ahead, cut even an intact file at
-            // its length: a crash may have left the active segment's reserved blocks past the end,
-            // and an ftruncate to the same length gives them back.
             bool truncated = validBytes < fileLength;
-            if (truncated || FileSpaceReservation.IsSupported)
+            if (truncated)
             {
                 RandomAccess.SetLength(handle, validBytes);
             }
@@ -689,7 +624,6 @@ internal sealed class LogSegment
             }
 
             RandomAccess.SetLength(handle, cut);
-            _reservedEnd = 0; // the cut freed them
             lock (_resourceLock)
             {
                 offsets.TruncateToPosition(cut);
@@ -748,13 +682,6 @@ internal sealed class LogSegment
     /// </summary>
     public IndexStorage Seal()
     {
-        SafeFileHandle? handle = _reservedEnd > _size ? AcquireHandle() : null;
-        if (handle is not null)
-        {
-            ReleaseReservedSpace(handle);
-            handle.DangerousRelease();
-        }
-
         lock (_resourceLock)
         {
             _active = false;
@@ -853,11 +780,7 @@ internal sealed class LogSegment
 
             SafeFileHandle? handle = _handle;
             _handle = null;
-            if (handle is not null)
-            {
-                ReleaseReservedSpace(handle);
-                handle.Dispose();
-            }
+            handle?.Dispose();
         }
     }
 
@@ -884,11 +807,7 @@ internal sealed class LogSegment
             _closed = true;
             SafeFileHandle? handle = _handle;
             _handle = null;
-            if (handle is not null)
-            {
-                ReleaseReservedSpace(handle);
-                handle.Dispose();
-            }
+            handle?.Dispose();
         }
     }
 

@@ -152,6 +152,33 @@ public sealed class OfflineReplicaControllerTests
         }
     }
 
+    [Fact]
+    public async Task An_election_for_a_replica_back_online_that_the_store_refused_is_retried_once_the_store_is_back()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
+        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
+        AlterPartitionResponseData shrunk = await bed.Controller.AlterPartitionAsync(Proposal(2, state.LeaderEpoch, version, [2]), CancellationToken.None);
+        Assert.Equal((short)ErrorCode.None, shrunk.Topics[0].Partitions[0].ErrorCode);
+        long epoch2 = await bed.BrokerEpochAsync(2);
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(PartitionStateZNode.NoLeader, (await bed.StateAsync(0)).State.Leader);
+        bed.Channel.Clear();
+
+        // Back online while the controller's writes are lost: the election cannot be written.
+        bed.Session.FailWrites = true;
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.None)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(PartitionStateZNode.NoLeader, (await bed.StateAsync(0)).State.Leader);
+
+        // No further answer comes; the controller retries on its own once the store takes writes.
+        bed.Session.FailWrites = false;
+        await Polling.UntilAsync(async () => (await bed.StateAsync(0)).State.Leader == 2, Patience, "the refused election is retried");
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 2 && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == 0 && p.Leader == 2));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
