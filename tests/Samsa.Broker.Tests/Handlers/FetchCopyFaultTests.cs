@@ -74,5 +74,11 @@ public sealed class FetchCopyFaultTests
         Assert.Equal((short)ErrorCode.None, online.ErrorCode);
         Assert.Equal(6, online.HighWatermark);
         Assert.True(online.Records?.Length > 0);
+
+        // The next fetch of both: the offline partition answers the error at once, the other is still served.
+        FetchResponseData again = await handler.CallAsync<FetchResponseData>(TwoPartitionTopic.FetchRequest(Topic), 12);
+        Assert.Equal((short)ErrorCode.KafkaStorageError, TwoPartitionTopic.Partition(again, 0).ErrorCode);
+        Assert.Equal((short)ErrorCode.None, TwoPartitionTopic.Partition(again, 1).ErrorCode);
+        Assert.True(TwoPartitionTopic.Partition(again, 1).Records?.Length > 0);
     }
 }
