@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
@@ -132,9 +133,7 @@ internal sealed partial class KafkaController
             for (int i = 0; i < replicas.Count; i++)
             {
                 (string topic, int partition) = replicas[i];
-                if (!_topics.TryGetValue(topic, out TopicInfo? info)
-                    || !info.Partitions.TryGetValue(partition, out int[]? assigned)
-                    || !_partitions.TryGetValue((topic, partition), out PartitionLeadership? current))
+                if (!TryGetPartition(topic, partition, out int[]? assigned, out PartitionLeadership? current))
                 {
                     continue;
                 }
@@ -144,7 +143,7 @@ internal sealed partial class KafkaController
                 {
                     try
                     {
-                        PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
+                        PartitionStateZNode? next = await ReelectWithOnlineReplicasAsync(topic, partition, current, assigned, cancellationToken).ConfigureAwait(false);
                         written = next is not null && next.Leader != PartitionStateZNode.NoLeader && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false);
                     }
                     catch (CoordinationException e) when (_isActive)
@@ -180,6 +179,20 @@ internal sealed partial class KafkaController
             LogOnlineElectionRecovered(_logger, brokerId, failed);
         }
     }
+
+    /// <summary>The partition's assignment and current leadership, when the controller knows both (false: a deleted topic's).</summary>
+    private bool TryGetPartition(string topic, int partition, [NotNullWhen(true)] out int[]? assigned, [NotNullWhen(true)] out PartitionLeadership? current)
+    {
+        current = null;
+        assigned = null;
+        return _topics.TryGetValue(topic, out TopicInfo? info)
+            && info.Partitions.TryGetValue(partition, out assigned)
+            && _partitions.TryGetValue((topic, partition), out current);
+    }
+
+    /// <summary>An election among the replicas that may lead: eligible brokers whose log for the partition is not offline.</summary>
+    private Task<PartitionStateZNode?> ReelectWithOnlineReplicasAsync(string topic, int partition, PartitionLeadership current, int[] assigned, CancellationToken cancellationToken) =>
+        ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken);
 
     private RetriedFailureLog FailureLogOf(Dictionary<int, RetriedFailureLog> logs, int brokerId)
     {
@@ -260,9 +273,7 @@ internal sealed partial class KafkaController
         for (int i = 0; i < replicas.Count; i++)
         {
             (string topic, int partition) = replicas[i];
-            if (!_topics.TryGetValue(topic, out TopicInfo? info)
-                || !info.Partitions.TryGetValue(partition, out int[]? assigned)
-                || !_partitions.TryGetValue((topic, partition), out PartitionLeadership? current))
+            if (!TryGetPartition(topic, partition, out int[]? assigned, out PartitionLeadership? current))
             {
                 continue;
             }
@@ -270,7 +281,7 @@ internal sealed partial class KafkaController
             bool written = false;
             try
             {
-                PartitionStateZNode? next = await ReelectAsync(topic, current.State, assigned, id => IsReplicaOnline(id, topic, partition), cancellationToken).ConfigureAwait(false);
+                PartitionStateZNode? next = await ReelectWithOnlineReplicasAsync(topic, partition, current, assigned, cancellationToken).ConfigureAwait(false);
                 written = next is not null && await WritePartitionStateAsync(topic, partition, next, cancellationToken).ConfigureAwait(false);
             }
             catch (CoordinationException e) when (_isActive)

@@ -23,6 +23,24 @@ namespace Samsa.Broker.Tests.Controller;
 public sealed class OfflineReplicaControllerTests
 {
     private const string Topic = "disk";
+    /// <summary>
+    /// Partition 0 of a new topic on brokers 2, 3, 1 whose ISR shrank to its leader 2, then broker 2
+    /// answers KAFKA_STORAGE_ERROR for it: the partition is left without a leader.
+    /// </summary>
+    private static async Task<(Uuid TopicId, long Epoch2)> LeaveLeaderlessAsync(ControllerBed bed)
+    {
+        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
+        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
+        AlterPartitionResponseData shrunk = await bed.Controller.AlterPartitionAsync(Proposal(2, state.LeaderEpoch, version, [2]), CancellationToken.None);
+        Assert.Equal((short)ErrorCode.None, shrunk.Topics[0].Partitions[0].ErrorCode);
+        long epoch2 = await bed.BrokerEpochAsync(2);
+        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.KafkaStorageError)));
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Equal(PartitionStateZNode.NoLeader, (await bed.StateAsync(0)).State.Leader);
+        bed.Channel.Clear();
+        return (topicId, epoch2);
+    }
+
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
 
     [Fact]
@@ -127,15 +145,7 @@ public sealed class OfflineReplicaControllerTests
     public async Task A_partition_left_leaderless_by_its_last_isr_member_going_offline_elects_it_when_it_answers_NONE_again()
     {
         await using ControllerBed bed = await ControllerBed.StartAsync();
-        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
-        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
-        AlterPartitionResponseData shrunk = await bed.Controller.AlterPartitionAsync(Proposal(2, state.LeaderEpoch, version, [2]), CancellationToken.None);
-        Assert.Equal((short)ErrorCode.None, shrunk.Topics[0].Partitions[0].ErrorCode);
-        long epoch2 = await bed.BrokerEpochAsync(2);
-        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.KafkaStorageError)));
-        await bed.Controller.WhenIdleAsync(CancellationToken.None);
-        Assert.Equal(PartitionStateZNode.NoLeader, (await bed.StateAsync(0)).State.Leader);
-        bed.Channel.Clear();
+        (Uuid topicId, long epoch2) = await LeaveLeaderlessAsync(bed);
 
         bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.None)));
         await bed.Controller.WhenIdleAsync(CancellationToken.None);
@@ -156,15 +166,7 @@ public sealed class OfflineReplicaControllerTests
     public async Task An_election_for_a_replica_back_online_that_the_store_refused_is_retried_once_the_store_is_back()
     {
         await using ControllerBed bed = await ControllerBed.StartAsync();
-        Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
-        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
-        AlterPartitionResponseData shrunk = await bed.Controller.AlterPartitionAsync(Proposal(2, state.LeaderEpoch, version, [2]), CancellationToken.None);
-        Assert.Equal((short)ErrorCode.None, shrunk.Topics[0].Partitions[0].ErrorCode);
-        long epoch2 = await bed.BrokerEpochAsync(2);
-        bed.Channel.Answer(2, epoch2, Answer(topicId, (0, ErrorCode.KafkaStorageError)));
-        await bed.Controller.WhenIdleAsync(CancellationToken.None);
-        Assert.Equal(PartitionStateZNode.NoLeader, (await bed.StateAsync(0)).State.Leader);
-        bed.Channel.Clear();
+        (Uuid topicId, long epoch2) = await LeaveLeaderlessAsync(bed);
 
         // Back online while the controller's writes are lost: the election cannot be written.
         bed.Session.FailWrites = true;
