@@ -241,7 +241,12 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
     /// and sets it as <paramref name="result"/>'s records; returns the bytes copied. The copy goes to
     /// the disk again after the read's header scan: an I/O error there takes the partition offline
     /// (as one in the read does) and answers KAFKA_STORAGE_ERROR for this partition alone, with no
-    /// records, instead of failing the whole request; -1 then.
+    /// records, instead of failing the whole request; -1 then. Where the connection sends file
+    /// ranges (<see cref="RequestContext.SendsFileRegions"/>), a range of 16 KiB or more is not
+    /// copied at all: the records are the range of the segment file, which the connection hands to
+    /// <c>sendfile</c>. An I/O error there can no longer be answered per partition (the response is
+    /// on its way), so it takes the partition offline and closes the connection, as Kafka's
+    /// <c>transferTo</c> failure does; the client's next fetch gets KAFKA_STORAGE_ERROR.
     /// </summary>
     internal static int CopyRecords(PartitionLog log, in LogReadInfo read, RequestContext context, FetchResponseData.PartitionData result)
     {
@@ -249,6 +254,15 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
         {
             result.Records = ReadOnlyMemory<byte>.Empty;
             return 0;
+        }
+
+        if (context.SendsFileRegions && read.Length >= PooledBufferWriter.MinReferencedLength && read.AcquireFile() is { } file)
+        {
+            // Zero-copy: the connection sends the range from the page cache with sendfile.
+            var region = new FileRegion(file, read.Position, read.Length, log.ReportReadFailure);
+            context.AddResponseRegion(region);
+            result.Records = region.Memory;
+            return read.Length;
         }
 
         byte[] buffer = context.RentResponseBuffer(read.Length);

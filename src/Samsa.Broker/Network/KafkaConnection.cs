@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Samsa.Broker.Requests;
@@ -57,7 +58,8 @@ internal sealed partial class KafkaConnection
     // Send loop only: contexts whose responses are in the current output batch.
     private readonly List<RequestContext> _written = [];
 
-    // Send loop only: the current gathered write.
+    // Send loop only: the current output's parts, and the gathered write of its in-memory run.
+    private readonly List<ReadOnlyMemory<byte>> _parts = [];
     private readonly List<ArraySegment<byte>> _segments = [];
     private long _lastActivityTimestamp;
 
@@ -349,7 +351,7 @@ internal sealed partial class KafkaConnection
             return false;
         }
 
-        var context = new RequestContext(header, _socket.RemoteEndPoint, _listenerName);
+        var context = new RequestContext(header, _socket.RemoteEndPoint, _listenerName) { SendsFileRegions = SocketFileSender.IsSupported };
         Interlocked.Increment(ref _inHandlers);
         ValueTask<IResponseData?> response = Track(handler!.HandleAsync(context, body, cancellationToken), context, frameLength);
         await _pending.Writer.WriteAsync(new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, frameLength, context, response), cancellationToken).ConfigureAwait(false);
@@ -462,43 +464,83 @@ internal sealed partial class KafkaConnection
                 }
             }
 
-            if (output.WrittenCount > 0)
+            try
             {
-                Interlocked.Add(ref _heldBytes, output.WrittenCount);
-                if (output.HasReferences)
+                if (output.WrittenCount > 0)
                 {
-                    await SendGatheredAsync(output, cancellationToken).ConfigureAwait(false);
+                    Interlocked.Add(ref _heldBytes, output.WrittenCount);
+                    if (output.HasReferences)
+                    {
+                        await SendGatheredAsync(output, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    Interlocked.Add(ref _heldBytes, -output.WrittenCount);
+                    Touch();
                 }
-                else
+            }
+            finally
+            {
+                // Response data (fetched records) has been sent, or never will be: its buffers go
+                // back and its file leases are released either way.
+                foreach (RequestContext context in _written)
                 {
-                    await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    context.ReturnResponseBuffers();
                 }
 
-                Interlocked.Add(ref _heldBytes, -output.WrittenCount);
-                Touch();
+                _written.Clear();
             }
 
-            // Response data (fetched records) has been sent; its buffers can go back.
-            foreach (RequestContext context in _written)
-            {
-                context.ReturnResponseBuffers();
-            }
-
-            _written.Clear();
             Interlocked.Add(ref _heldBytes, -batchHeld);
             _drained.Release();
         }
     }
 
     /// <summary>
-    /// One <c>sendmsg</c> of the output's own bytes and the referenced records. The socket call has no
+    /// Sends the output's own bytes and the referenced records in order: each run of in-memory parts
+    /// with one <c>sendmsg</c>, each file range with <c>sendfile</c>. The socket calls have no
     /// cancellation token: cancelling shuts the socket down, which fails the send, as closing would.
     /// </summary>
     private async Task SendGatheredAsync(PooledBufferWriter output, CancellationToken cancellationToken)
     {
-        _segments.Clear();
-        output.GetSegments(_segments);
+        _parts.Clear();
+        output.GetParts(_parts);
         await using CancellationTokenRegistration abort = cancellationToken.UnsafeRegister(static state => ((KafkaConnection)state!).Abort(), this);
+        int next = 0;
+        while (next < _parts.Count)
+        {
+            if (MemoryMarshal.TryGetMemoryManager(_parts[next], out FileRegion? region, out int start, out int length))
+            {
+                if (SocketFileSender.IsSupported)
+                {
+                    await SocketFileSender.SendAsync(_socket, region, start, length).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    next++;
+                    continue;
+                }
+
+                _ = region.GetSpan(); // no sendfile here: the region reads its bytes and is array-backed from now on
+            }
+
+            _segments.Clear();
+            while (next < _parts.Count && !MemoryMarshal.TryGetMemoryManager(_parts[next], out FileRegion? _, out _, out _))
+            {
+                _segments.Add(MemoryMarshal.TryGetArray(_parts[next], out ArraySegment<byte> segment)
+                    ? segment
+                    : throw new InvalidOperationException("A referenced field is neither array-backed nor a file region."));
+                next++;
+            }
+
+            await SendSegmentsAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>One gathered write of <see cref="_segments"/>, resumed after partial sends.</summary>
+    private async Task SendSegmentsAsync(CancellationToken cancellationToken)
+    {
         while (_segments.Count > 0)
         {
             int sent = await _socket.SendAsync(_segments, SocketFlags.None).ConfigureAwait(false);

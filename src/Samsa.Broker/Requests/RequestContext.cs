@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using Samsa.Protocol.Messages;
+using Samsa.Protocol.Primitives;
 
 namespace Samsa.Broker.Requests;
 
@@ -23,6 +24,21 @@ internal sealed class RequestContext(RequestHeader header, EndPoint? clientAddre
     public string ListenerName { get; } = listenerName;
 
     private List<byte[]>? _rented;
+    private List<FileRegion>? _regions;
+
+    /// <summary>
+    /// Whether the connection sends <see cref="FileRegion"/> fields from their files (sendfile), so
+    /// a handler may answer with file ranges instead of copies. Off where nothing sends them
+    /// (handlers called directly, platforms without sendfile).
+    /// </summary>
+    public bool SendsFileRegions { get; init; }
+
+    /// <summary>A file range as response data (fetched records), disposed with the pooled buffers once the response is written.</summary>
+    public void AddResponseRegion(FileRegion region)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        (_regions ??= []).Add(region);
+    }
 
     /// <summary>
     /// A pooled buffer for response data (fetched records) that lives until the response has been
@@ -43,6 +59,16 @@ internal sealed class RequestContext(RequestHeader header, EndPoint? clientAddre
     /// <summary>Called by the connection once the response is written (or dropped).</summary>
     public void ReturnResponseBuffers()
     {
+        if (_regions is not null)
+        {
+            foreach (FileRegion region in _regions)
+            {
+                ((IDisposable)region).Dispose();
+            }
+
+            _regions = null;
+        }
+
         if (_rented is null)
         {
             return;

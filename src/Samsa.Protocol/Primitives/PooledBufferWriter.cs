@@ -12,9 +12,10 @@ namespace Samsa.Protocol.Primitives;
 /// An owner that sends what was written with a gathered write (a socket's <c>writev</c>) can let
 /// large byte fields be <em>referenced</em> instead of copied (<see cref="ReferencesLargeFields"/>):
 /// fetched records then go from the page cache to the socket with one copy on each side of the
-/// kernel boundary instead of an extra one into this buffer. <see cref="WrittenCount"/>,
-/// <see cref="WrittenSpan"/> and <see cref="WrittenMemory"/> cover this buffer's own bytes only;
-/// <see cref="GetSegments"/> gives the whole output in order.
+/// kernel boundary instead of an extra one into this buffer; a field that is a <see cref="FileRegion"/>
+/// is always referenced, whatever its length, so its owner can send it from the file without any
+/// copy. <see cref="WrittenCount"/>, <see cref="WrittenSpan"/> and <see cref="WrittenMemory"/> cover
+/// this buffer's own bytes only; <see cref="GetParts"/> gives the whole output in order.
 /// </remarks>
 public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
 {
@@ -27,7 +28,7 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     private int _written;
 
     // Referenced fields in output order: each goes out after this buffer's bytes [.., At).
-    private readonly List<(int At, ArraySegment<byte> Data)> _references = [];
+    private readonly List<(int At, ReadOnlyMemory<byte> Data)> _references = [];
 
     public PooledBufferWriter(int initialCapacity = DefaultInitialCapacity)
     {
@@ -37,15 +38,16 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     public int WrittenCount => _written;
 
     /// <summary>
-    /// On: <see cref="TryReference"/> keeps large byte fields by reference. The owner must keep every
-    /// referenced buffer unchanged until the output has been sent, and send it with <see cref="GetSegments"/>.
+    /// On: <see cref="TryReference"/> keeps large byte fields (and every <see cref="FileRegion"/>) by
+    /// reference. The owner must keep every referenced buffer unchanged until the output has been
+    /// sent, and send it with <see cref="GetParts"/> or <see cref="GetSegments"/>.
     /// </summary>
     public bool ReferencesLargeFields { get; set; }
 
     /// <summary>Bytes of the referenced fields (not in <see cref="WrittenCount"/>).</summary>
     public int ReferencedCount { get; private set; }
 
-    /// <summary>Whether the output has referenced fields, so it must be sent with <see cref="GetSegments"/>.</summary>
+    /// <summary>Whether the output has referenced fields, so it must be sent with <see cref="GetParts"/> or <see cref="GetSegments"/>.</summary>
     public bool HasReferences => _references.Count > 0;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
@@ -78,41 +80,69 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     }
 
     /// <summary>
-    /// Appends <paramref name="data"/> by reference when <see cref="ReferencesLargeFields"/> is on,
-    /// the field is long enough and array-backed; false means the caller copies it as usual.
+    /// Appends <paramref name="data"/> by reference when <see cref="ReferencesLargeFields"/> is on and
+    /// the field is a <see cref="FileRegion"/> or long enough and array-backed; false means the caller
+    /// copies it as usual.
     /// </summary>
     public bool TryReference(ReadOnlyMemory<byte> data)
     {
-        if (!ReferencesLargeFields || data.Length < MinReferencedLength
-            || !MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment))
+        if (!ReferencesLargeFields
+            || (!MemoryMarshal.TryGetMemoryManager(data, out FileRegion? _, out _, out _)
+                && (data.Length < MinReferencedLength || !MemoryMarshal.TryGetArray(data, out ArraySegment<byte> _))))
         {
             return false;
         }
 
-        _references.Add((_written, segment));
-        ReferencedCount += segment.Count;
+        _references.Add((_written, data));
+        ReferencedCount += data.Length;
         return true;
     }
 
-    /// <summary>The whole output in order (own bytes and referenced fields interleaved), for a gathered write.</summary>
-    public void GetSegments(List<ArraySegment<byte>> segments)
+    /// <summary>
+    /// The whole output in order (own bytes and referenced fields interleaved), for a gathered
+    /// write: a part backed by a <see cref="FileRegion"/> (<see cref="MemoryMarshal.TryGetMemoryManager{T, TManager}(ReadOnlyMemory{T}, out TManager, out int, out int)"/>)
+    /// is best sent from its file; every other part is array-backed.
+    /// </summary>
+    public void GetParts(List<ReadOnlyMemory<byte>> parts)
     {
-        ArgumentNullException.ThrowIfNull(segments);
+        ArgumentNullException.ThrowIfNull(parts);
         int from = 0;
-        foreach ((int at, ArraySegment<byte> data) in _references)
+        foreach ((int at, ReadOnlyMemory<byte> data) in _references)
         {
             if (at > from)
             {
-                segments.Add(new ArraySegment<byte>(_buffer, from, at - from));
+                parts.Add(_buffer.AsMemory(from, at - from));
             }
 
-            segments.Add(data);
+            parts.Add(data);
             from = at;
         }
 
         if (_written > from)
         {
-            segments.Add(new ArraySegment<byte>(_buffer, from, _written - from));
+            parts.Add(_buffer.AsMemory(from, _written - from));
+        }
+    }
+
+    /// <summary>
+    /// The whole output in order as array segments, for a gathered write that cannot send from a
+    /// file: a <see cref="FileRegion"/> part is read into memory here (<see cref="FileRegion.GetSpan"/>).
+    /// </summary>
+    public void GetSegments(List<ArraySegment<byte>> segments)
+    {
+        ArgumentNullException.ThrowIfNull(segments);
+        var parts = new List<ReadOnlyMemory<byte>>(2 * _references.Count + 1);
+        GetParts(parts);
+        foreach (ReadOnlyMemory<byte> part in parts)
+        {
+            if (MemoryMarshal.TryGetMemoryManager(part, out FileRegion? region, out _, out _))
+            {
+                _ = region.GetSpan(); // the region is array-backed from here on
+            }
+
+            segments.Add(MemoryMarshal.TryGetArray(part, out ArraySegment<byte> segment)
+                ? segment
+                : throw new InvalidOperationException("A referenced field is neither array-backed nor a file region."));
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Win32.SafeHandles;
 
 namespace Samsa.Storage.Log;
 
@@ -42,6 +43,15 @@ public readonly struct LogReadInfo
 
     /// <summary>The segment the range is in (tests take a lease on its file as a read in flight does).</summary>
     internal LogSegment? Segment => _segment;
+
+    /// <summary>
+    /// A lease on the file the range is in, for a caller that sends the range from the file itself
+    /// (<c>sendfile</c>) rather than copying it: the file stays open until the caller gives the
+    /// lease back (<see cref="System.Runtime.InteropServices.SafeHandle.DangerousRelease"/>), even if
+    /// the log closes or deletes the segment meanwhile. Null when there is nothing to read or the
+    /// segment is closed.
+    /// </summary>
+    public SafeFileHandle? AcquireFile() => _segment is null || Length == 0 ? null : _segment.AcquireHandle();
 
     /// <summary>Copies the range into <paramref name="destination"/> (at least <see cref="Length"/> bytes); returns the bytes copied.</summary>
     public int CopyTo(Span<byte> destination)

@@ -77,6 +77,12 @@ public sealed partial class PartitionLog
         }
     }
 
+    /// <summary>
+    /// A read of this log's files outside the log (a fetch sending a range with <c>sendfile</c>)
+    /// failed with <paramref name="cause"/>: the log goes offline as a failed <see cref="Read"/> takes it.
+    /// </summary>
+    public void ReportReadFailure(Exception cause) => _ = TakeOffline("read failed", cause);
+
     /// <summary>Whether <paramref name="e"/> is a failure of the file system rather than a bug.</summary>
     internal static bool IsIoFailure(Exception e) => e is IOException or UnauthorizedAccessException or StorageException;
 
