@@ -246,7 +246,10 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
     /// copied at all: the records are the range of the segment file, which the connection hands to
     /// <c>sendfile</c>. An I/O error there can no longer be answered per partition (the response is
     /// on its way), so it takes the partition offline and closes the connection, as Kafka's
-    /// <c>transferTo</c> failure does; the client's next fetch gets KAFKA_STORAGE_ERROR.
+    /// <c>transferTo</c> failure does; the client's next fetch gets KAFKA_STORAGE_ERROR. The bytes
+    /// are then read when the response is written, not now: a range truncated meanwhile fails the
+    /// send (the connection closes), and one truncated and written again would go out with the new
+    /// bytes, which the client's CRC check refuses; Kafka's zero-copy fetch has the same window.
     /// </summary>
     internal static int CopyRecords(PartitionLog log, in LogReadInfo read, RequestContext context, FetchResponseData.PartitionData result)
     {

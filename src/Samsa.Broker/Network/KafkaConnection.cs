@@ -142,6 +142,7 @@ internal sealed partial class KafkaConnection
             {
             }
 
+            ReleaseUnsent();
             if (_reservedBytes >= 0)
             {
                 _budget.Release(_reservedBytes); // the connection ended inside a frame
@@ -379,6 +380,44 @@ internal sealed partial class KafkaConnection
     }
 
     /// <summary>
+    /// The connection is closing with responses it will never send (the send loop failed or the
+    /// peer left): their frames go back to the pool, and their response data (rented buffers, file
+    /// leases that keep segment files open) as soon as each handler is done.
+    /// </summary>
+    private void ReleaseUnsent()
+    {
+        foreach (RequestContext context in _written)
+        {
+            context.ReturnResponseBuffers();
+        }
+
+        _written.Clear();
+        while (_pending.Reader.TryRead(out PendingResponse unsent))
+        {
+            ArrayPool<byte>.Shared.Return(unsent.Frame);
+            if (unsent.Context is not null)
+            {
+                _ = ReleaseWhenHandledAsync(unsent.Response, unsent.Context);
+            }
+        }
+    }
+
+    private static async Task ReleaseWhenHandledAsync(ValueTask<IResponseData?> response, RequestContext context)
+    {
+        try
+        {
+            _ = await response.ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Nobody is there for the answer: whatever the handler ended with, only its data is released.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        context.ReturnResponseBuffers();
+    }
+
+    /// <summary>
     /// Frees the broker-wide budget as soon as the handler is done, not when the response is
     /// written, so a client that does not read its responses holds only its own connection's room.
     /// </summary>
@@ -521,13 +560,21 @@ internal sealed partial class KafkaConnection
                     next++;
                     continue;
                 }
-
-                _ = region.GetSpan(); // no sendfile here: the region reads its bytes and is array-backed from now on
             }
 
             _segments.Clear();
-            while (next < _parts.Count && !MemoryMarshal.TryGetMemoryManager(_parts[next], out FileRegion? _, out _, out _))
+            while (next < _parts.Count)
             {
+                if (MemoryMarshal.TryGetMemoryManager(_parts[next], out FileRegion? file, out _, out _))
+                {
+                    if (SocketFileSender.IsSupported)
+                    {
+                        break; // sent from its file, above
+                    }
+
+                    _ = file.GetSpan(); // array-backed from here on
+                }
+
                 _segments.Add(MemoryMarshal.TryGetArray(_parts[next], out ArraySegment<byte> segment)
                     ? segment
                     : throw new InvalidOperationException("A referenced field is neither array-backed nor a file region."));

@@ -33,12 +33,20 @@ internal static class SocketFileSender
     private const int Eio = 5;
     private const int Eagain = 11;
 
+    private const int Einval = 22;
+    private const int Enosys = 38;
+    private const int Eopnotsupp = 95;
+
+    // Off for the rest of the process once a file system refuses sendfile (see SendAsync).
+    private static volatile bool s_enabled =
+        OperatingSystem.IsLinux() && Environment.Is64BitProcess && Environment.GetEnvironmentVariable("SAMSA_FETCH_SENDFILE") != "0";
+
     /// <summary>
-    /// Whether fetches go out with sendfile: on Linux, unless <c>SAMSA_FETCH_SENDFILE=0</c> (kept for
-    /// A/B measurements, docs/benchmarks.md).
+    /// Whether fetches go out with sendfile: on 64-bit Linux (where <c>off_t</c> is 64 bits), unless
+    /// <c>SAMSA_FETCH_SENDFILE=0</c> (kept for A/B measurements, docs/benchmarks.md) or a file
+    /// system refused it.
     /// </summary>
-    public static bool IsSupported { get; } =
-        OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("SAMSA_FETCH_SENDFILE") != "0";
+    public static bool IsSupported => s_enabled;
 
     /// <summary>
     /// Sends bytes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>)
@@ -70,6 +78,15 @@ internal static class SocketFileSender
                 continue;
             }
 
+            if (errno is Einval or Enosys or Eopnotsupp)
+            {
+                // The log dir's file system cannot splice to a socket: this range and every later
+                // one go the ordinary way (reading is still fine, so the log stays online).
+                s_enabled = false;
+                copied += await CopyAsync(socket, region, offset, end).ConfigureAwait(false);
+                break;
+            }
+
             if (errno != Eagain)
             {
                 var error = new IOException($"sendfile failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno}).");
@@ -82,11 +99,24 @@ internal static class SocketFileSender
             }
 
             // The socket is full: one piece the ordinary way, whose send waits for room.
-            int piece = (int)Math.Min(end - offset, CopiedPieceBytes);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(piece);
-            try
+            long piece = Math.Min(end - offset, CopiedPieceBytes);
+            copied += await CopyAsync(socket, region, offset, offset + piece).ConfigureAwait(false);
+            offset += piece;
+        }
+
+        return copied;
+    }
+
+    /// <summary>Sends file bytes [<paramref name="from"/>, <paramref name="to"/>) through a user-space buffer; returns how many.</summary>
+    private static async ValueTask<long> CopyAsync(Socket socket, FileRegion region, long from, long to)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(to - from, 64 * 1024));
+        try
+        {
+            for (long at = from; at < to;)
             {
-                region.ReadExactly((int)(offset - region.Position), buffer.AsSpan(0, piece));
+                int piece = (int)Math.Min(to - at, buffer.Length);
+                region.ReadExactly((int)(at - region.Position), buffer.AsSpan(0, piece));
                 int done = 0;
                 while (done < piece)
                 {
@@ -98,17 +128,16 @@ internal static class SocketFileSender
 
                     done += n;
                 }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
 
-            offset += piece;
-            copied += piece;
+                at += piece;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        return copied;
+        return to - from;
     }
 
     /// <summary>One sendfile call; -1 with <paramref name="errno"/> set on failure. Both handles are leased for the call.</summary>
@@ -140,7 +169,8 @@ internal static class SocketFileSender
     }
 
     // DllImport rather than LibraryImport: the project does not allow unsafe code, which the
-    // LibraryImport generator needs; the arguments are blittable. On 64-bit Linux off_t is 64 bits.
+    // LibraryImport generator needs; the arguments are blittable. Used only in 64-bit processes,
+    // where off_t is 64 bits (glibc and musl alike; musl has no sendfile64).
     [DllImport("libc", EntryPoint = "sendfile", SetLastError = true)]
     private static extern nint SendFile(int outFd, int inFd, ref long offset, nuint count);
 }

@@ -28,9 +28,9 @@ public sealed class FileRegion : MemoryManager<byte>
     public FileRegion(SafeFileHandle leasedFile, long position, int length, Action<Exception>? onReadFailure = null)
     {
         ArgumentNullException.ThrowIfNull(leasedFile);
+        _lease = new FileLease(leasedFile); // first: if a check below throws, its finalizer still releases the lease
         ArgumentOutOfRangeException.ThrowIfNegative(position);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        _lease = new FileLease(leasedFile);
         Position = position;
         Length = length;
         _onReadFailure = onReadFailure;

@@ -31,12 +31,16 @@ public sealed class SocketFileSenderTests : IDisposable
             using SafeFileHandle file = File.OpenHandle(_path);
             using FileRegion region = Lease(file, position, length);
 
-            // Nobody reads yet: the socket fills up, so the send must wait for room.
-            ValueTask<long> sending = SocketFileSender.SendAsync(sender, region, 0, length);
+            // Nobody reads yet: the socket fills up, so the send must wait for room. Two calls, the
+            // second from the middle of the region, as a response's parts are sent one by one.
+            int half = length / 2;
+            ValueTask<long> sending = SocketFileSender.SendAsync(sender, region, 0, half);
             Assert.False(sending.IsCompleted);
 
-            byte[] received = await ReceiveAsync(receiver, length);
+            Task<byte[]> receiving = ReceiveAsync(receiver, length);
             long copied = await sending;
+            copied += await SocketFileSender.SendAsync(sender, region, half, length - half);
+            byte[] received = await receiving;
 
             Assert.Equal(content.AsSpan(position, length).ToArray(), received);
             Assert.InRange(copied, 1, length / 2); // the wait went through one ordinary send at a time, the rest by sendfile
