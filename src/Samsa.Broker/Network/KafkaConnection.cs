@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -141,8 +142,10 @@ internal sealed partial class KafkaConnection
             catch (SocketException)
             {
             }
-
-            ReleaseUnsent();
+            finally
+            {
+                ReleaseUnsent();
+            }
             if (_reservedBytes >= 0)
             {
                 _budget.Release(_reservedBytes); // the connection ended inside a frame
@@ -386,12 +389,7 @@ internal sealed partial class KafkaConnection
     /// </summary>
     private void ReleaseUnsent()
     {
-        foreach (RequestContext context in _written)
-        {
-            context.ReturnResponseBuffers();
-        }
-
-        _written.Clear();
+        ReturnWritten();
         while (_pending.Reader.TryRead(out PendingResponse unsent))
         {
             ArrayPool<byte>.Shared.Return(unsent.Frame);
@@ -503,36 +501,25 @@ internal sealed partial class KafkaConnection
                 }
             }
 
-            try
+            if (output.WrittenCount > 0)
             {
-                if (output.WrittenCount > 0)
+                Interlocked.Add(ref _heldBytes, output.WrittenCount);
+                if (output.HasReferences)
                 {
-                    Interlocked.Add(ref _heldBytes, output.WrittenCount);
-                    if (output.HasReferences)
-                    {
-                        await SendGatheredAsync(output, cancellationToken).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    Interlocked.Add(ref _heldBytes, -output.WrittenCount);
-                    Touch();
+                    await SendGatheredAsync(output, cancellationToken).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                // Response data (fetched records) has been sent, or never will be: its buffers go
-                // back and its file leases are released either way.
-                foreach (RequestContext context in _written)
+                else
                 {
-                    context.ReturnResponseBuffers();
+                    await stream.WriteAsync(output.WrittenMemory, cancellationToken).ConfigureAwait(false);
                 }
 
-                _written.Clear();
+                Interlocked.Add(ref _heldBytes, -output.WrittenCount);
+                Touch();
             }
 
+            // Response data (fetched records) has been sent: its buffers go back, its file leases
+            // are released. (A failed send leaves them to ReleaseUnsent.)
+            ReturnWritten();
             Interlocked.Add(ref _heldBytes, -batchHeld);
             _drained.Release();
         }
@@ -551,38 +538,54 @@ internal sealed partial class KafkaConnection
         int next = 0;
         while (next < _parts.Count)
         {
-            if (MemoryMarshal.TryGetMemoryManager(_parts[next], out FileRegion? region, out int start, out int length))
+            if (IsSentFromFile(_parts[next], out FileRegion? region, out int start, out int length))
             {
-                if (SocketFileSender.IsSupported)
-                {
-                    await SocketFileSender.SendAsync(_socket, region, start, length).ConfigureAwait(false);
-                    cancellationToken.ThrowIfCancellationRequested();
-                    next++;
-                    continue;
-                }
+                await SocketFileSender.SendAsync(_socket, region, start, length).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                next++;
+                continue;
             }
 
+            // A run of in-memory parts up to the next file range: one sendmsg.
             _segments.Clear();
-            while (next < _parts.Count)
+            for (; next < _parts.Count && !IsSentFromFile(_parts[next], out _, out _, out _); next++)
             {
-                if (MemoryMarshal.TryGetMemoryManager(_parts[next], out FileRegion? file, out _, out _))
-                {
-                    if (SocketFileSender.IsSupported)
-                    {
-                        break; // sent from its file, above
-                    }
-
-                    _ = file.GetSpan(); // array-backed from here on
-                }
-
-                _segments.Add(MemoryMarshal.TryGetArray(_parts[next], out ArraySegment<byte> segment)
-                    ? segment
-                    : throw new InvalidOperationException("A referenced field is neither array-backed nor a file region."));
-                next++;
+                _segments.Add(InMemory(_parts[next]));
             }
 
             await SendSegmentsAsync(cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Whether <paramref name="part"/> is a file range to send with sendfile (where sendfile is on).</summary>
+    private static bool IsSentFromFile(ReadOnlyMemory<byte> part, [NotNullWhen(true)] out FileRegion? region, out int start, out int length)
+    {
+        region = null;
+        start = length = 0;
+        return SocketFileSender.IsSupported && MemoryMarshal.TryGetMemoryManager(part, out region, out start, out length);
+    }
+
+    /// <summary>A part as an array segment; a file range where sendfile is off reads its bytes first.</summary>
+    private static ArraySegment<byte> InMemory(ReadOnlyMemory<byte> part)
+    {
+        if (MemoryMarshal.TryGetMemoryManager(part, out FileRegion? region, out _, out _))
+        {
+            _ = region.GetSpan(); // array-backed from here on
+        }
+
+        return MemoryMarshal.TryGetArray(part, out ArraySegment<byte> segment)
+            ? segment
+            : throw new InvalidOperationException("A referenced field is neither array-backed nor a file region.");
+    }
+
+    private void ReturnWritten()
+    {
+        foreach (RequestContext context in _written)
+        {
+            context.ReturnResponseBuffers();
+        }
+
+        _written.Clear();
     }
 
     /// <summary>One gathered write of <see cref="_segments"/>, resumed after partial sends.</summary>

@@ -38,7 +38,7 @@ internal static class SocketFileSender
     private const int Eopnotsupp = 95;
 
     // Off for the rest of the process once a file system refuses sendfile (see SendAsync).
-    private static volatile bool s_enabled =
+    private static volatile bool _enabled =
         OperatingSystem.IsLinux() && Environment.Is64BitProcess && Environment.GetEnvironmentVariable("SAMSA_FETCH_SENDFILE") != "0";
 
     /// <summary>
@@ -46,7 +46,7 @@ internal static class SocketFileSender
     /// <c>SAMSA_FETCH_SENDFILE=0</c> (kept for A/B measurements, docs/benchmarks.md) or a file
     /// system refused it.
     /// </summary>
-    public static bool IsSupported => s_enabled;
+    public static bool IsSupported => _enabled;
 
     /// <summary>
     /// Sends bytes [<paramref name="start"/>, <paramref name="start"/> + <paramref name="length"/>)
@@ -82,7 +82,7 @@ internal static class SocketFileSender
             {
                 // The log dir's file system cannot splice to a socket: this range and every later
                 // one go the ordinary way (reading is still fine, so the log stays online).
-                s_enabled = false;
+                _enabled = false;
                 copied += await CopyAsync(socket, region, offset, end).ConfigureAwait(false);
                 break;
             }

@@ -40,14 +40,14 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
     /// <summary>
     /// On: <see cref="TryReference"/> keeps large byte fields (and every <see cref="FileRegion"/>) by
     /// reference. The owner must keep every referenced buffer unchanged until the output has been
-    /// sent, and send it with <see cref="GetParts"/> or <see cref="GetSegments"/>.
+    /// sent, and send it with <see cref="GetParts"/>.
     /// </summary>
     public bool ReferencesLargeFields { get; set; }
 
     /// <summary>Bytes of the referenced fields (not in <see cref="WrittenCount"/>).</summary>
     public int ReferencedCount { get; private set; }
 
-    /// <summary>Whether the output has referenced fields, so it must be sent with <see cref="GetParts"/> or <see cref="GetSegments"/>.</summary>
+    /// <summary>Whether the output has referenced fields, so it must be sent with <see cref="GetParts"/>.</summary>
     public bool HasReferences => _references.Count > 0;
 
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _written);
@@ -121,28 +121,6 @@ public sealed class PooledBufferWriter : IBufferWriter<byte>, IDisposable
         if (_written > from)
         {
             parts.Add(_buffer.AsMemory(from, _written - from));
-        }
-    }
-
-    /// <summary>
-    /// The whole output in order as array segments, for a gathered write that cannot send from a
-    /// file: a <see cref="FileRegion"/> part is read into memory here (<see cref="FileRegion.GetSpan"/>).
-    /// </summary>
-    public void GetSegments(List<ArraySegment<byte>> segments)
-    {
-        ArgumentNullException.ThrowIfNull(segments);
-        var parts = new List<ReadOnlyMemory<byte>>(2 * _references.Count + 1);
-        GetParts(parts);
-        foreach (ReadOnlyMemory<byte> part in parts)
-        {
-            if (MemoryMarshal.TryGetMemoryManager(part, out FileRegion? region, out _, out _))
-            {
-                _ = region.GetSpan(); // the region is array-backed from here on
-            }
-
-            segments.Add(MemoryMarshal.TryGetArray(part, out ArraySegment<byte> segment)
-                ? segment
-                : throw new InvalidOperationException("A referenced field is neither array-backed nor a file region."));
         }
     }
 

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Microsoft.Win32.SafeHandles;
 using Samsa.Broker.Network;
 using Samsa.Protocol.Primitives;
+using Samsa.Testing;
 
 namespace Samsa.Broker.Tests.Network;
 
@@ -13,9 +14,11 @@ namespace Samsa.Broker.Tests.Network;
 /// </summary>
 public sealed class SocketFileSenderTests : IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"samsa-sendfile-{Guid.NewGuid():N}.log");
+    private readonly TempDirectory _dir = new("sendfile");
 
-    public void Dispose() => File.Delete(_path);
+    private string FilePath => _dir.Combine("00000000000000000000.log");
+
+    public void Dispose() => _dir.Dispose();
 
     [SkippableFact]
     public async Task A_range_reaches_the_peer_byte_for_byte_even_when_the_socket_is_full()
@@ -28,7 +31,7 @@ public sealed class SocketFileSenderTests : IDisposable
         using (sender)
         using (receiver)
         {
-            using SafeFileHandle file = File.OpenHandle(_path);
+            using SafeFileHandle file = File.OpenHandle(FilePath);
             using FileRegion region = Lease(file, position, length);
 
             // Nobody reads yet: the socket fills up, so the send must wait for room. Two calls, the
@@ -56,7 +59,7 @@ public sealed class SocketFileSenderTests : IDisposable
         using (sender)
         using (receiver)
         {
-            using SafeFileHandle file = File.OpenHandle(_path);
+            using SafeFileHandle file = File.OpenHandle(FilePath);
             using FileRegion region = Lease(file, 0, 200 * 1024); // the log found 200 KiB; the file was truncated since
 
             Task<byte[]> receiving = ReceiveAsync(receiver, region.Length);
@@ -73,7 +76,7 @@ public sealed class SocketFileSenderTests : IDisposable
     {
         byte[] content = new byte[length];
         new Random(11).NextBytes(content);
-        File.WriteAllBytes(_path, content);
+        File.WriteAllBytes(FilePath, content);
         return content;
     }
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
+using Samsa.Testing;
 
 namespace Samsa.Protocol.Tests.Primitives;
 
@@ -12,17 +13,19 @@ namespace Samsa.Protocol.Tests.Primitives;
 /// </summary>
 public sealed class FileRegionTests : IDisposable
 {
-    private readonly string _path = Path.Combine(Path.GetTempPath(), $"samsa-file-region-{Guid.NewGuid():N}.log");
+    private readonly TempDirectory _dir = new("file-region");
+    private readonly string _path;
     private readonly byte[] _file;
 
     public FileRegionTests()
     {
+        _path = _dir.Combine("00000000000000000000.log");
         _file = new byte[3 * PooledBufferWriter.MinReferencedLength];
         new Random(7).NextBytes(_file);
         File.WriteAllBytes(_path, _file);
     }
 
-    public void Dispose() => File.Delete(_path);
+    public void Dispose() => _dir.Dispose();
 
     [Fact]
     public void A_region_is_referenced_whatever_its_length_and_frames_as_its_bytes_would()
@@ -47,9 +50,7 @@ public sealed class FileRegionTests : IDisposable
         Assert.Equal((0, length), (start, partLength));
 
         // Without sendfile the same output goes out as memory: the region reads its bytes.
-        var segments = new List<ArraySegment<byte>>();
-        referencing.GetSegments(segments);
-        Assert.Equal(copied.WrittenSpan.ToArray(), segments.SelectMany(s => s).ToArray());
+        Assert.Equal(copied.WrittenSpan.ToArray(), ReferencedFieldTests.Gather(referencing));
     }
 
     [Fact]

@@ -55,19 +55,20 @@ public sealed class ReferencedFieldTests
 
         Assert.False(referencing.HasReferences);
         Assert.Equal(0, referencing.ReferencedCount);
-        var segments = new List<ArraySegment<byte>>();
-        referencing.GetSegments(segments);
-        Assert.Empty(segments);
+        var parts = new List<ReadOnlyMemory<byte>>();
+        referencing.GetParts(parts);
+        Assert.Empty(parts);
     }
 
-    private static byte[] Gather(PooledBufferWriter writer)
+    /// <summary>The whole output as one array, as a gathered write puts it on the wire (a file region's bytes read from its file).</summary>
+    internal static byte[] Gather(PooledBufferWriter writer)
     {
-        var segments = new List<ArraySegment<byte>>();
-        writer.GetSegments(segments);
+        var parts = new List<ReadOnlyMemory<byte>>();
+        writer.GetParts(parts);
         var all = new List<byte>();
-        foreach (ArraySegment<byte> segment in segments)
+        foreach (ReadOnlyMemory<byte> part in parts)
         {
-            all.AddRange(segment);
+            all.AddRange(part.ToArray());
         }
 
         return [.. all];
