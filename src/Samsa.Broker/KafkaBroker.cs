@@ -13,6 +13,7 @@ using Samsa.Broker.Partitions;
 using Samsa.Broker.Producers;
 using Samsa.Broker.Replication;
 using Samsa.Broker.Requests;
+using Samsa.Broker.Threading;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
 using Samsa.Coordination.Embedded;
@@ -62,7 +63,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         _partitions = partitions;
         _configWatcher = configWatcher;
         ClusterId = clusterId;
-        _maintenance = RunMaintenanceAsync(_stopping.Token);
+        _maintenance = StartMaintenance(_stopping.Token);
         _store.SessionStateChanged += OnSessionStateChanged;
     }
 
@@ -201,6 +202,8 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 new ConsumerGroupDescribeHandler(groups),
             ];
             router = new RequestRouter(handlers);
+            ThreadPoolFloor.Apply(options.NumIoThreads);
+            brokerConfig.Subscribe(new ThreadPoolFloor(logger));
             network = new SocketServer(
                 router,
                 NetworkOptions.From(options),
@@ -423,43 +426,40 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         return clusterId;
     }
 
-    /// <summary>Retention, flush-by-time and checkpoints, on their Kafka intervals, until shutdown.</summary>
-    private async Task RunMaintenanceAsync(CancellationToken stopping)
+    /// <summary>
+    /// Retention, flush-by-time and checkpoints, on their Kafka intervals, until shutdown: on a
+    /// thread of their own, because they block on the disk (<see cref="PeriodicThread"/>).
+    /// </summary>
+    private Task StartMaintenance(CancellationToken stopping)
     {
         TimeSpan retentionEvery = TimeSpan.FromMilliseconds(Math.Max(_options.LogRetentionCheckIntervalMs, 100));
         TimeSpan checkpointEvery = TimeSpan.FromMilliseconds(Math.Max(_options.LogFlushOffsetCheckpointIntervalMs, 100));
-        TimeSpan tick = retentionEvery < checkpointEvery ? retentionEvery : checkpointEvery;
         long lastRetention = _time.GetTimestamp();
         long lastCheckpoint = lastRetention;
-        using var timer = new PeriodicTimer(tick, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
-            {
-                try
-                {
-                    if (_time.GetElapsedTime(lastRetention) >= retentionEvery)
-                    {
-                        lastRetention = _time.GetTimestamp();
-                        // Retention, compaction, flush.ms and idle-handle release, in one pass over the logs.
-                        _logs.RunMaintenance(_time.GetUtcNow().ToUnixTimeMilliseconds(), id => _partitions.Get(id)?.HighWatermark ?? 0);
-                    }
+        return PeriodicThread.Start("log maintenance", retentionEvery < checkpointEvery ? retentionEvery : checkpointEvery, _time, RunMaintenance, stopping);
 
-                    if (_time.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
-                    {
-                        lastCheckpoint = _time.GetTimestamp();
-                        _logs.Checkpoint();
-                    }
-                }
-                catch (StorageException e)
+        void RunMaintenance()
+        {
+            try
+            {
+                if (_time.GetElapsedTime(lastRetention) >= retentionEvery)
                 {
-                    // A full disk fails a checkpoint now and then; the next tick tries again.
-                    LogMaintenanceFailed(_logger, e);
+                    lastRetention = _time.GetTimestamp();
+                    // Retention, compaction, flush.ms and idle-handle release, in one pass over the logs.
+                    _logs.RunMaintenance(_time.GetUtcNow().ToUnixTimeMilliseconds(), id => _partitions.Get(id)?.HighWatermark ?? 0);
+                }
+
+                if (_time.GetElapsedTime(lastCheckpoint) >= checkpointEvery)
+                {
+                    lastCheckpoint = _time.GetTimestamp();
+                    _logs.Checkpoint();
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
+            catch (StorageException e)
+            {
+                // A full disk fails a checkpoint now and then; the next tick tries again.
+                LogMaintenanceFailed(_logger, e);
+            }
         }
     }
 

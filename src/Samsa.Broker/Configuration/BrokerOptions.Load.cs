@@ -169,6 +169,7 @@ public sealed partial record BrokerOptions
             QueuedMaxRequests = v.Int(BrokerConfigDefinition.QueuedMaxRequests),
             QueuedMaxRequestBytes = ValidQueuedMaxRequestBytes(v),
             RequestTimeoutMs = v.Int(BrokerConfigDefinition.RequestTimeoutMs),
+            NumIoThreads = v.Int(BrokerConfigDefinition.NumIoThreads),
             NumRecoveryThreadsPerDataDir = v.Int(BrokerConfigDefinition.NumRecoveryThreadsPerDataDir),
             Listeners = listeners,
             AdvertisedListeners = advertised,

@@ -54,6 +54,9 @@ public sealed partial record BrokerOptions
     /// <summary><c>request.timeout.ms</c> for requests this broker sends.</summary>
     public int RequestTimeoutMs { get; init; }
 
+    /// <summary><c>num.io.threads</c>: the thread pool's least number of worker threads (<see cref="Threading.ThreadPoolFloor"/>).</summary>
+    public int NumIoThreads { get; init; }
+
     /// <summary><c>num.recovery.threads.per.data.dir</c>.</summary>
     public int NumRecoveryThreadsPerDataDir { get; init; }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Samsa.Broker.Configuration;
 using Samsa.Broker.Metadata;
 using Samsa.Broker.Partitions;
+using Samsa.Broker.Threading;
 using Samsa.Storage;
 
 namespace Samsa.Broker.Replication;
@@ -54,7 +55,9 @@ internal sealed partial class BrokerReplication : IAsyncDisposable
         _isrCheck = Task.Run(() => RunIsrCheckAsync(partitions, _stopping.Token), CancellationToken.None);
         if (_highWatermarks is not null)
         {
-            _checkpoints = Task.Run(() => RunCheckpointsAsync(_highWatermarks, partitions, _stopping.Token), CancellationToken.None);
+            // Its fsync blocks: on a thread of its own, not the pool's (PeriodicThread).
+            HighWatermarkCheckpoint checkpoint = _highWatermarks;
+            _checkpoints = PeriodicThread.Start("high watermark checkpoint", _checkpointEvery, _time, () => WriteCheckpoint(checkpoint, partitions), _stopping.Token);
         }
     }
 
@@ -88,21 +91,6 @@ internal sealed partial class BrokerReplication : IAsyncDisposable
             while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
             {
                 CheckIsr(partitions);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
-    private async Task RunCheckpointsAsync(HighWatermarkCheckpoint checkpoint, LocalPartitions partitions, CancellationToken stopping)
-    {
-        using var timer = new PeriodicTimer(_checkpointEvery, _time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stopping).ConfigureAwait(false))
-            {
-                WriteCheckpoint(checkpoint, partitions);
             }
         }
         catch (OperationCanceledException)

@@ -95,7 +95,7 @@ internal sealed class LogSegment
         var segment = new LogSegment(dir, baseOffset, config, 0);
         File.Delete(segment._indexPath);
         File.Delete(segment._timeIndexPath);
-        segment._handle = File.OpenHandle(segment._logPath, FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        segment._handle = EmptyFile.Create(segment._logPath, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
         segment._offsetIndex = new OffsetIndex(baseOffset, config.MaxOffsetIndexEntries, recycled.Offsets);
         segment._timeIndex = new TimeIndex(baseOffset, config.MaxTimeIndexEntries, recycled.Times);
         segment._maxTimestampKnown = true;

@@ -18,18 +18,26 @@ namespace Samsa.Storage.Log;
 /// for a running one, and one that starts after them finds the segment gone or the log closed
 /// and does nothing; <see cref="Dispose"/> waits for every queued flush (a clean shutdown).
 /// </para>
+/// <para>
+/// The flusher has its own thread, as Kafka's scheduler does, never a thread-pool thread: that
+/// fsync blocks for seconds, and on two cores a pool thread held that long starved the pool, which
+/// adds threads only every half second or so, so every connection's requests waited (produce
+/// maxima of 0.6-1 s at each roll under sustained load; docs/benchmarks.md "Produce stalls:
+/// the thread pool").
+/// </para>
 /// </summary>
 public sealed partial class SegmentFlusher : IDisposable
 {
     private readonly Channel<PartitionLog> _queue = Channel.CreateUnbounded<PartitionLog>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _logger;
-    private readonly Task _worker;
+    private readonly Thread _worker;
 
     /// <param name="logger">Where a roll flush that failed past the log's own handling says so; none by default.</param>
     public SegmentFlusher(ILogger? logger = null)
     {
         _logger = logger ?? NullLogger.Instance;
-        _worker = Task.Run(RunAsync);
+        _worker = new Thread(Run) { IsBackground = true, Name = "segment flusher" };
+        _worker.Start();
     }
 
     /// <summary>The flusher of logs opened without a log dir (tools, tests); it lives as long as the process.</summary>
@@ -42,17 +50,17 @@ public sealed partial class SegmentFlusher : IDisposable
     public void Dispose()
     {
         _queue.Writer.TryComplete();
-        _worker.GetAwaiter().GetResult();
+        _worker.Join();
     }
 
-    private async Task RunAsync()
+    private void Run()
     {
         ChannelReader<PartitionLog> reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        // Blocking waits are what this thread is for.
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
             while (reader.TryRead(out PartitionLog? log))
             {
-                // The fsync blocks this pool thread, one at a time per flusher.
                 try
                 {
                     log.RunRollFlush();

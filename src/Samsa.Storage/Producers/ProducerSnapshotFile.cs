@@ -96,7 +96,7 @@ internal static class ProducerSnapshotFile
             }
 
             string temporary = path + AtomicFile.TemporarySuffix;
-            using (FileStream stream = new(temporary, FileMode.Create, FileAccess.Write, FileShare.Read | FileShare.Delete, bufferSize: 0))
+            using (var stream = new FileStream(EmptyFile.Create(temporary, FileAccess.Write, FileShare.Read | FileShare.Delete), FileAccess.Write, bufferSize: 0))
             {
                 stream.Write(bytes);
             }

@@ -54,6 +54,36 @@ public sealed class RollFlushTests
     }
 
     [Fact]
+    public void The_background_fsync_holds_a_thread_of_its_own_never_one_of_the_thread_pools()
+    {
+        // A multi-second fsync on a pool thread starved the pool that serves every connection.
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        using var disk = new SlowDisk();
+        PartitionLog log = Open(LogTestKit.PartitionDir(dir), LogTestKit.Partition, flusher);
+        Thread? fsyncThread = null;
+        log.FsyncStarting = path =>
+        {
+            fsyncThread ??= Thread.CurrentThread;
+            disk.Fsync(path);
+        };
+        int tag = Fill(log, BatchesPerSegment, 0);
+        Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(LogTestKit.Batch(RecordsPerBatch, Timestamp, tag), 0).Status);
+        try
+        {
+            Assert.True(disk.Started.Wait(Bound), "no background fsync started");
+            Assert.False(fsyncThread!.IsThreadPoolThread);
+            Assert.Equal("segment flusher", fsyncThread.Name);
+        }
+        finally
+        {
+            disk.Release();
+        }
+
+        log.Close();
+    }
+
+    [Fact]
     public void A_crash_before_the_background_fsync_recovers_every_record_from_the_old_recovery_point()
     {
         using var dir = new TempDirectory();
