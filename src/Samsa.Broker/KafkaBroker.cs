@@ -202,8 +202,10 @@ public sealed partial class KafkaBroker : IAsyncDisposable
                 new ConsumerGroupDescribeHandler(groups),
             ];
             router = new RequestRouter(handlers);
-            ThreadPoolFloor.Apply(options.NumIoThreads);
-            brokerConfig.Subscribe(new ThreadPoolFloor(logger));
+            // Subscribed first: a change landing in between is then applied by one or the other.
+            var threadPoolFloor = new ThreadPoolFloor(logger);
+            brokerConfig.Subscribe(threadPoolFloor);
+            threadPoolFloor.ApplyAndLog(brokerConfig.Current.NumIoThreads);
             network = new SocketServer(
                 router,
                 NetworkOptions.From(options),

@@ -3,7 +3,8 @@ using Microsoft.Win32.SafeHandles;
 namespace Samsa.Storage;
 
 /// <summary>
-/// Creates a new empty file, replacing one left at the path: delete, then create exclusively.
+/// Creates a new empty file, replacing one left at the path: create exclusively, and only if
+/// something is there, delete it and create again.
 /// Not <see cref="FileMode.Create"/>: on Unix .NET opens with O_CREAT, then truncates with
 /// <c>ftruncate(fd, 0)</c> (after taking its advisory lock), and ext4 (auto_da_alloc) takes a
 /// truncation to zero for the replace-via-truncate pattern and starts write-back of the file's
@@ -15,7 +16,16 @@ internal static class EmptyFile
 {
     public static SafeFileHandle Create(string path, FileAccess access, FileShare share)
     {
-        File.Delete(path);
-        return File.OpenHandle(path, FileMode.CreateNew, access, share);
+        try
+        {
+            return File.OpenHandle(path, FileMode.CreateNew, access, share);
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // A leftover (a crash between create and rename, say): rare, so the unlink, which
+            // takes the directory's lock, is paid only then, not at every roll.
+            File.Delete(path);
+            return File.OpenHandle(path, FileMode.CreateNew, access, share);
+        }
     }
 }

@@ -20,6 +20,25 @@ public class EmptyFileTests
         Assert.Equal(new byte[] { 9 }, File.ReadAllBytes(path));
     }
 
+    [SkippableFact]
+    public void A_leftover_is_replaced_by_a_new_file_not_truncated_in_place()
+    {
+        // Truncating to zero is what made ext4 write the file back at its close; a reader holding
+        // the old file (Unix keeps an unlinked file for its open handles) shows which happened.
+        Skip.If(OperatingSystem.IsWindows(), "Windows keeps a file open elsewhere under its name until closed.");
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "snapshot.tmp");
+        File.WriteAllBytes(path, [1, 2, 3, 4]);
+        using var old = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+        using (EmptyFile.Create(path, FileAccess.Write, FileShare.Read))
+        {
+        }
+
+        Assert.Equal(4, RandomAccess.GetLength(old));
+        Assert.Equal(0, new FileInfo(path).Length);
+    }
+
     [Fact]
     public void Creates_the_file_when_there_is_none()
     {

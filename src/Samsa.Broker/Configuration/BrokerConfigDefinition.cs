@@ -58,7 +58,7 @@ internal static partial class BrokerConfigDefinition
             IgnoredPrefix + "connections are served by async I/O on the .NET thread pool, not a fixed set of network threads.",
             ActedOn: false),
         new(NumIoThreads, ConfigType.Int, "8", AtLeast(1), High,
-            "Requests are handled on the .NET thread pool; it keeps at least this many worker threads ready (never fewer than one per core), because handlers block in disk writes."),
+            "Requests are handled on the .NET thread pool, which may start up to this many worker threads without delay (never fewer than one per core), because handlers block in disk writes."),
         new(BackgroundThreads, ConfigType.Int, "10", AtLeast(1), High,
             IgnoredPrefix + "background work (roll fsyncs, retention, checkpoints) runs on threads of its own, one per kind of work.",
             ActedOn: false),

@@ -4,37 +4,61 @@ using Samsa.Broker.Configuration;
 namespace Samsa.Broker.Threading;
 
 /// <summary>
-/// <c>num.io.threads</c> as the least number of worker threads the .NET thread pool keeps ready
-/// (<see cref="ThreadPool.SetMinThreads"/>), applied at start-up and on a dynamic change, as Kafka
-/// resizes its request handler pool. Handlers run on the pool and block in disk writes: a
+/// <c>num.io.threads</c> as the number of worker threads the .NET thread pool may start without
+/// delay (<see cref="ThreadPool.SetMinThreads"/>), applied at start-up and on a dynamic change, as
+/// Kafka resizes its request handler pool. Handlers run on the pool and block in disk writes: a
 /// <c>pwrite</c> waits tens of milliseconds when the kernel throttles dirty pages. With the
 /// runtime's minimum of one thread per core, two blocked handlers on a two-core machine left no
 /// thread to read the sockets, and past its minimum the pool adds a thread only about every half
-/// second: produce maxima of 0.6-1 s under sustained load, against under 0.15 s with Kafka's
-/// default of 8 (docs/benchmarks.md "Produce stalls: the thread pool"). The floor only makes
-/// threads available when work is waiting; an idle pool still lets them go.
+/// second (docs/benchmarks.md "Produce stalls: the thread pool"). Threads are started only when
+/// work waits, and idle ones still retire. Never below one per core, nor below the minimum the
+/// process had before the first change (a runtimeconfig setting, a host's own); with several
+/// brokers in one process the last change wins.
 /// </summary>
 internal sealed partial class ThreadPoolFloor(ILogger logger) : IBrokerReconfigurable
 {
-    /// <summary>Raises the pool's minimum to <paramref name="numIoThreads"/>; never below one per core.</summary>
-    public static void Apply(int numIoThreads)
+    private static readonly int BaselineWorkers = ReadMinWorkers();
+
+    /// <summary>Sets the pool's minimum from <paramref name="numIoThreads"/>; false when the pool refused it (above its maximum).</summary>
+    public static bool Apply(int numIoThreads)
     {
         ThreadPool.GetMinThreads(out _, out int completionThreads);
-        ThreadPool.SetMinThreads(Math.Max(Environment.ProcessorCount, numIoThreads), completionThreads);
+        int workers = Math.Max(Math.Max(Environment.ProcessorCount, BaselineWorkers), numIoThreads);
+        return ThreadPool.SetMinThreads(workers, completionThreads);
+    }
+
+    /// <summary>Applies <paramref name="numIoThreads"/> and says so (a refusal as a warning).</summary>
+    public void ApplyAndLog(int numIoThreads)
+    {
+        if (Apply(numIoThreads))
+        {
+            ThreadPool.GetMinThreads(out int workers, out _);
+            LogFloorSet(logger, numIoThreads, workers);
+        }
+        else
+        {
+            ThreadPool.GetMaxThreads(out int maxWorkers, out _);
+            LogFloorRefused(logger, numIoThreads, maxWorkers);
+        }
     }
 
     public void Reconfigure(BrokerOptions previous, BrokerOptions current)
     {
-        if (previous.NumIoThreads == current.NumIoThreads)
+        if (previous.NumIoThreads != current.NumIoThreads)
         {
-            return;
+            ApplyAndLog(current.NumIoThreads);
         }
-
-        Apply(current.NumIoThreads);
-        ThreadPool.GetMinThreads(out int workers, out _);
-        LogFloorChanged(logger, current.NumIoThreads, workers);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "num.io.threads changed to {NumIoThreads}: the thread pool keeps at least {Workers} worker threads ready")]
-    private static partial void LogFloorChanged(ILogger logger, int numIoThreads, int workers);
+    private static int ReadMinWorkers()
+    {
+        ThreadPool.GetMinThreads(out int workers, out _);
+        return workers;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "num.io.threads={NumIoThreads}: the thread pool starts up to {Workers} worker threads without delay")]
+    private static partial void LogFloorSet(ILogger logger, int numIoThreads, int workers);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "num.io.threads={NumIoThreads} is above the thread pool's maximum of {MaxWorkers} worker threads; the pool's minimum is unchanged")]
+    private static partial void LogFloorRefused(ILogger logger, int numIoThreads, int maxWorkers);
 }

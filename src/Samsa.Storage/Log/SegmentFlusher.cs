@@ -1,4 +1,5 @@
-using System.Threading.Channels;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -28,9 +29,14 @@ namespace Samsa.Storage.Log;
 /// </summary>
 public sealed partial class SegmentFlusher : IDisposable
 {
-    private readonly Channel<PartitionLog> _queue = Channel.CreateUnbounded<PartitionLog>(new UnboundedChannelOptions { SingleReader = true });
+    // A monitor (Wait/Pulse need an object, not a Lock), not a channel: a channel wakes its
+    // reader through the thread pool, which this thread exists to stay independent of.
+    private readonly object _lock = new();
+    private readonly Queue<PartitionLog> _queue = new();
     private readonly ILogger _logger;
     private readonly Thread _worker;
+    private bool _completed;
+    private ExceptionDispatchInfo? _failure;
 
     /// <param name="logger">Where a roll flush that failed past the log's own handling says so; none by default.</param>
     public SegmentFlusher(ILogger? logger = null)
@@ -44,22 +50,39 @@ public sealed partial class SegmentFlusher : IDisposable
     internal static SegmentFlusher Shared { get; } = new();
 
     /// <summary>Queues a roll flush of <paramref name="log"/>; false once disposed (the log's own close then flushes).</summary>
-    internal bool Schedule(PartitionLog log) => _queue.Writer.TryWrite(log);
+    internal bool Schedule(PartitionLog log)
+    {
+        lock (_lock)
+        {
+            if (_completed)
+            {
+                return false;
+            }
 
-    /// <summary>Takes no more flushes and waits until the queued ones are done.</summary>
+            _queue.Enqueue(log);
+            Monitor.Pulse(_lock);
+            return true;
+        }
+    }
+
+    /// <summary>Takes no more flushes and waits until the queued ones are done; rethrows what stopped the thread, if anything did.</summary>
     public void Dispose()
     {
-        _queue.Writer.TryComplete();
+        lock (_lock)
+        {
+            _completed = true;
+            Monitor.Pulse(_lock);
+        }
+
         _worker.Join();
+        _failure?.Throw();
     }
 
     private void Run()
     {
-        ChannelReader<PartitionLog> reader = _queue.Reader;
-        // Blocking waits are what this thread is for.
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        try
         {
-            while (reader.TryRead(out PartitionLog? log))
+            while (TryTake(out PartitionLog? log))
             {
                 try
                 {
@@ -68,11 +91,30 @@ public sealed partial class SegmentFlusher : IDisposable
                 catch (Exception e)
                 {
                     // RunRollFlush keeps its own failures in, but a WentOffline handler it calls can
-                    // throw: that must not end the worker (later rolls' flushes would never run and
-                    // Dispose would throw it into the log dir's shutdown).
+                    // throw: that must not end the thread (later rolls' flushes would never run).
                     LogRollFlushFailed(_logger, e, log.TopicPartition.ToString());
                 }
             }
+        }
+#pragma warning disable CA1031 // Escaping a dedicated thread would end the process: kept for Dispose to rethrow.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            _failure = ExceptionDispatchInfo.Capture(e);
+        }
+    }
+
+    /// <summary>The next queued log; false once disposed and the queue is empty.</summary>
+    private bool TryTake([NotNullWhen(true)] out PartitionLog? log)
+    {
+        lock (_lock)
+        {
+            while (_queue.Count == 0 && !_completed)
+            {
+                Monitor.Wait(_lock);
+            }
+
+            return _queue.TryDequeue(out log);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
 using Samsa.Protocol.Records;
 using Samsa.Storage.Checkpoints;
 using Samsa.Storage.Log;
@@ -96,9 +97,9 @@ internal static class ProducerSnapshotFile
             }
 
             string temporary = path + AtomicFile.TemporarySuffix;
-            using (var stream = new FileStream(EmptyFile.Create(temporary, FileAccess.Write, FileShare.Read | FileShare.Delete), FileAccess.Write, bufferSize: 0))
+            using (SafeFileHandle file = EmptyFile.Create(temporary, FileAccess.Write, FileShare.Read | FileShare.Delete))
             {
-                stream.Write(bytes);
+                RandomAccess.Write(file, bytes, 0);
             }
 
             File.Move(temporary, path, overwrite: true);
