@@ -142,12 +142,18 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public async Task KillAsync()
     {
         Process? process = _process;
-        if (process is null || process.HasExited)
+        if (process is null)
         {
             return;
         }
 
-        process.Kill(entireProcessTree: true);
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        // Also when it exited by itself: this returns once its output has been read to the end,
+        // so Output holds its last lines (a start-up error), which can arrive after the exit.
         await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
     }
 
