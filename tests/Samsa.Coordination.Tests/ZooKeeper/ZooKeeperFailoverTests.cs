@@ -108,8 +108,12 @@ public sealed class ZooKeeperFailoverTests(ZooKeeperEnsembleFixture fixture)
         await using ZooKeeperClient client = await ZooKeeperClient.ConnectAsync(ZooKeeperTestNamespace.Options(proxy.Address + ns.Chroot), null, CancellationToken.None);
         var states = new StateRecorder(client);
         await ns.Store.CreateAsync("/config", Bytes("a"), CreateMode.Persistent);
+
+        // Another session wrote /config, maybe through another server: sync before reading it, or a
+        // lagging server 0 answers NoNode and GetData arms no watch (as ZooKeeper's own client does).
+        await client.SyncAsync("/config");
         RecordingWatcher watcher = new();
-        await client.GetDataAsync("/config", watcher);
+        Assert.Equal("a", Text((await client.GetDataAsync("/config", watcher))!.Data));
         long session = client.SessionId;
 
         proxy.Pause();
