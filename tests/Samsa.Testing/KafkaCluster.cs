@@ -14,6 +14,9 @@ public sealed class KafkaCluster : IAsyncDisposable
     /// <summary>The brokers' zookeeper.session.timeout.ms: how soon a killed broker is noticed.</summary>
     public const int SessionTimeoutMs = 6000;
 
+    /// <summary>How much of each broker's output a failed <see cref="RunAsync"/> reports.</summary>
+    private const int OutputLinesOnFailure = 60;
+
     private readonly List<BrokerProcess> _brokers;
 
     private KafkaCluster(ZooKeeperEnsemble zooKeeper, List<BrokerProcess> brokers)
@@ -100,6 +103,42 @@ public sealed class KafkaCluster : IAsyncDisposable
             await zooKeeper.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Runs a test's steps against the cluster. When one fails, the failure carries the last lines of
+    /// every broker's output: a cluster test that fails only under load is otherwise left with nothing
+    /// to go on, since the brokers and their output are gone once the cluster is disposed.
+    /// </summary>
+    public async Task RunAsync(Func<Task> steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
+        try
+        {
+            await steps().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            throw new ClusterTestFailedException(e.Message + Environment.NewLine + OutputTail(OutputLinesOnFailure), e);
+        }
+    }
+
+    /// <summary>The last <paramref name="lines"/> lines each broker wrote, broker by broker.</summary>
+    public string OutputTail(int lines)
+    {
+        var text = new StringBuilder();
+        foreach (BrokerProcess broker in _brokers)
+        {
+            string[] output = broker.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            int first = Math.Max(0, output.Length - lines);
+            text.Append(CultureInfo.InvariantCulture, $"--- broker {broker.BrokerId}: last {output.Length - first} of {output.Length} lines ---").AppendLine();
+            for (int i = first; i < output.Length; i++)
+            {
+                text.AppendLine(output[i].TrimEnd('\r'));
+            }
+        }
+
+        return text.ToString();
     }
 
     public async ValueTask DisposeAsync()

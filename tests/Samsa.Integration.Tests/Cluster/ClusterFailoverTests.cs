@@ -24,63 +24,66 @@ public sealed class ClusterFailoverTests
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
-        const string Topic = "failover";
-        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
-
-        // Leaders spread over the three brokers, every replica in sync.
-        TopicMetadata topic = await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
-        Assert.Equal([1, 2, 3], topic.Partitions.Select(p => p.Leader).Order());
-
-        // A group consumer runs throughout; its coordinator may be the broker about to die.
-        ConsumerConfig groupConfig = ClientConfigs.Consumer(cluster.BootstrapServers);
-        groupConfig.GroupId = "failover-group";
-        groupConfig.EnableAutoCommit = true;
-        groupConfig.EnableAutoOffsetStore = true;
-        groupConfig.AutoCommitIntervalMs = 200;
-        groupConfig.EnablePartitionEof = false;
-        await using var group = new GroupConsumer(groupConfig, Topic);
-
-        List<string> sent = [];
-        await ProduceAsync(cluster.BootstrapServers, Topic, "before", 300, sent, timeout.Token);
-
-        // kill -9 the leader of partition 0: a new leader from the ISR, and the ISR shrinks to 2.
-        int victim = topic.Partitions.Single(p => p.PartitionId == 0).Leader;
-        await cluster.Broker(victim).KillAsync();
-        using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, victim))).Build();
-        TopicMetadata shrunk = await WaitForTopicAsync(
-            survivorAdmin,
-            Topic,
-            t => t.Partitions.All(p => p.Leader != victim && p.Leader > 0 && p.InSyncReplicas.Length == 2 && !p.InSyncReplicas.Contains(victim)),
-            FailoverDeadline,
-            timeout.Token);
-        Assert.All(shrunk.Partitions, p => Assert.Equal(3, p.Replicas.Length));
-
-        // acks=all with two in-sync replicas still succeeds (min.insync.replicas=1 by default).
-        await ProduceAsync(SurvivorBootstrap(cluster, victim), Topic, "during", 300, sent, timeout.Token);
-
-        await cluster.Broker(victim).RestartAsync(timeout.Token);
-        await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
-        await ProduceAsync(cluster.BootstrapServers, Topic, "after", 300, sent, timeout.Token);
-
-        List<string> consumed = await ConsumeAllAsync(cluster.BootstrapServers, Topic, sent.Count, timeout.Token);
-        Assert.Equal(sent.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
-
-        // The group consumer carried on through the kill and the restart: it saw every message
-        // (at least once: after a coordinator move it may re-read what it had not committed).
-        var expected = new HashSet<string?>(sent, StringComparer.Ordinal);
-        using (var groupDeadline = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token))
+        await cluster.RunAsync(async () =>
         {
-            groupDeadline.CancelAfter(FailoverDeadline * 2);
-            while (!expected.IsSubsetOf(group.Values) && !groupDeadline.IsCancellationRequested)
+            const string Topic = "failover";
+            using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
+
+            // Leaders spread over the three brokers, every replica in sync.
+            TopicMetadata topic = await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            Assert.Equal([1, 2, 3], topic.Partitions.Select(p => p.Leader).Order());
+
+            // A group consumer runs throughout; its coordinator may be the broker about to die.
+            ConsumerConfig groupConfig = ClientConfigs.Consumer(cluster.BootstrapServers);
+            groupConfig.GroupId = "failover-group";
+            groupConfig.EnableAutoCommit = true;
+            groupConfig.EnableAutoOffsetStore = true;
+            groupConfig.AutoCommitIntervalMs = 200;
+            groupConfig.EnablePartitionEof = false;
+            await using var group = new GroupConsumer(groupConfig, Topic);
+
+            List<string> sent = [];
+            await ProduceAsync(cluster.BootstrapServers, Topic, "before", 300, sent, timeout.Token);
+
+            // kill -9 the leader of partition 0: a new leader from the ISR, and the ISR shrinks to 2.
+            int victim = topic.Partitions.Single(p => p.PartitionId == 0).Leader;
+            await cluster.Broker(victim).KillAsync();
+            using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, victim))).Build();
+            TopicMetadata shrunk = await WaitForTopicAsync(
+                survivorAdmin,
+                Topic,
+                t => t.Partitions.All(p => p.Leader != victim && p.Leader > 0 && p.InSyncReplicas.Length == 2 && !p.InSyncReplicas.Contains(victim)),
+                FailoverDeadline,
+                timeout.Token);
+            Assert.All(shrunk.Partitions, p => Assert.Equal(3, p.Replicas.Length));
+
+            // acks=all with two in-sync replicas still succeeds (min.insync.replicas=1 by default).
+            await ProduceAsync(SurvivorBootstrap(cluster, victim), Topic, "during", 300, sent, timeout.Token);
+
+            await cluster.Broker(victim).RestartAsync(timeout.Token);
+            await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            await ProduceAsync(cluster.BootstrapServers, Topic, "after", 300, sent, timeout.Token);
+
+            List<string> consumed = await ConsumeAllAsync(cluster.BootstrapServers, Topic, sent.Count, timeout.Token);
+            Assert.Equal(sent.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
+
+            // The group consumer carried on through the kill and the restart: it saw every message
+            // (at least once: after a coordinator move it may re-read what it had not committed).
+            var expected = new HashSet<string?>(sent, StringComparer.Ordinal);
+            using (var groupDeadline = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token))
             {
-                await Task.Delay(100, CancellationToken.None);
+                groupDeadline.CancelAfter(FailoverDeadline * 2);
+                while (!expected.IsSubsetOf(group.Values) && !groupDeadline.IsCancellationRequested)
+                {
+                    await Task.Delay(100, CancellationToken.None);
+                }
+
+                Assert.True(expected.IsSubsetOf(group.Values), $"the group consumer saw {new HashSet<string?>(group.Values).Count} of {expected.Count} messages; last error: {group.LastError}");
             }
 
-            Assert.True(expected.IsSubsetOf(group.Values), $"the group consumer saw {new HashSet<string?>(group.Values).Count} of {expected.Count} messages; last error: {group.LastError}");
-        }
-
-        Assert.Subset(expected, new HashSet<string?>(group.Values, StringComparer.Ordinal));
+            Assert.Subset(expected, new HashSet<string?>(group.Values, StringComparer.Ordinal));
+        });
     }
 
     [Fact]
@@ -88,87 +91,90 @@ public sealed class ClusterFailoverTests
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
-        const string Topic = "rolling";
-        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
-        await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
-
-        ProducerConfig config = ClientConfigs.Producer(cluster.BootstrapServers);
-        config.EnableIdempotence = true;
-        config.Acks = Acks.All;
-        config.MessageTimeoutMs = 180_000;
-        config.RetryBackoffMs = 100;
-        config.ReconnectBackoffMaxMs = 500;
-        var acknowledged = new List<(int Partition, long Offset, string Value)>();
-        var failures = new List<string>();
-        using var stopProducing = new CancellationTokenSource();
-        Task producing = Task.Run(
-            async () =>
-            {
-                using IProducer<string, string> producer = new ProducerBuilder<string, string>(config).Build();
-                int n = 0;
-                while (!stopProducing.IsCancellationRequested)
-                {
-                    string value = n.ToString("D7", CultureInfo.InvariantCulture);
-                    producer.Produce(Topic, new Message<string, string> { Key = (n % 30).ToString(CultureInfo.InvariantCulture), Value = value }, report =>
-                    {
-                        lock (acknowledged)
-                        {
-                            if (report.Error.IsError)
-                            {
-                                failures.Add(report.Error.Reason);
-                            }
-                            else
-                            {
-                                acknowledged.Add((report.Partition.Value, report.Offset.Value, report.Message.Value));
-                            }
-                        }
-                    });
-                    n++;
-                    if (n % 50 == 0)
-                    {
-                        await Task.Delay(10, CancellationToken.None);
-                    }
-                }
-
-                producer.Flush(TimeSpan.FromSeconds(120));
-            },
-            CancellationToken.None);
-
-        for (int brokerId = 1; brokerId <= 3; brokerId++)
+        await cluster.RunAsync(async () =>
         {
-            await WaitForAcknowledgedAsync(acknowledged, 500, timeout.Token);
-            await cluster.Broker(brokerId).KillAsync();
-            int killed = brokerId;
-            using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, killed))).Build();
-            await WaitForTopicAsync(survivorAdmin, Topic, t => t.Partitions.All(p => p.Leader > 0 && p.Leader != killed && !p.InSyncReplicas.Contains(killed)), FailoverDeadline, timeout.Token);
-            await cluster.Broker(brokerId).RestartAsync(timeout.Token);
+            const string Topic = "rolling";
+            using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
             await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
-        }
 
-        await stopProducing.CancelAsync();
-        await producing.WaitAsync(timeout.Token);
-        List<(int Partition, long Offset, string Value)> acked;
-        lock (acknowledged)
-        {
-            Assert.Empty(failures);
-            acked = [.. acknowledged];
-        }
+            ProducerConfig config = ClientConfigs.Producer(cluster.BootstrapServers);
+            config.EnableIdempotence = true;
+            config.Acks = Acks.All;
+            config.MessageTimeoutMs = 180_000;
+            config.RetryBackoffMs = 100;
+            config.ReconnectBackoffMaxMs = 500;
+            var acknowledged = new List<(int Partition, long Offset, string Value)>();
+            var failures = new List<string>();
+            using var stopProducing = new CancellationTokenSource();
+            Task producing = Task.Run(
+                async () =>
+                {
+                    using IProducer<string, string> producer = new ProducerBuilder<string, string>(config).Build();
+                    int n = 0;
+                    while (!stopProducing.IsCancellationRequested)
+                    {
+                        string value = n.ToString("D7", CultureInfo.InvariantCulture);
+                        producer.Produce(Topic, new Message<string, string> { Key = (n % 30).ToString(CultureInfo.InvariantCulture), Value = value }, report =>
+                        {
+                            lock (acknowledged)
+                            {
+                                if (report.Error.IsError)
+                                {
+                                    failures.Add(report.Error.Reason);
+                                }
+                                else
+                                {
+                                    acknowledged.Add((report.Partition.Value, report.Offset.Value, report.Message.Value));
+                                }
+                            }
+                        });
+                        n++;
+                        if (n % 50 == 0)
+                        {
+                            await Task.Delay(10, CancellationToken.None);
+                        }
+                    }
 
-        Assert.True(acked.Count > 1500, $"only {acked.Count} messages were acknowledged");
+                    producer.Flush(TimeSpan.FromSeconds(120));
+                },
+                CancellationToken.None);
 
-        // Every acknowledged message is in the log at its acknowledged offset, once.
-        var byPartition = await ReadPartitionsAsync(cluster.BootstrapServers, Topic, 3, acked, timeout.Token);
-        foreach ((int partition, long offset, string value) in acked)
-        {
-            Assert.True(byPartition[partition].TryGetValue(offset, out string? stored), $"offset {offset} of partition {partition} is missing");
-            Assert.Equal(value, stored);
-        }
+            for (int brokerId = 1; brokerId <= 3; brokerId++)
+            {
+                await WaitForAcknowledgedAsync(acknowledged, 500, timeout.Token);
+                await cluster.Broker(brokerId).KillAsync();
+                int killed = brokerId;
+                using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, killed))).Build();
+                await WaitForTopicAsync(survivorAdmin, Topic, t => t.Partitions.All(p => p.Leader > 0 && p.Leader != killed && !p.InSyncReplicas.Contains(killed)), FailoverDeadline, timeout.Token);
+                await cluster.Broker(brokerId).RestartAsync(timeout.Token);
+                await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            }
 
-        foreach (Dictionary<long, string> partition in byPartition)
-        {
-            Assert.Equal(partition.Count, partition.Values.Distinct(StringComparer.Ordinal).Count());
-        }
+            await stopProducing.CancelAsync();
+            await producing.WaitAsync(timeout.Token);
+            List<(int Partition, long Offset, string Value)> acked;
+            lock (acknowledged)
+            {
+                Assert.Empty(failures);
+                acked = [.. acknowledged];
+            }
+
+            Assert.True(acked.Count > 1500, $"only {acked.Count} messages were acknowledged");
+
+            // Every acknowledged message is in the log at its acknowledged offset, once.
+            var byPartition = await ReadPartitionsAsync(cluster.BootstrapServers, Topic, 3, acked, timeout.Token);
+            foreach ((int partition, long offset, string value) in acked)
+            {
+                Assert.True(byPartition[partition].TryGetValue(offset, out string? stored), $"offset {offset} of partition {partition} is missing");
+                Assert.Equal(value, stored);
+            }
+
+            foreach (Dictionary<long, string> partition in byPartition)
+            {
+                Assert.Equal(partition.Count, partition.Values.Distinct(StringComparer.Ordinal).Count());
+            }
+        });
     }
 
     [Fact]
@@ -176,60 +182,63 @@ public sealed class ClusterFailoverTests
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
-        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
-
-        // The ensemble's leader: losing it forces an election and moves sessions, a follower might not.
-        int zooKeeperLeader = -1;
-        for (int i = 0; i < cluster.ZooKeeper.Count && zooKeeperLeader < 0; i++)
+        await cluster.RunAsync(async () =>
         {
-            if (await cluster.ZooKeeper.ModeAsync(i, timeout.Token) == "leader")
+            using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
+
+            // The ensemble's leader: losing it forces an election and moves sessions, a follower might not.
+            int zooKeeperLeader = -1;
+            for (int i = 0; i < cluster.ZooKeeper.Count && zooKeeperLeader < 0; i++)
             {
-                zooKeeperLeader = i;
+                if (await cluster.ZooKeeper.ModeAsync(i, timeout.Token) == "leader")
+                {
+                    zooKeeperLeader = i;
+                }
             }
-        }
 
-        Assert.True(zooKeeperLeader >= 0, "no ZooKeeper server reports itself leader");
-        cluster.ZooKeeper.Kill(zooKeeperLeader);
-        await admin.CreateTopicsAsync([new TopicSpecification { Name = "zk-down", NumPartitions = 3, ReplicationFactor = 3 }]);
-        await WaitForTopicAsync(admin, "zk-down", t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
-        List<string> sent = [];
-        await ProduceAsync(cluster.BootstrapServers, "zk-down", "a", 100, sent, timeout.Token);
+            Assert.True(zooKeeperLeader >= 0, "no ZooKeeper server reports itself leader");
+            cluster.ZooKeeper.Kill(zooKeeperLeader);
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = "zk-down", NumPartitions = 3, ReplicationFactor = 3 }]);
+            await WaitForTopicAsync(admin, "zk-down", t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            List<string> sent = [];
+            await ProduceAsync(cluster.BootstrapServers, "zk-down", "a", 100, sent, timeout.Token);
 
-        int controller = (await admin.DescribeClusterAsync()).Controller.Id;
-        await cluster.Broker(controller).KillAsync();
-        int newController = -1;
-        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token))
-        {
-            deadline.CancelAfter(FailoverDeadline);
-            while (newController == -1 || newController == controller)
+            int controller = (await admin.DescribeClusterAsync()).Controller.Id;
+            await cluster.Broker(controller).KillAsync();
+            int newController = -1;
+            using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token))
             {
-                deadline.Token.ThrowIfCancellationRequested();
-                // A new client each time: librdkafka keeps the controller it learnt first and waits
-                // for it, so a long-lived client would only show how long its own cache lives.
-                using IAdminClient probe = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, controller))).Build();
-                try
+                deadline.CancelAfter(FailoverDeadline);
+                while (newController == -1 || newController == controller)
                 {
-                    newController = (await probe.DescribeClusterAsync(new DescribeClusterOptions { RequestTimeout = TimeSpan.FromSeconds(3) })).Controller?.Id ?? -1;
-                }
-                catch (KafkaException)
-                {
-                    // Asked while the dead controller was still registered.
-                }
+                    deadline.Token.ThrowIfCancellationRequested();
+                    // A new client each time: librdkafka keeps the controller it learnt first and waits
+                    // for it, so a long-lived client would only show how long its own cache lives.
+                    using IAdminClient probe = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, controller))).Build();
+                    try
+                    {
+                        newController = (await probe.DescribeClusterAsync(new DescribeClusterOptions { RequestTimeout = TimeSpan.FromSeconds(3) })).Controller?.Id ?? -1;
+                    }
+                    catch (KafkaException)
+                    {
+                        // Asked while the dead controller was still registered.
+                    }
 
-                await Task.Delay(200, deadline.Token);
+                    await Task.Delay(200, deadline.Token);
+                }
             }
-        }
 
-        Assert.NotEqual(controller, newController);
-        using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, controller))).Build();
+            Assert.NotEqual(controller, newController);
+            using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(SurvivorBootstrap(cluster, controller))).Build();
 
-        // The new controller does a controller's work: a new topic gets leaders on the two live brokers.
-        await survivorAdmin.CreateTopicsAsync([new TopicSpecification { Name = "after-controller", NumPartitions = 2, ReplicationFactor = 2 }]);
-        TopicMetadata created = await WaitForTopicAsync(survivorAdmin, "after-controller", t => t.Partitions.Count == 2 && t.Partitions.All(p => p.Leader > 0 && p.InSyncReplicas.Length == 2), FailoverDeadline, timeout.Token);
-        Assert.DoesNotContain(created.Partitions, p => p.Replicas.Contains(controller));
-        await ProduceAsync(SurvivorBootstrap(cluster, controller), "zk-down", "b", 100, sent, timeout.Token);
-        List<string> consumed = await ConsumeAllAsync(SurvivorBootstrap(cluster, controller), "zk-down", sent.Count, timeout.Token);
-        Assert.Equal(sent.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
+            // The new controller does a controller's work: a new topic gets leaders on the two live brokers.
+            await survivorAdmin.CreateTopicsAsync([new TopicSpecification { Name = "after-controller", NumPartitions = 2, ReplicationFactor = 2 }]);
+            TopicMetadata created = await WaitForTopicAsync(survivorAdmin, "after-controller", t => t.Partitions.Count == 2 && t.Partitions.All(p => p.Leader > 0 && p.InSyncReplicas.Length == 2), FailoverDeadline, timeout.Token);
+            Assert.DoesNotContain(created.Partitions, p => p.Replicas.Contains(controller));
+            await ProduceAsync(SurvivorBootstrap(cluster, controller), "zk-down", "b", 100, sent, timeout.Token);
+            List<string> consumed = await ConsumeAllAsync(SurvivorBootstrap(cluster, controller), "zk-down", sent.Count, timeout.Token);
+            Assert.Equal(sent.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
+        });
     }
 
     private static bool AllIsr(TopicMetadata topic, int replicas) =>

@@ -27,85 +27,88 @@ public sealed class LogDirFailureTests
     {
         using var timeout = new CancellationTokenSource(TestTimeout);
         await using KafkaCluster cluster = await KafkaCluster.StartAsync(cancellationToken: timeout.Token);
-        const string Topic = "failing-disk";
-        using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
-        await admin.CreateTopicsAsync(
-        [
-            new TopicSpecification
+        await cluster.RunAsync(async () =>
+        {
+            const string Topic = "failing-disk";
+            using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
+            await admin.CreateTopicsAsync(
+            [
+                new TopicSpecification
+                {
+                    Name = Topic,
+                    NumPartitions = 1,
+                    ReplicationFactor = 3,
+
+                    // Small segments, so the leader rolls (and needs its partition directory) every few messages.
+                    Configs = new Dictionary<string, string> { ["segment.bytes"] = "8192", ["min.insync.replicas"] = "2" },
+                },
+            ]);
+            PartitionMetadata before = (await WaitForPartitionAsync(admin, Topic, p => p.Leader > 0 && p.InSyncReplicas.Length == 3, ReactionDeadline * 2, timeout.Token)).Partition;
+            int failing = before.Leader;
+            int[] others = [.. before.Replicas.Where(r => r != failing)];
+
+            var acked = new Dictionary<long, string>();
+            ProducerConfig producerConfig = ClientConfigs.Producer(cluster.BootstrapServers);
+            producerConfig.EnableIdempotence = true;
+            producerConfig.MessageTimeoutMs = 120_000;
+            producerConfig.RetryBackoffMs = 100;
+            using IProducer<Null, string> producer = new ProducerBuilder<Null, string>(producerConfig).Build();
+            for (int i = 0; i < 20; i++)
             {
-                Name = Topic,
-                NumPartitions = 1,
-                ReplicationFactor = 3,
+                await ProduceAckedAsync(producer, Topic, i, acked, timeout.Token);
+            }
 
-                // Small segments, so the leader rolls (and needs its partition directory) every few messages.
-                Configs = new Dictionary<string, string> { ["segment.bytes"] = "8192", ["min.insync.replicas"] = "2" },
-            },
-        ]);
-        PartitionMetadata before = (await WaitForPartitionAsync(admin, Topic, p => p.Leader > 0 && p.InSyncReplicas.Length == 3, ReactionDeadline * 2, timeout.Token)).Partition;
-        int failing = before.Leader;
-        int[] others = [.. before.Replicas.Where(r => r != failing)];
+            // The disk under the leader's partition fails: its directory is replaced by a file (the old
+            // one moved aside, so open files keep working until the log needs the directory again).
+            BrokerProcess leader = cluster.Broker(failing);
+            string partitionDir = Path.Combine(leader.LogDir, Topic + "-0");
+            using var aside = new TempDirectory("moved-partition");
+            Directory.Move(partitionDir, aside.Combine(Topic + "-0"));
+            await File.WriteAllTextAsync(partitionDir, "not a directory", timeout.Token);
 
-        var acked = new Dictionary<long, string>();
-        ProducerConfig producerConfig = ClientConfigs.Producer(cluster.BootstrapServers);
-        producerConfig.EnableIdempotence = true;
-        producerConfig.MessageTimeoutMs = 120_000;
-        producerConfig.RetryBackoffMs = 100;
-        using IProducer<Null, string> producer = new ProducerBuilder<Null, string>(producerConfig).Build();
-        for (int i = 0; i < 20; i++)
-        {
-            await ProduceAckedAsync(producer, Topic, i, acked, timeout.Token);
-        }
+            // Writing on: the next roll fails on the leader, which answers KAFKA_STORAGE_ERROR; the
+            // producer retries and lands on the new leader. Every message is acknowledged.
+            for (int i = 20; i < 60; i++)
+            {
+                await ProduceAckedAsync(producer, Topic, i, acked, timeout.Token);
+            }
 
-        // The disk under the leader's partition fails: its directory is replaced by a file (the old
-        // one moved aside, so open files keep working until the log needs the directory again).
-        BrokerProcess leader = cluster.Broker(failing);
-        string partitionDir = Path.Combine(leader.LogDir, Topic + "-0");
-        using var aside = new TempDirectory("moved-partition");
-        Directory.Move(partitionDir, aside.Combine(Topic + "-0"));
-        await File.WriteAllTextAsync(partitionDir, "not a directory", timeout.Token);
-
-        // Writing on: the next roll fails on the leader, which answers KAFKA_STORAGE_ERROR; the
-        // producer retries and lands on the new leader. Every message is acknowledged.
-        for (int i = 20; i < 60; i++)
-        {
-            await ProduceAckedAsync(producer, Topic, i, acked, timeout.Token);
-        }
-
-        await Polling.UntilAsync(
-            () => Task.FromResult(leader.Output.Split('\n').Any(l => l.Contains($"Partition {Topic}-0", StringComparison.Ordinal) && l.Contains("is offline", StringComparison.Ordinal))),
-            ReactionDeadline,
-            $"broker {failing} reports the replica offline",
-            timeout.Token);
-
-        // Another ISR member leads and the ISR lacks the failed replica: no broker died, no session expired.
-        using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(string.Join(',', others.Select(id => cluster.Broker(id).BootstrapServers)))).Build();
-        PartitionMetadata after = (await WaitForPartitionAsync(
-            survivorAdmin,
-            Topic,
-            p => others.Contains(p.Leader) && p.InSyncReplicas.Length == 2 && !p.InSyncReplicas.Contains(failing),
-            ReactionDeadline,
-            timeout.Token)).Partition;
-        Assert.Equal(3, after.Replicas.Length);
-
-        // Every broker, the failed one included, lists the replica in offline_replicas.
-        foreach (BrokerProcess broker in cluster.Brokers)
-        {
             await Polling.UntilAsync(
-                async () => await PartitionMetadataProbe.DescribeAsync(broker.Port, Topic, timeout.Token) is [{ } p]
-                    && p.OfflineReplicas.Contains(failing) && p.Leader != failing && p.Leader > 0 && !p.Isr.Contains(failing),
+                () => Task.FromResult(leader.Output.Split('\n').Any(l => l.Contains($"Partition {Topic}-0", StringComparison.Ordinal) && l.Contains("is offline", StringComparison.Ordinal))),
                 ReactionDeadline,
-                $"broker {broker.BrokerId} lists broker {failing}'s replica offline",
+                $"broker {failing} reports the replica offline",
                 timeout.Token);
-        }
 
-        // acks=all with min.insync.replicas=2 still succeeds on the two healthy replicas.
-        for (int i = 60; i < 80; i++)
-        {
-            await ProduceAckedAsync(producer, Topic, i, acked, timeout.Token);
-        }
+            // Another ISR member leads and the ISR lacks the failed replica: no broker died, no session expired.
+            using IAdminClient survivorAdmin = new AdminClientBuilder(ClientConfigs.Admin(string.Join(',', others.Select(id => cluster.Broker(id).BootstrapServers)))).Build();
+            PartitionMetadata after = (await WaitForPartitionAsync(
+                survivorAdmin,
+                Topic,
+                p => others.Contains(p.Leader) && p.InSyncReplicas.Length == 2 && !p.InSyncReplicas.Contains(failing),
+                ReactionDeadline,
+                timeout.Token)).Partition;
+            Assert.Equal(3, after.Replicas.Length);
 
-        Assert.Equal(80, acked.Count);
-        Assert.Equal(acked, await ConsumeAllAsync(string.Join(',', others.Select(id => cluster.Broker(id).BootstrapServers)), Topic, acked.Keys.Max(), timeout.Token));
+            // Every broker, the failed one included, lists the replica in offline_replicas.
+            foreach (BrokerProcess broker in cluster.Brokers)
+            {
+                await Polling.UntilAsync(
+                    async () => await PartitionMetadataProbe.DescribeAsync(broker.Port, Topic, timeout.Token) is [{ } p]
+                        && p.OfflineReplicas.Contains(failing) && p.Leader != failing && p.Leader > 0 && !p.Isr.Contains(failing),
+                    ReactionDeadline,
+                    $"broker {broker.BrokerId} lists broker {failing}'s replica offline",
+                    timeout.Token);
+            }
+
+            // acks=all with min.insync.replicas=2 still succeeds on the two healthy replicas.
+            for (int i = 60; i < 80; i++)
+            {
+                await ProduceAckedAsync(producer, Topic, i, acked, timeout.Token);
+            }
+
+            Assert.Equal(80, acked.Count);
+            Assert.Equal(acked, await ConsumeAllAsync(string.Join(',', others.Select(id => cluster.Broker(id).BootstrapServers)), Topic, acked.Keys.Max(), timeout.Token));
+        });
     }
 
     /// <summary>1 KB that names its number.</summary>
