@@ -58,6 +58,19 @@ public class StorageAppendBenchmarks : IDisposable
     public void SetupPlainFile()
     {
         _iterationDir = NewIterationDirectory();
+
+        // The same state as the log's warm-up leaves: one operation's worth written and fsynced
+        // just before, its pages still cached, so both sides write into memory in the same state.
+        using (var previous = new FileStream(Path.Combine(_iterationDir, "previous.log"), FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0))
+        {
+            for (int i = 0; i < _batches; i++)
+            {
+                previous.Write(_batch);
+            }
+
+            previous.Flush(flushToDisk: true);
+        }
+
         _file = new FileStream(Path.Combine(_iterationDir, "plain.log"), FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
     }
 
