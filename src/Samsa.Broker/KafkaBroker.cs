@@ -129,7 +129,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             // Topic overrides before the log dir: reopened logs start with their topic's config.
             configWatcher = new TopicConfigWatcher(store, configs, time, logger);
             await configWatcher.LoadAllAsync(cancellationToken).ConfigureAwait(false);
-            logs = LogDirectory.Open(logDir, time, configs.For, logger: logger);
+            logs = LogDirectory.Open(logDir, time, configs.For, options.LogCleaner, logger);
             await configWatcher.StartAsync(logs, cancellationToken).ConfigureAwait(false);
             brokerConfigWatcher.Start(configs, logs);
             var metadata = new MetadataCache(options.BrokerId, clusterId);

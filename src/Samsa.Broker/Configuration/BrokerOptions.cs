@@ -1,5 +1,6 @@
 using Samsa.Protocol.Records;
 using Samsa.Storage;
+using Samsa.Storage.Cleaning;
 
 namespace Samsa.Broker.Configuration;
 
@@ -129,6 +130,9 @@ public sealed partial record BrokerOptions
 
     /// <summary><c>log.cleaner.enable</c>.</summary>
     public bool LogCleanerEnable { get; init; }
+
+    /// <summary>The log cleaner's broker-level settings, as the log directory takes them.</summary>
+    public LogCleanerConfig LogCleaner => new() { Enable = LogCleanerEnable };
 
     /// <summary><c>log.cleaner.threads</c>.</summary>
     public int LogCleanerThreads { get; init; }

@@ -32,6 +32,13 @@ public sealed class BrokerOptionsTests
     }
 
     [Fact]
+    public void Log_cleaner_enable_reaches_the_log_cleaner()
+    {
+        Assert.True(Load().LogCleaner.Enable);
+        Assert.False(Load(("log.cleaner.enable", "false")).LogCleaner.Enable);
+    }
+
+    [Fact]
     public void Empty_properties_give_kafkas_defaults()
     {
         BrokerOptions options = Load();

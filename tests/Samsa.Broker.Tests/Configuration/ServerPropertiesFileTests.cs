@@ -71,6 +71,30 @@ public sealed partial class ServerPropertiesFileTests
         Assert.True(documented > 50);
     }
 
+    [Fact]
+    public void The_keys_listed_without_effect_are_exactly_the_ones_samsa_ignores()
+    {
+        string text = File.ReadAllText(RepoFile("config", "server.properties"));
+        int section = text.IndexOf("# Accepted so Kafka files load, but without effect in Samsa", StringComparison.Ordinal);
+        Assert.True(section >= 0, "server.properties has no 'without effect' section");
+        var listed = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (Match match in CommentedKey().Matches(text[section..]))
+        {
+            listed.Add(match.Groups[1].Value);
+        }
+
+        var ignored = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (ConfigKey key in BrokerConfigDefinition.Keys)
+        {
+            if (!key.ActedOn)
+            {
+                ignored.Add(key.Name);
+            }
+        }
+
+        Assert.Equal(ignored, listed);
+    }
+
     [GeneratedRegex(@"^# ([a-z]+(?:\.[a-z]+)+)=(.*)$", RegexOptions.Multiline)]
     private static partial Regex CommentedKey();
 }
