@@ -113,6 +113,69 @@ public sealed partial class PerfTestToolTests(BrokerFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task A_producer_config_file_sets_up_the_client_and_print_metrics_prints_its_statistics()
+    {
+        string b = fixture.BootstrapServers;
+        using var dir = new TempDirectory();
+        string config = dir.Combine("producer.properties");
+        await File.WriteAllTextAsync(config, $"bootstrap.servers={b}\nacks=all\nclient.id=perf-config-client\n");
+
+        var produced = await ToolRun.RunAsync("kafka-producer-perf-test", null,
+            "--topic", "perf-config", "--num-records", "500", "--record-size", "100", "--throughput", "-1",
+            "--producer.config", config, "--print-metrics");
+        Assert.True(produced.ExitCode == 0, produced.Stdout + produced.Stderr);
+        string[] lines = Lines(produced.Stdout);
+        Match total = TotalLine().Match(Array.Find(lines, l => l.StartsWith("500 records sent", StringComparison.Ordinal)) ?? "");
+        Assert.True(total.Success, produced.Stdout);
+        Assert.Equal(500, HighWatermarkSum(b, "perf-config", 1));
+
+        // Kafka's metrics table after the results: the file's client.id names the client, and the
+        // client's own count of the records it sent is there.
+        int header = Array.FindIndex(lines, l => l.StartsWith("Metric Name", StringComparison.Ordinal));
+        Assert.True(header > 0, produced.Stdout);
+        Assert.Matches(@"^Metric Name\s+Value$", lines[header]);
+        Assert.Contains(lines[header..], l => Regex.IsMatch(l, @"^producer-metrics:txmsgs:\{client-id=perf-config-client\}\s+: 500\.000$"));
+        Assert.Contains(lines[header..], l => l.StartsWith("producer-node-metrics:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Fetch_size_bounds_what_each_fetch_brings()
+    {
+        string b = fixture.BootstrapServers;
+
+        // About one record of 1,000 B per batch, so a fetch of at most 2,048 B brings one batch.
+        var produced = await ToolRun.RunAsync("kafka-producer-perf-test", null,
+            "--topic", "perf-fetch-size", "--num-records", "400", "--record-size", "1000", "--throughput", "-1",
+            "--producer-props", "bootstrap.servers=" + b, "linger.ms=0", "batch.size=1100");
+        Assert.True(produced.ExitCode == 0, produced.Stdout + produced.Stderr);
+
+        long small = await FetchRequestsAsync(b, "2048");
+        long normal = await FetchRequestsAsync(b, null);
+        Assert.True(small >= 5 * normal, $"requests to the broker: {small} with --fetch-size 2048, {normal} with the default");
+
+        static async Task<long> FetchRequestsAsync(string bootstrap, string? fetchSize)
+        {
+            string[] args = ["--bootstrap-server", bootstrap, "--topic", "perf-fetch-size", "--messages", "400", "--print-metrics"];
+            var consumed = await ToolRun.RunAsync("kafka-consumer-perf-test", null, fetchSize is null ? args : [.. args, "--fetch-size", fetchSize]);
+            Assert.True(consumed.ExitCode == 0, consumed.Stdout + consumed.Stderr);
+            Match summary = SummaryLine().Match(Lines(consumed.Stdout)[1]);
+            Assert.True(summary.Success, consumed.Stdout);
+            Assert.Equal(400, Int(summary, "count"));
+
+            // librdkafka's count of requests sent to each broker connection ("tx").
+            long requests = 0;
+            foreach (string line in Lines(consumed.Stdout))
+            {
+                Match tx = Regex.Match(line, @"^consumer-node-metrics:tx:\{[^}]*\}\s+: (?<n>\d+)\.000$");
+                requests += tx.Success ? long.Parse(tx.Groups["n"].Value, CultureInfo.InvariantCulture) : 0;
+            }
+
+            Assert.True(requests > 0, consumed.Stdout);
+            return requests;
+        }
+    }
+
+    [Fact]
     public async Task The_consumer_warns_and_stops_when_no_record_comes_within_the_timeout()
     {
         string b = fixture.BootstrapServers;
