@@ -8,7 +8,8 @@
 # Each measurement is repeated --runs times, baseline and Samsa alternating; one Markdown table of
 # medians goes to stdout, progress to stderr.
 # With --cluster each run also starts a three-broker cluster (three ZooKeeper nodes) and measures
-# acks=all produce with replication factor 3 against the standalone figure of the same run.
+# produce (acks=all and 1, 1 and 6 partitions) and consume with replication factor 3 against the
+# standalone figures of the same run.
 # Usage: bench/run.sh [--quick] [--runs N] [--cluster] [--dir DIR] [--no-build] [--keep]
 set -euo pipefail
 
@@ -283,25 +284,44 @@ run_cluster() {
     log "run $run/$runs: three-broker cluster (3 ZooKeeper nodes) starting"
     start_cluster "$run" && started=1
   fi
+  local acks parts crps
   if [ "$started" = 0 ]; then
     stop_cluster
-    for size in 100 1024; do add "cluster:$size" n/a; add "ratio:cluster:$size" n/a; done
+    for size in 100 1024; do
+      for acks in all 1; do
+        for parts in 1 6; do add "cluster:$size:$acks:$parts" n/a; add "ratio:cluster:$size:$acks:$parts" n/a; done
+      done
+      for parts in 1 6; do add "clusterconsume:$size:$parts" n/a; add "ratio:clusterconsume:$size:$parts" n/a; done
+    done
     return 0
   fi
+  # The standalone rows' records and settings, with replication factor 3: each ratio is to the
+  # standalone figure of the same run. acks=all, 1 partition is the row with a target.
   for size in 100 1024; do
     if [ "$size" = 100 ]; then count=$records_100; else count=$records_1k; fi
-    topic="cluster-$size-r$run"
-    timeout "$tool_timeout" "$root/bin/kafka-topics.sh" --bootstrap-server "$cluster_bootstrap" --create \
-      --topic "$topic" --partitions 1 --replication-factor 3 >>"$logs/topics.log" 2>&1 \
-      || log "  could not create $topic (see $logs/topics.log)"
-    log "run $run/$runs: cluster produce $count x $size B acks=all, RF 3, 1 partition"
-    rps=""
-    read -r rps _ _ < <(producer "$logs/cluster-$size-run$run.log" "$size" "$count" -1 \
-      "bootstrap.servers=$cluster_bootstrap" acks=all linger.ms=5 batch.size=1000000) || true
-    rps="${rps:-n/a}"
-    standalone="$(last "produce:$size:all:1")"
-    add "cluster:$size" "$rps"
-    add "ratio:cluster:$size" "$(ratio "$rps" "$standalone")"
+    for acks in all 1; do
+      for parts in 1 6; do
+        topic="cluster-$size-acks$acks-p$parts-r$run"
+        timeout "$tool_timeout" "$root/bin/kafka-topics.sh" --bootstrap-server "$cluster_bootstrap" --create \
+          --topic "$topic" --partitions "$parts" --replication-factor 3 >>"$logs/topics.log" 2>&1 \
+          || log "  could not create $topic (see $logs/topics.log)"
+        log "run $run/$runs: cluster produce $count x $size B acks=$acks, RF 3, $parts partition(s)"
+        rps=""
+        read -r rps _ _ < <(producer "$logs/cluster-$size-acks$acks-p$parts-run$run.log" "$size" "$count" -1 \
+          "bootstrap.servers=$cluster_bootstrap" "acks=$acks" linger.ms=5 batch.size=1000000) || true
+        rps="${rps:-n/a}"
+        standalone="$(last "produce:$size:$acks:$parts")"
+        add "cluster:$size:$acks:$parts" "$rps"
+        add "ratio:cluster:$size:$acks:$parts" "$(ratio "$rps" "$standalone")"
+        if [ "$acks" = all ]; then
+          log "run $run/$runs: cluster consume $count x $size B, RF 3, $parts partition(s)"
+          crps="$(consumer "$logs/cluster-consume-$size-p$parts-run$run.log" "$count" "$cluster_bootstrap")"
+          crps="${crps:-n/a}"
+          add "clusterconsume:$size:$parts" "$crps"
+          add "ratio:clusterconsume:$size:$parts" "$(ratio "$crps" "$(last "consume:$size:$parts")")"
+        fi
+      done
+    done
   done
   stop_cluster
 }
@@ -340,10 +360,11 @@ producer() {
 consumer_config="$work/consumer.properties"
 printf '%s\n' fetch.queue.backoff.ms=10 fetch.wait.max.ms=10 >"$consumer_config"
 
-# consumer <log> <count>: prints the fetch-time records/s (group join excluded) or n/a.
+# consumer <log> <count> [bootstrap]: prints the fetch-time records/s (group join excluded) or n/a;
+# the standalone broker unless a bootstrap list is given.
 consumer() {
-  local out="$1" count="$2"
-  if timeout "$tool_timeout" "$root/bin/kafka-consumer-perf-test.sh" --bootstrap-server "127.0.0.1:$broker_port" \
+  local out="$1" count="$2" bootstrap="${3:-127.0.0.1:$broker_port}"
+  if timeout "$tool_timeout" "$root/bin/kafka-consumer-perf-test.sh" --bootstrap-server "$bootstrap" \
        --topic "$topic" --messages "$count" --timeout 30000 --consumer.config "$consumer_config" >"$out" 2>&1 \
      && ! grep -q WARNING "$out"; then
     # start, end, MB, MB/s, nMsg, nMsg/s, rebalance ms, fetch ms, fetch MB/s, fetch nMsg/s
@@ -412,17 +433,20 @@ json_number() {
 
 run_fio() {
   local run="$1" dir="$work/run$1/fio" out="$logs/fio-run$1.json"
-  have fio || { add fio_write n/a; add fio_read n/a; return 0; }
+  have fio || { add fio_write n/a; add fio_read n/a; add fio_read_direct n/a; return 0; }
   mkdir -p "$dir"
   # Buffered sequential 1 MiB writes with one fsync at the end, then a sequential read of the same
-  # file (mostly from the page cache, as a broker's fetch of recent data is).
+  # file (mostly from the page cache, as a broker's fetch of recent data is), then one with O_DIRECT
+  # (the disk itself, as a fetch of data no longer cached reads it).
   if timeout "$tool_timeout" fio --output-format=json --directory="$dir" --size="$fio_size" --bs=1M --ioengine=psync \
        --name=seqwrite --rw=write --end_fsync=1 \
-       --name=seqread --stonewall --rw=read --filename=seqwrite.0.0 >"$out" 2>"$logs/fio-run$run.err"; then
+       --name=seqread --stonewall --rw=read --filename=seqwrite.0.0 \
+       --name=seqreaddirect --stonewall --rw=read --direct=1 --filename=seqwrite.0.0 >"$out" 2>"$logs/fio-run$run.err"; then
     add fio_write "$(json_number "$out" '.jobs[] | select(.jobname == "seqwrite") | .write.bw_bytes / 1e6')"
     add fio_read "$(json_number "$out" '.jobs[] | select(.jobname == "seqread") | .read.bw_bytes / 1e6')"
+    add fio_read_direct "$(json_number "$out" '.jobs[] | select(.jobname == "seqreaddirect") | .read.bw_bytes / 1e6')"
   else
-    add fio_write n/a; add fio_read n/a
+    add fio_write n/a; add fio_read n/a; add fio_read_direct n/a
   fi
   rm -rf "$dir"
 }
@@ -614,6 +638,8 @@ echo "| fio sequential write 1 MiB, buffered + final fsync | — | $(fmt mb $(st
 # shellcheck disable=SC2046
 echo "| fio sequential read 1 MiB (just written) | — | $(fmt mb $(stat fio_read)) | — | — | — |"
 # shellcheck disable=SC2046
+echo "| fio sequential read 1 MiB, O_DIRECT (the disk, past the page cache) | — | $(fmt mb $(stat fio_read_direct)) | — | — | — |"
+# shellcheck disable=SC2046
 echo "| iperf3 loopback TCP, one stream | — | $(fmt mb $(stat iperf)) | — | — | — |"
 for size in 100 1024; do
   if have nats-server; then
@@ -673,9 +699,20 @@ r="$(med ratio:lg_fetch)"
 echo "| load generator fetch 1 KiB, cached (MB/s of batches) | $(fmt rate $(stat lg_fetch_rps)) | $(fmt mb $(stat lg_fetch_mb)) | iperf3 | $(fmt x $(stat ratio:lg_fetch)) | ≥ 0.5 × iperf3 $(verdict "$r" '>=' 0.5) |"
 if [ "$cluster" = 1 ]; then
   for size in 100 1024; do
-    r="$(med "ratio:cluster:$size")"
-    # shellcheck disable=SC2046
-    echo "| three-broker cluster produce $(size_name "$size") acks=all, RF 3, 1 partition | $(fmt rate $(stat "cluster:$size")) | $(mbps "$(med "cluster:$size")" "$size") | standalone, same settings | $(fmt x $(stat "ratio:cluster:$size")) | ≥ 0.5 × standalone $(verdict "$r" '>=' 0.5) |"
+    for acks in all 1; do
+      for parts in 1 6; do
+        target="—"
+        if [ "$acks" = all ] && [ "$parts" = 1 ]; then
+          target="≥ 0.5 × standalone $(verdict "$(med "ratio:cluster:$size:$acks:$parts")" '>=' 0.5)"
+        fi
+        # shellcheck disable=SC2046
+        echo "| three-broker cluster produce $(size_name "$size") acks=$acks, RF 3, $parts partition(s) | $(fmt rate $(stat "cluster:$size:$acks:$parts")) | $(mbps "$(med "cluster:$size:$acks:$parts")" "$size") | standalone, same settings | $(fmt x $(stat "ratio:cluster:$size:$acks:$parts")) | $target |"
+      done
+    done
+    for parts in 1 6; do
+      # shellcheck disable=SC2046
+      echo "| three-broker cluster consume $(size_name "$size"), RF 3, $parts partition(s) | $(fmt rate $(stat "clusterconsume:$size:$parts")) | $(mbps "$(med "clusterconsume:$size:$parts")" "$size") | standalone consume, same records | $(fmt x $(stat "ratio:clusterconsume:$size:$parts")) | — |"
+    done
   done
 else
   echo "| three-broker cluster, RF 3, acks=all | not measured (run with --cluster) | | | | ≥ 0.5 × standalone |"
