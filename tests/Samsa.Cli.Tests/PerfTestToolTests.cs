@@ -176,6 +176,23 @@ public sealed partial class PerfTestToolTests(BrokerFixture fixture) : IClassFix
     }
 
     [Fact]
+    public async Task On_a_terminal_a_live_status_line_is_redrawn_and_erased_before_each_result_line()
+    {
+        string b = fixture.BootstrapServers;
+
+        // 3,000 records at 2,000/s: 1.5 s, so the status line (every 0.5 s) shows at least twice.
+        var run = await ToolRun.RunOnTerminalAsync("kafka-producer-perf-test",
+            "--topic", "perf-terminal", "--num-records", "3000", "--record-size", "100", "--throughput", "2000",
+            "--producer-props", "bootstrap.servers=" + b);
+        Assert.True(run.ExitCode == 0, run.Screen);
+        Assert.True(StatusLine().Count(run.Screen) >= 2, run.Screen);
+
+        // The result line starts on a cleared line and stands alone, as in Kafka's output.
+        Assert.Matches(@"\r\u001b\[K3000 records sent, [^\r\n]* ms 99\.9th\.\r\n", run.Screen);
+        Assert.Equal(3000, HighWatermarkSum(b, "perf-terminal", 1));
+    }
+
+    [Fact]
     public async Task The_consumer_warns_and_stops_when_no_record_comes_within_the_timeout()
     {
         string b = fixture.BootstrapServers;
@@ -270,6 +287,9 @@ public sealed partial class PerfTestToolTests(BrokerFixture fixture) : IClassFix
 
         return sum;
     }
+
+    [GeneratedRegex(@"\r\d+ sent, \d+ acknowledged \(\d+\.\d%\), \d+ records/sec\u001b\[K")]
+    private static partial Regex StatusLine();
 
     [GeneratedRegex(@"^\d+ records sent, \d+\.\d records/sec \(\d+\.\d\d MB/sec\), \d+\.\d ms avg latency, \d+\.\d ms max latency\.$")]
     private static partial Regex WindowLine();

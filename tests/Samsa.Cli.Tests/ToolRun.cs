@@ -49,6 +49,49 @@ internal static class ToolRun
         return (process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// Runs a tool on a pseudo-terminal, as from a user's shell: util-linux <c>script(1)</c> (Debian's
+    /// essential bsdutils) gives it one, and what the terminal showed comes back, stdout and stderr
+    /// together (the terminal turns each "\n" into "\r\n"). Stdin stays open and empty.
+    /// </summary>
+    public static async Task<(int ExitCode, string Screen)> RunOnTerminalAsync(string tool, params string[] args)
+    {
+        var command = new System.Text.StringBuilder("exec dotnet '").Append(CliDll()).Append("' ").Append(tool);
+        foreach (string arg in args)
+        {
+            command.Append(" '").Append(arg.Replace("'", "'\\''", StringComparison.Ordinal)).Append('\'');
+        }
+
+        var start = new ProcessStartInfo("script")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in (string[])["--quiet", "--return", "--command", command.ToString(), "/dev/null"])
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        Task<string> screen = process.StandardOutput.ReadToEndAsync();
+        Task<string> errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{tool} {string.Join(' ', args)} on a terminal did not exit within {Timeout.TotalSeconds} s");
+        }
+
+        process.StandardInput.Close();
+        return (process.ExitCode, await screen + await errors);
+    }
+
     public static string CliDll()
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
