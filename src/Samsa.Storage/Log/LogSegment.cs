@@ -23,7 +23,7 @@ namespace Samsa.Storage.Log;
 /// and close.
 /// </para>
 /// </summary>
-internal sealed class LogSegment
+internal sealed partial class LogSegment
 {
     /// <summary>Bytes read per step when scanning headers: one index interval plus a header.</summary>
     internal const int ScanBufferSize = 4096 + RecordBatch.HeaderSize;
@@ -124,7 +124,7 @@ internal sealed class LogSegment
             throw new StorageException($"Segment {LogFileNames.LogPath(dir, baseOffset)} is larger than 2 GiB.");
         }
 
-        return new LogSegment(dir, baseOffset, config, (int)fileSize);
+        return new LogSegment(dir, baseOffset, config, (int)fileSize) { _uncheckedEnd = (int)fileSize };
     }
 
     /// <summary>
@@ -602,6 +602,7 @@ internal sealed class LogSegment
             }
 
             Volatile.Write(ref _size, validBytes);
+            MarkChecked(validBytes);
             return new SegmentRecoveryResult(validBytes, nextOffset, truncated, truncated ? failure : RecordBatchStatus.Valid, fileLength - validBytes);
         }
         finally
@@ -637,6 +638,7 @@ internal sealed class LogSegment
             }
 
             RandomAccess.SetLength(handle, cut);
+            ForgetUncheckedFrom(cut);
             lock (_resourceLock)
             {
                 offsets.TruncateToPosition(cut);

@@ -101,6 +101,9 @@ public sealed partial class PartitionLog
                     segment.RememberReadEnd(next, end);
                 }
 
+                // Bytes that were on disk before this process opened the log are checked once before
+                // they are served; a corrupt batch throws, and Read takes the log offline.
+                segment.CheckBeforeServing(handle, start, end);
                 return new LogReadInfo(LogReadStatus.Success, segment, start, end - start, first.BaseOffset, logStart, logEnd);
             }
             finally
