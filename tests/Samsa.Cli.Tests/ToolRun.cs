@@ -56,10 +56,10 @@ internal static class ToolRun
     /// </summary>
     public static async Task<(int ExitCode, string Screen)> RunOnTerminalAsync(string tool, params string[] args)
     {
-        var command = new System.Text.StringBuilder("exec dotnet '").Append(CliDll()).Append("' ").Append(tool);
-        foreach (string arg in args)
+        var command = new System.Text.StringBuilder("exec dotnet");
+        foreach (string word in (string[])[CliDll(), tool, .. args])
         {
-            command.Append(" '").Append(arg.Replace("'", "'\\''", StringComparison.Ordinal)).Append('\'');
+            command.Append(" '").Append(word.Replace("'", "'\\''", StringComparison.Ordinal)).Append('\'');
         }
 
         var start = new ProcessStartInfo("script")
@@ -69,6 +69,9 @@ internal static class ToolRun
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+
+        // script(1) runs the command with $SHELL -c: a POSIX shell, whatever the user's is.
+        start.Environment["SHELL"] = "/bin/sh";
         foreach (string arg in (string[])["--quiet", "--return", "--command", command.ToString(), "/dev/null"])
         {
             start.ArgumentList.Add(arg);

@@ -602,7 +602,7 @@ internal sealed partial class LogSegment
             }
 
             Volatile.Write(ref _size, validBytes);
-            MarkChecked(validBytes);
+            MarkRecovered(validBytes);
             return new SegmentRecoveryResult(validBytes, nextOffset, truncated, truncated ? failure : RecordBatchStatus.Valid, fileLength - validBytes);
         }
         finally
@@ -637,8 +637,9 @@ internal sealed partial class LogSegment
                 return null;
             }
 
-            RandomAccess.SetLength(handle, cut);
+            // Lowered before the cut, so a read that finds its range gone sees why (CheckBeforeServing).
             ForgetUncheckedFrom(cut);
+            RandomAccess.SetLength(handle, cut);
             lock (_resourceLock)
             {
                 offsets.TruncateToPosition(cut);

@@ -57,6 +57,7 @@ public sealed partial class PartitionLog
                 DirectorySync.Flush(_dir);
 
                 var replacement = LogSegment.OpenExisting(_dir, baseOffset, Config, new FileInfo(logPath).Length);
+                replacement.TrustContents();
 
                 // Built now, with the forced final time index entry a rolled segment has, so the
                 // segment's max timestamp (retention) reads right from its index after a restart.

@@ -48,6 +48,60 @@ public sealed class CorruptReadTests
     }
 
     [Fact]
+    public void A_read_further_on_does_not_count_an_earlier_corrupt_batch_as_checked()
+    {
+        using var dir = new TempDirectory();
+        (long end, List<long> batchStarts) = WriteAndClose(dir, batches: 20);
+        FlipValueByte(dir, batchIndex: 1);
+        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: true);
+
+        Assert.Equal(LogReadStatus.Success, log.Read(batchStarts[2], maxBytes: 1 << 20, long.MaxValue, minOneBatch: true).Status);
+        Assert.Equal(LogReadStatus.Success, log.Read(batchStarts[0], maxBytes: 1, long.MaxValue, minOneBatch: true).Status);
+        Assert.Equal(LogReadStatus.StorageError, log.Read(batchStarts[1], maxBytes: 1, long.MaxValue, minOneBatch: true).Status);
+        Assert.True(log.IsOffline);
+        log.Close();
+    }
+
+    [Fact]
+    public void After_an_unclean_shutdown_corruption_below_the_recovered_segment_is_caught_by_the_read()
+    {
+        using var dir = new TempDirectory();
+        (long end, List<long> batchStarts) = WriteAndClose(dir, batches: 20);
+        FlipValueByte(dir, batchIndex: 2);
+
+        // Recovery reads only the segment holding the recovery point (the last one).
+        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: false);
+        Assert.Equal(end, log.LogEndOffset);
+        Assert.Equal(LogReadStatus.StorageError, log.Read(batchStarts[2], maxBytes: 1, long.MaxValue, minOneBatch: true).Status);
+        Assert.True(log.IsOffline);
+        log.Close();
+    }
+
+    [Fact]
+    public void A_read_whose_range_a_truncation_cut_meanwhile_is_not_reported_as_corruption()
+    {
+        using var dir = new TempDirectory();
+        WriteAndClose(dir, batches: 20);
+        string file = Path.Combine(LogTestKit.PartitionDir(dir), $"{0:D20}.log");
+        int size = (int)new FileInfo(file).Length;
+        LogSegment segment = LogSegment.OpenExisting(LogTestKit.PartitionDir(dir), 0, Config, size);
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle = segment.AcquireHandle()!;
+        try
+        {
+            // The read found [0, size); then the segment is cut to its first batch (a follower's
+            // truncation) before the read's check runs.
+            Assert.NotNull(segment.TruncateTo(3));
+            Assert.True(new FileInfo(file).Length < size);
+            segment.CheckBeforeServing(handle, 0, size);
+        }
+        finally
+        {
+            handle.DangerousRelease();
+            segment.Close();
+        }
+    }
+
+    [Fact]
     public void Intact_old_segments_are_served_after_a_restart_and_appends_go_on()
     {
         using var dir = new TempDirectory();
