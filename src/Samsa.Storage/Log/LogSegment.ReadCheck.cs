@@ -59,7 +59,7 @@ internal sealed partial class LogSegment
                     return; // truncated under the read: what is there now is this process's own
                 }
 
-                throw new StorageException($"Segment {LogPath} holds a corrupt batch at position {position} ({failure}); it was not served.");
+                throw new StorageException($"Segment {LogPath} holds a corrupt batch at position {position} ({failure}), not served");
             }
 
             position += size;
