@@ -11,6 +11,7 @@ public sealed record LogConfig
 {
     public const string SegmentBytesKey = "segment.bytes";
     public const string SegmentMsKey = "segment.ms";
+    public const string SegmentJitterMsKey = "segment.jitter.ms";
     public const string SegmentIndexBytesKey = "segment.index.bytes";
     public const string IndexIntervalBytesKey = "index.interval.bytes";
     public const string FlushMessagesKey = "flush.messages";
@@ -40,6 +41,13 @@ public sealed record LogConfig
 
     /// <summary><c>segment.ms</c>: the active segment rolls this long after its first append. Default 7 days.</summary>
     public long SegmentMs { get; init; } = 7L * 24 * 60 * 60 * 1000;
+
+    /// <summary>
+    /// <c>segment.jitter.ms</c>: each segment rolls a random amount, up to this (and less than
+    /// segment.ms), before segment.ms, so the segments of many partitions created together do not
+    /// all roll at once. Default 0.
+    /// </summary>
+    public long SegmentJitterMs { get; init; }
 
     /// <summary><c>segment.index.bytes</c>: capacity of each .index/.timeindex; a full one rolls the segment. Default 10 MiB.</summary>
     public int SegmentIndexBytes { get; init; } = 10 * 1024 * 1024;
@@ -92,11 +100,15 @@ public sealed record LogConfig
     internal const int OffsetIndexEntrySize = 8;
     internal const int TimeIndexEntrySize = 12;
 
+    /// <summary>A new segment's share of <see cref="SegmentJitterMs"/>: uniform in [0, min(segment.jitter.ms, segment.ms)), as Kafka's randomSegmentJitter.</summary>
+    internal long RandomSegmentJitter() => SegmentJitterMs <= 0 ? 0 : Random.Shared.NextInt64(Math.Min(SegmentJitterMs, SegmentMs));
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first key whose value Kafka would reject.</summary>
     public void Validate()
     {
         Require(SegmentBytes >= MinSegmentBytes, SegmentBytesKey, SegmentBytes, $"at least {MinSegmentBytes}");
         Require(SegmentMs >= 1, SegmentMsKey, SegmentMs, "at least 1");
+        Require(SegmentJitterMs >= 0, SegmentJitterMsKey, SegmentJitterMs, "at least 0");
         Require(SegmentIndexBytes >= MinSegmentIndexBytes, SegmentIndexBytesKey, SegmentIndexBytes, $"at least {MinSegmentIndexBytes}");
         Require(IndexIntervalBytes >= 0, IndexIntervalBytesKey, IndexIntervalBytes, "at least 0");
         Require(FlushMessages >= 1, FlushMessagesKey, FlushMessages, "at least 1");

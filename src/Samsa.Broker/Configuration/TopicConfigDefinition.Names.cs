@@ -7,7 +7,6 @@ namespace Samsa.Broker.Configuration;
 /// </summary>
 internal static partial class TopicConfigDefinition
 {
-    public const string SegmentJitterMs = "segment.jitter.ms";
     public const string MaxCompactionLagMs = "max.compaction.lag.ms";
     public const string MessageFormatVersion = "message.format.version";
     public const string MessageTimestampDifferenceMaxMs = "message.timestamp.difference.max.ms";

@@ -72,9 +72,13 @@ internal sealed partial class LogSegment
         _timeIndexPath = LogFileNames.TimeIndexPath(dir, baseOffset);
         _size = size;
         _offsetOfMaxTimestamp = baseOffset;
+        RollJitterMs = config.RandomSegmentJitter();
     }
 
     public long BaseOffset { get; }
+
+    /// <summary>How long before segment.ms this segment rolls (segment.jitter.ms), drawn when it is created or opened.</summary>
+    public long RollJitterMs { get; }
 
     /// <summary>Bytes of whole batches in the file, as far as the writer has published them.</summary>
     public int Size => Volatile.Read(ref _size);

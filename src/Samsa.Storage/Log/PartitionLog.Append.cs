@@ -274,7 +274,7 @@ public sealed partial class PartitionLog
     {
         int size = active.Size;
         return (size > 0 && size + (long)appendBytes > Config.SegmentBytes)
-            || (size > 0 && nowMs - active.RollingBaseTimeMs > Config.SegmentMs)
+            || (size > 0 && nowMs - active.RollingBaseTimeMs > Config.SegmentMs - active.RollJitterMs)
             || active.IsIndexFull
             || lastOffset - active.BaseOffset > int.MaxValue;
     }

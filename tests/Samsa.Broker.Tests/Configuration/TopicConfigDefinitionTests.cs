@@ -109,6 +109,7 @@ public sealed class TopicConfigDefinitionTests
             ("cleanup.policy", "compact, delete"),
             ("message.timestamp.type", "LogAppendTime"),
             ("segment.ms", "60000"),
+            ("segment.jitter.ms", "5000"),
             ("preallocate", "true"),
             ("min.insync.replicas", "2"),
             ("bogus", "1"),
@@ -118,6 +119,7 @@ public sealed class TopicConfigDefinitionTests
         Assert.Equal(CleanupPolicy.Compact | CleanupPolicy.Delete, config.CleanupPolicy);
         Assert.Equal(TimestampType.LogAppendTime, config.MessageTimestampType);
         Assert.Equal(60000, config.SegmentMs);
+        Assert.Equal(5000, config.SegmentJitterMs);
         Assert.True(config.Preallocate);
         Assert.Equal(5000000, config.SegmentBytes);
         Assert.Equal(-1, config.RetentionBytes);

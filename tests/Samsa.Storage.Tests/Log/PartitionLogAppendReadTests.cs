@@ -107,6 +107,45 @@ public sealed class PartitionLogAppendReadTests
     }
 
     [Fact]
+    public void Segment_jitter_rolls_each_segment_a_random_amount_before_segment_ms()
+    {
+        // segment.ms 10 s, segment.jitter.ms 10 s: each segment rolls once 10 s minus its own random
+        // amount below 10 s has passed. At 9 s a segment stays only if its amount is under 1 s (one
+        // in ten), so of 20 logs about 18 roll; without jitter none would (previous test).
+        using var dir = new TempDirectory();
+        LogConfig config = LogConfig.Default with { SegmentMs = 10_000, SegmentJitterMs = 10_000 };
+        var logs = new List<PartitionLog>();
+        for (int i = 0; i < 20; i++)
+        {
+            var partition = new TopicPartition("jitter", i);
+            PartitionLog log = PartitionLog.Open(dir.Combine(partition.DirectoryName), partition, config, _clock, 0, true);
+            log.AppendAsLeader(LogTestKit.Batch(1, 1), 0);
+            log.AppendAsLeader(LogTestKit.Batch(1, 1), 0);
+            Assert.Single(log.Segments);
+            logs.Add(log);
+        }
+
+        _clock.Advance(TimeSpan.FromMilliseconds(9_000));
+        int rolled = 0;
+        foreach (PartitionLog log in logs)
+        {
+            log.AppendAsLeader(LogTestKit.Batch(1, 1), 0);
+            rolled += log.Segments.Count - 1;
+        }
+
+        Assert.InRange(rolled, 10, 20);
+
+        // The amount is below segment.ms: past it, every first segment has rolled.
+        _clock.Advance(TimeSpan.FromMilliseconds(1_001));
+        foreach (PartitionLog log in logs)
+        {
+            log.AppendAsLeader(LogTestKit.Batch(1, 1), 0);
+            Assert.True(log.Segments.Count >= 2);
+            log.Close();
+        }
+    }
+
+    [Fact]
     public void Segment_rolls_when_its_index_is_full()
     {
         using var dir = new TempDirectory();
