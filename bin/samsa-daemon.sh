@@ -30,6 +30,13 @@ samsa_owns() {
   [[ "$args" == *"$2"* && "$args" != *"<defunct>"* ]]
 }
 
+# samsa_alive <pid>: the process exists and is not a zombie, whatever it runs yet.
+samsa_alive() {
+  local stat
+  stat="$(ps -p "$1" -o stat= 2>/dev/null)" || return 1
+  [[ "$stat" != Z* ]]
+}
+
 # samsa_daemon_start <kind> <name> <marker> <ready-text> <command...>
 # Starts the command detached, writes the pid file, then waits (at most $SAMSA_START_WAIT seconds,
 # default 60) until the new output contains ready-text, so a server that cannot start (bad config,
@@ -72,7 +79,10 @@ samsa_daemon_start() {
     if grep -qF -- "$ready" < <(tail -c "+$skip" "$out" 2>/dev/null); then
       return 0
     fi
-    if ! samsa_owns "$pid" "$marker"; then
+    # Alive, not "ours": right after the start the pid still runs setsid or nohup on its way to
+    # exec the server, whose command line names the marker only then; on a busy machine that takes
+    # a while, and reading it as an exit made a good start fail.
+    if ! samsa_alive "$pid"; then
       rm -f "$pidfile"
       echo "$samsa_prog: '$name' exited during start-up; the end of $out:" >&2
       tail -c "+$skip" "$out" | tail -n 20 >&2
