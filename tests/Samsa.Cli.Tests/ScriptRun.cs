@@ -15,23 +15,11 @@ internal static class ScriptRun
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(
         string script, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepoRoot,
-        };
-        start.ArgumentList.Add(Path.Combine(RepoRoot, "bin", script));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        ProcessStartInfo start = ProcessRun.Redirected("bash", [Path.Combine(RepoRoot, "bin", script), .. args]);
+        start.WorkingDirectory = RepoRoot;
         start.Environment["SAMSA_SKIP_BUILD"] = "1";
         start.Environment["SAMSA_CONFIGURATION"] = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
         foreach ((string key, string value) in environment)
@@ -39,22 +27,7 @@ internal static class ScriptRun
             start.Environment[key] = value;
         }
 
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{script} {string.Join(' ', args)} did not exit within {Timeout.TotalSeconds} s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        return ProcessRun.RunAsync(start, null, Timeout, $"{script} {string.Join(' ', args)}");
     }
 
     /// <summary>Whether the process with this id still runs (and is not a zombie).</summary>

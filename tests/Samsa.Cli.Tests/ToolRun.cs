@@ -10,49 +10,13 @@ internal static class ToolRun
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(40);
 
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, string? stdin, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(CliDll());
-        start.ArgumentList.Add(tool);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null)
-        {
-            await process.StandardInput.WriteAsync(stdin);
-        }
-
-        process.StandardInput.Close();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} {string.Join(' ', args)} did not exit within {Timeout.TotalSeconds} s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, string? stdin, params string[] args) =>
+        ProcessRun.RunAsync(ProcessRun.Redirected("dotnet", [CliDll(), tool, .. args]), stdin, Timeout, $"{tool} {string.Join(' ', args)}");
 
     /// <summary>
     /// Runs a tool on a pseudo-terminal, as from a user's shell: util-linux <c>script(1)</c> (Debian's
     /// essential bsdutils) gives it one, and what the terminal showed comes back, stdout and stderr
-    /// together (the terminal turns each "\n" into "\r\n"). Stdin stays open and empty.
+    /// together (the terminal turns each "\n" into "\r\n").
     /// </summary>
     public static async Task<(int ExitCode, string Screen)> RunOnTerminalAsync(string tool, params string[] args)
     {
@@ -62,37 +26,12 @@ internal static class ToolRun
             command.Append(" '").Append(word.Replace("'", "'\\''", StringComparison.Ordinal)).Append('\'');
         }
 
-        var start = new ProcessStartInfo("script")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        ProcessStartInfo start = ProcessRun.Redirected("script", ["--quiet", "--return", "--command", command.ToString(), "/dev/null"]);
 
         // script(1) runs the command with $SHELL -c: a POSIX shell, whatever the user's is.
         start.Environment["SHELL"] = "/bin/sh";
-        foreach (string arg in (string[])["--quiet", "--return", "--command", command.ToString(), "/dev/null"])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        Task<string> screen = process.StandardOutput.ReadToEndAsync();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{tool} {string.Join(' ', args)} on a terminal did not exit within {Timeout.TotalSeconds} s");
-        }
-
-        process.StandardInput.Close();
-        return (process.ExitCode, await screen + await errors);
+        (int exitCode, string stdout, string stderr) = await ProcessRun.RunAsync(start, null, Timeout, $"{tool} {string.Join(' ', args)} on a terminal");
+        return (exitCode, stdout + stderr);
     }
 
     public static string CliDll()

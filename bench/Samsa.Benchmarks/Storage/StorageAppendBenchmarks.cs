@@ -63,11 +63,7 @@ public class StorageAppendBenchmarks : IDisposable
         // just before, its pages still cached, so both sides write into memory in the same state.
         using (var previous = new FileStream(Path.Combine(_iterationDir, "previous.log"), FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0))
         {
-            for (int i = 0; i < _batches; i++)
-            {
-                previous.Write(_batch);
-            }
-
+            WriteOperation(previous);
             previous.Flush(flushToDisk: true);
         }
 
@@ -122,11 +118,7 @@ public class StorageAppendBenchmarks : IDisposable
     public long PlainFileWrite()
     {
         FileStream file = _file!;
-        for (int i = 0; i < _batches; i++)
-        {
-            file.Write(_batch);
-        }
-
+        WriteOperation(file);
         if (FinalFsync)
         {
             file.Flush(flushToDisk: true);
@@ -153,6 +145,15 @@ public class StorageAppendBenchmarks : IDisposable
         }
 
         return log.LogEndOffset;
+    }
+
+    /// <summary>One operation's worth: the batch, <see cref="_batches"/> times.</summary>
+    private void WriteOperation(FileStream file)
+    {
+        for (int i = 0; i < _batches; i++)
+        {
+            file.Write(_batch);
+        }
     }
 
     private string NewIterationDirectory()

@@ -23,16 +23,15 @@ internal sealed partial class ThreadPoolFloor(ILogger logger) : IBrokerReconfigu
     public static bool Apply(int numIoThreads)
     {
         ThreadPool.GetMinThreads(out _, out int completionThreads);
-        int workers = Math.Max(Math.Max(Environment.ProcessorCount, BaselineWorkers), numIoThreads);
-        return ThreadPool.SetMinThreads(workers, completionThreads);
+        return ThreadPool.SetMinThreads(WorkersFor(numIoThreads), completionThreads);
     }
 
     /// <summary>Applies <paramref name="numIoThreads"/> and says so (a refusal as a warning).</summary>
     public void ApplyAndLog(int numIoThreads)
     {
+        int workers = WorkersFor(numIoThreads);
         if (Apply(numIoThreads))
         {
-            ThreadPool.GetMinThreads(out int workers, out _);
             LogFloorSet(logger, numIoThreads, workers);
         }
         else
@@ -49,6 +48,8 @@ internal sealed partial class ThreadPoolFloor(ILogger logger) : IBrokerReconfigu
             ApplyAndLog(current.NumIoThreads);
         }
     }
+
+    private static int WorkersFor(int numIoThreads) => Math.Max(Math.Max(Environment.ProcessorCount, BaselineWorkers), numIoThreads);
 
     private static int ReadMinWorkers()
     {

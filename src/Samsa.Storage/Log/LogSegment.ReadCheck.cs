@@ -1,8 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
-using Samsa.Protocol.Records;
-
 namespace Samsa.Storage.Log;
 
 /// <summary>
@@ -30,7 +25,7 @@ internal sealed partial class LogSegment
     /// of a batch that fails, unless a truncation cut the range meanwhile (then the read is served as
     /// any read that raced a truncation: its copy comes back short).
     /// </summary>
-    public void CheckBeforeServing(SafeFileHandle handle, int start, int end)
+    public void CheckBeforeServing(int start, int end)
     {
         int uncheckedEnd = Math.Min(end, Volatile.Read(ref _uncheckedEnd));
         if (uncheckedEnd <= start)
@@ -48,34 +43,33 @@ internal sealed partial class LogSegment
             return;
         }
 
-        Span<byte> header = stackalloc byte[RecordBatch.LogOverhead];
-        while (position < uncheckedEnd)
+        using (SegmentBatchReader? reader = SegmentBatchReader.Open(this, position, uncheckedEnd))
         {
-            string? failure = CheckBatch(handle, header, position, end, out int size);
-            if (failure is not null)
+            if (reader is null)
             {
-                if (Volatile.Read(ref _uncheckedEnd) < uncheckedEnd)
-                {
-                    return; // truncated under the read: what is there now is this process's own
-                }
-
-                throw new StorageException($"Segment {LogPath} holds a corrupt batch at position {position} ({failure}), not served");
+                return; // closed or removed meanwhile: the read's copy answers for itself
             }
 
-            position += size;
+            try
+            {
+                while (reader.TryNext(out _))
+                {
+                }
+            }
+            catch (StorageException) when (Volatile.Read(ref _uncheckedEnd) < uncheckedEnd)
+            {
+                return; // truncated under the read: what is there now is this process's own
+            }
+            catch (StorageException e)
+            {
+                throw new StorageException(e.Message + ", not served", e);
+            }
         }
 
-        RecordChecked(checkedRange, extends ? checkedFrom : start, position);
+        RecordChecked(checkedRange, extends ? checkedFrom : start, uncheckedEnd);
     }
 
-    /// <summary>Everything in [0, <paramref name="end"/>) has been checked (recovery read it); nothing after it predates this process.</summary>
-    private void MarkRecovered(int end)
-    {
-        Volatile.Write(ref _checked, end);
-        ForgetUncheckedFrom(end);
-    }
-
-    /// <summary>The cleaner wrote this file from batches it read and checked: reads need not check it again.</summary>
+    /// <summary>Every batch in the file has been checked (recovery read it; the cleaner wrote it from batches it checked).</summary>
     public void TrustContents() => ForgetUncheckedFrom(0);
 
     /// <summary>Before a truncation to <paramref name="cut"/>: what is appended from there on is this process's own.</summary>
@@ -84,40 +78,6 @@ internal sealed partial class LogSegment
         if (Volatile.Read(ref _uncheckedEnd) > cut)
         {
             Volatile.Write(ref _uncheckedEnd, cut);
-        }
-    }
-
-    /// <summary>Null when the batch at <paramref name="position"/> is whole and valid, else why not.</summary>
-    private static string? CheckBatch(SafeFileHandle handle, Span<byte> header, int position, int end, out int size)
-    {
-        size = 0;
-        if (BatchHeaderScanner.ReadFully(handle, header, position) < header.Length)
-        {
-            return "its header is cut off";
-        }
-
-        long length = RecordBatch.LogOverhead + (long)BinaryPrimitives.ReadInt32BigEndian(header[BatchLengthFieldOffset..]);
-        if (length < RecordBatch.HeaderSize || position + length > end)
-        {
-            return $"its length of {length} bytes does not fit the read";
-        }
-
-        size = (int)length;
-        byte[] batch = ArrayPool<byte>.Shared.Rent(size);
-        try
-        {
-            Span<byte> bytes = batch.AsSpan(0, size);
-            if (BatchHeaderScanner.ReadFully(handle, bytes, position) < size)
-            {
-                return "it is cut off";
-            }
-
-            RecordBatchStatus status = RecordBatch.TryValidate(bytes);
-            return status == RecordBatchStatus.Valid ? null : status.ToString();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(batch);
         }
     }
 

@@ -606,7 +606,7 @@ internal sealed partial class LogSegment
             }
 
             Volatile.Write(ref _size, validBytes);
-            MarkRecovered(validBytes);
+            TrustContents();
             return new SegmentRecoveryResult(validBytes, nextOffset, truncated, truncated ? failure : RecordBatchStatus.Valid, fileLength - validBytes);
         }
         finally

@@ -103,7 +103,7 @@ public sealed partial class PartitionLog
 
                 // Bytes that were on disk before this process opened the log are checked once before
                 // they are served; a corrupt batch throws, and Read takes the log offline.
-                segment.CheckBeforeServing(handle, start, end);
+                segment.CheckBeforeServing(start, end);
                 return new LogReadInfo(LogReadStatus.Success, segment, start, end - start, first.BaseOffset, logStart, logEnd);
             }
             finally

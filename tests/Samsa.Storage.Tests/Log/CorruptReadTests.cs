@@ -18,85 +18,59 @@ public sealed class CorruptReadTests
     public void A_flipped_byte_in_an_old_segment_is_not_served_after_a_clean_restart()
     {
         using var dir = new TempDirectory();
-        (long end, List<long> batchStarts) = WriteAndClose(dir, batches: 20);
-
-        // A bit flips in the value of the first segment's third batch while the broker is down.
-        FlipValueByte(dir, batchIndex: 2);
-        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: true);
+        (PartitionLog log, List<long> batchStarts) = ReopenWithFlippedByte(dir, batchIndex: 2, clean: true);
 
         // What comes before it is served; the read that would serve it is refused.
-        LogReadInfo before = log.Read(0, maxBytes: 1, long.MaxValue, minOneBatch: true);
-        Assert.Equal(LogReadStatus.Success, before.Status);
-        LogReadInfo corrupt = log.Read(batchStarts[2], maxBytes: 1, long.MaxValue, minOneBatch: true);
-        Assert.Equal(LogReadStatus.StorageError, corrupt.Status);
-        Assert.True(log.IsOffline);
-        Assert.Contains("corrupt batch", log.OfflineReason, StringComparison.Ordinal);
-        log.Close();
+        Assert.Equal(LogReadStatus.Success, ReadStatus(log, batchStarts[0], maxBytes: 1));
+        AssertRefused(log, batchStarts[2], maxBytes: 1);
+        Assert.Contains("fails its check (CrcMismatch)", log.OfflineReason, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_read_that_covers_a_corrupt_batch_is_refused_whole()
     {
         using var dir = new TempDirectory();
-        (long end, _) = WriteAndClose(dir, batches: 20);
-        FlipValueByte(dir, batchIndex: 3);
-        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: true);
-
-        Assert.Equal(LogReadStatus.StorageError, log.Read(0, maxBytes: 1 << 20, long.MaxValue, minOneBatch: true).Status);
-        Assert.True(log.IsOffline);
-        log.Close();
+        (PartitionLog log, _) = ReopenWithFlippedByte(dir, batchIndex: 3, clean: true);
+        AssertRefused(log, 0, maxBytes: 1 << 20);
     }
 
     [Fact]
     public void A_read_further_on_does_not_count_an_earlier_corrupt_batch_as_checked()
     {
         using var dir = new TempDirectory();
-        (long end, List<long> batchStarts) = WriteAndClose(dir, batches: 20);
-        FlipValueByte(dir, batchIndex: 1);
-        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: true);
-
-        Assert.Equal(LogReadStatus.Success, log.Read(batchStarts[2], maxBytes: 1 << 20, long.MaxValue, minOneBatch: true).Status);
-        Assert.Equal(LogReadStatus.Success, log.Read(batchStarts[0], maxBytes: 1, long.MaxValue, minOneBatch: true).Status);
-        Assert.Equal(LogReadStatus.StorageError, log.Read(batchStarts[1], maxBytes: 1, long.MaxValue, minOneBatch: true).Status);
-        Assert.True(log.IsOffline);
-        log.Close();
+        (PartitionLog log, List<long> batchStarts) = ReopenWithFlippedByte(dir, batchIndex: 1, clean: true);
+        Assert.Equal(LogReadStatus.Success, ReadStatus(log, batchStarts[2], maxBytes: 1 << 20));
+        Assert.Equal(LogReadStatus.Success, ReadStatus(log, batchStarts[0], maxBytes: 1));
+        AssertRefused(log, batchStarts[1], maxBytes: 1);
     }
 
     [Fact]
     public void After_an_unclean_shutdown_corruption_below_the_recovered_segment_is_caught_by_the_read()
     {
-        using var dir = new TempDirectory();
-        (long end, List<long> batchStarts) = WriteAndClose(dir, batches: 20);
-        FlipValueByte(dir, batchIndex: 2);
-
         // Recovery reads only the segment holding the recovery point (the last one).
-        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: false);
-        Assert.Equal(end, log.LogEndOffset);
-        Assert.Equal(LogReadStatus.StorageError, log.Read(batchStarts[2], maxBytes: 1, long.MaxValue, minOneBatch: true).Status);
-        Assert.True(log.IsOffline);
-        log.Close();
+        using var dir = new TempDirectory();
+        (PartitionLog log, List<long> batchStarts) = ReopenWithFlippedByte(dir, batchIndex: 2, clean: false);
+        AssertRefused(log, batchStarts[2], maxBytes: 1);
     }
 
     [Fact]
-    public void A_read_whose_range_a_truncation_cut_meanwhile_is_not_reported_as_corruption()
+    public void A_read_range_that_a_truncation_has_cut_is_not_reported_as_corruption()
     {
         using var dir = new TempDirectory();
         WriteAndClose(dir, batches: 20);
         string file = Path.Combine(LogTestKit.PartitionDir(dir), $"{0:D20}.log");
         int size = (int)new FileInfo(file).Length;
         LogSegment segment = LogSegment.OpenExisting(LogTestKit.PartitionDir(dir), 0, Config, size);
-        Microsoft.Win32.SafeHandles.SafeFileHandle handle = segment.AcquireHandle()!;
         try
         {
-            // The read found [0, size); then the segment is cut to its first batch (a follower's
+            // A read found [0, size); the segment is cut to its first batch (a follower's
             // truncation) before the read's check runs.
             Assert.NotNull(segment.TruncateTo(3));
             Assert.True(new FileInfo(file).Length < size);
-            segment.CheckBeforeServing(handle, 0, size);
+            segment.CheckBeforeServing(0, size);
         }
         finally
         {
-            handle.DangerousRelease();
             segment.Close();
         }
     }
@@ -122,6 +96,32 @@ public sealed class CorruptReadTests
         Assert.Equal(log.LogEndOffset, after.Count);
         Assert.All(after, r => Assert.Equal(r.Offset, r.Tag));
         Assert.False(log.IsOffline);
+        log.Close();
+    }
+
+    /// <summary>
+    /// A log of 20 batches, closed, with one value byte of the first segment's
+    /// <paramref name="batchIndex"/>-th batch flipped while it was down, reopened after a clean or
+    /// an unclean shutdown; the log end is whole either way.
+    /// </summary>
+    private (PartitionLog Log, List<long> BatchStarts) ReopenWithFlippedByte(TempDirectory dir, int batchIndex, bool clean)
+    {
+        (long end, List<long> batchStarts) = WriteAndClose(dir, batches: 20);
+        FlipValueByte(dir, batchIndex);
+        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: clean);
+        Assert.Equal(end, log.LogEndOffset);
+        return (log, batchStarts);
+    }
+
+    private static LogReadStatus ReadStatus(PartitionLog log, long offset, int maxBytes) =>
+        log.Read(offset, maxBytes, long.MaxValue, minOneBatch: true).Status;
+
+    /// <summary>The read is refused and the log is offline, saying why; closes the log.</summary>
+    private static void AssertRefused(PartitionLog log, long offset, int maxBytes)
+    {
+        Assert.Equal(LogReadStatus.StorageError, ReadStatus(log, offset, maxBytes));
+        Assert.True(log.IsOffline);
+        Assert.Contains("not served", log.OfflineReason, StringComparison.Ordinal);
         log.Close();
     }
 

@@ -76,7 +76,6 @@ public sealed class PartitionLogModelTests
         var clock = new ManualClock();
         PartitionLog log = LogTestKit.Open(dir, Config, clock);
         var records = new List<long>();
-        var batchStarts = new List<long>();
 
         // Every batch physically in the log (DeleteRecords leaves them): first offset, newest timestamp.
         var batches = new List<(long First, long MaxTimestamp)>();
@@ -94,7 +93,6 @@ public sealed class PartitionLogModelTests
                         LogAppendInfo info = log.AppendAsLeader(LogTestKit.Batch(b, timestamp, tag: (int)logEnd), 0);
                         Assert.Equal(LogAppendStatus.Success, info.Status);
                         Assert.Equal(logEnd, info.FirstOffset);
-                        batchStarts.Add(logEnd);
                         batches.Add((logEnd, timestamp + b - 1));
                         for (int i = 0; i < b; i++)
                         {
@@ -104,7 +102,7 @@ public sealed class PartitionLogModelTests
                         break;
                     case 5:
                         {
-                            var candidates = batchStarts.Where(s => s >= logStart).ToList();
+                            var candidates = batches.Select(x => x.First).Where(s => s >= logStart).ToList();
                             if (candidates.Count == 0)
                             {
                                 break;
@@ -113,7 +111,6 @@ public sealed class PartitionLogModelTests
                             long target = candidates[a % candidates.Count];
                             log.TruncateTo(target);
                             records.RemoveAll(o => o >= target);
-                            batchStarts.RemoveAll(o => o >= target);
                             batches.RemoveAll(x => x.First >= target);
                             logEnd = target;
                             break;

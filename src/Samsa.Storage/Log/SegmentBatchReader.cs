@@ -2,15 +2,16 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
 using Samsa.Protocol.Records;
-using Samsa.Storage.Log;
 
-namespace Samsa.Storage.Cleaning;
+namespace Samsa.Storage.Log;
 
 /// <summary>
-/// Reads one sealed segment's batches in order, whole and CRC-checked, through large sequential
-/// reads into a pooled buffer (grown for a batch bigger than it). Holds a lease on the segment's
-/// file handle from <see cref="Open"/> to <see cref="Dispose"/>, so an idle release, retention or a
-/// compaction swap of the segment meanwhile cannot pull the file away. Cleaner thread only.
+/// Reads a segment's batches in order, whole and CRC-checked, through large sequential reads into
+/// a pooled buffer (grown for a batch bigger than it): the cleaner's input, and the check of old
+/// bytes before a read serves them (<see cref="LogSegment.CheckBeforeServing"/>). Holds a lease on
+/// the segment's file handle from <see cref="Open"/> to <see cref="Dispose"/>, so an idle release,
+/// retention or a compaction swap of the segment meanwhile cannot pull the file away. One thread
+/// per reader.
 /// </summary>
 internal sealed class SegmentBatchReader : IDisposable
 {
@@ -24,19 +25,27 @@ internal sealed class SegmentBatchReader : IDisposable
     private int _filled;
     private int _position; // file position of the next batch
 
-    private SegmentBatchReader(SafeFileHandle handle, string path, int end)
+    private SegmentBatchReader(SafeFileHandle handle, string path, int start, int end)
     {
         _handle = handle;
         _path = path;
+        _bufferStart = start;
+        _position = start;
         _end = end;
-        _buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(ReadSize, Math.Max(end - start, RecordBatch.HeaderSize)));
     }
 
     /// <summary>A reader over [0, size) of <paramref name="segment"/>, or null when it is closed or gone.</summary>
-    public static SegmentBatchReader? Open(LogSegment segment)
+    public static SegmentBatchReader? Open(LogSegment segment) => Open(segment, 0, segment.Size);
+
+    /// <summary>
+    /// A reader over the batches in [<paramref name="start"/>, <paramref name="end"/>) (batch
+    /// boundaries) of <paramref name="segment"/>, or null when it is closed or gone.
+    /// </summary>
+    public static SegmentBatchReader? Open(LogSegment segment, int start, int end)
     {
         SafeFileHandle? handle = segment.AcquireHandle();
-        return handle is null ? null : new SegmentBatchReader(handle, segment.LogPath, segment.Size);
+        return handle is null ? null : new SegmentBatchReader(handle, segment.LogPath, start, end);
     }
 
     /// <summary>
@@ -72,7 +81,7 @@ internal sealed class SegmentBatchReader : IDisposable
         RecordBatchStatus status = RecordBatch.TryValidate(batch.Span);
         if (status != RecordBatchStatus.Valid)
         {
-            throw Corrupt(status.ToString());
+            throw Corrupt($"a batch that fails its check ({status})");
         }
 
         _position += size;
@@ -116,5 +125,5 @@ internal sealed class SegmentBatchReader : IDisposable
     }
 
     private StorageException Corrupt(string what) =>
-        new($"Cannot compact {_path}: {what} at position {_position}.");
+        new($"Segment {_path} holds {what} at position {_position}");
 }

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+
+namespace Samsa.Cli.Tests;
+
+/// <summary>
+/// Runs one child process to its end for a test: every stream redirected, optional stdin text then
+/// end of input, output captured, and the whole process tree killed if it outlives the timeout.
+/// </summary>
+internal static class ProcessRun
+{
+    /// <summary>A start with stdin, stdout and stderr redirected and no shell in between.</summary>
+    public static ProcessStartInfo Redirected(string file, IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
+    }
+
+    /// <param name="what">What the timeout's message names.</param>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ProcessStartInfo start, string? stdin, TimeSpan timeout, string what)
+    {
+        using var process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+
+        process.StandardInput.Close();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{what} did not exit within {timeout.TotalSeconds} s");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
