@@ -28,9 +28,7 @@ internal sealed partial class LogSegment
     /// <summary>Bytes read per step when scanning headers: one index interval plus a header.</summary>
     internal const int ScanBufferSize = 4096 + RecordBatch.HeaderSize;
 
-    private const int RecoveryBufferSize = 1024 * 1024;
     private const long NoReadHint = -1;
-    private const int BatchLengthFieldOffset = 8;
 
     private readonly LogConfig _config;
     private readonly Lock _resourceLock = new();
@@ -506,7 +504,6 @@ internal sealed partial class LogSegment
     public SegmentRecoveryResult Recover()
     {
         SafeFileHandle handle = AcquireHandle() ?? throw new StorageException($"Segment {LogPath} cannot be opened.");
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(RecoveryBufferSize);
         try
         {
             var offsets = new OffsetIndex(BaseOffset, _config.MaxOffsetIndexEntries);
@@ -522,80 +519,32 @@ internal sealed partial class LogSegment
             }
 
             long fileLength = Math.Min(RandomAccess.GetLength(handle), int.MaxValue);
-            int validBytes = 0;
             long nextOffset = -1;
-            RecordBatchStatus failure = RecordBatchStatus.Valid;
-            int bufferStart = 0;
-            int filled = 0;
-            while (true)
+            RecordBatchStatus failure;
+            int validBytes;
+            using (SegmentBatchReader reader = SegmentBatchReader.Open(this, 0, (int)fileLength)
+                ?? throw new StorageException($"Segment {LogPath} cannot be opened."))
             {
-                int inBuffer = validBytes - bufferStart;
-                int available = filled - inBuffer;
-                int needed = RecordBatch.LogOverhead;
-                if (available >= RecordBatch.LogOverhead)
+                while (true)
                 {
-                    needed = BatchSizeAt(buffer, inBuffer);
-                    if (needed < 0)
+                    validBytes = reader.Position;
+                    if (!reader.TryRead(out ReadOnlyMemory<byte> bytes, out failure))
                     {
-                        failure = RecordBatchStatus.LengthMismatch;
+                        break; // the end, or a torn or corrupt batch: cut there
+                    }
+
+                    var batch = BatchHeaderInfo.Read(bytes.Span, validBytes);
+                    if (batch.BaseOffset < BaseOffset
+                        || batch.LastOffset < batch.BaseOffset
+                        || batch.BaseOffset < nextOffset
+                        || batch.LastOffset - BaseOffset > int.MaxValue)
+                    {
+                        failure = RecordBatchStatus.InvalidRecordCount;
                         break;
                     }
 
-                    if (needed <= available)
-                    {
-                        ReadOnlySpan<byte> bytes = buffer.AsSpan(inBuffer, needed);
-                        RecordBatchStatus status = RecordBatch.TryValidate(bytes);
-                        if (status != RecordBatchStatus.Valid)
-                        {
-                            failure = status;
-                            break;
-                        }
-
-                        var batch = BatchHeaderInfo.Read(bytes, validBytes);
-                        if (batch.BaseOffset < BaseOffset
-                            || batch.LastOffset < batch.BaseOffset
-                            || batch.BaseOffset < nextOffset
-                            || batch.LastOffset - BaseOffset > int.MaxValue)
-                        {
-                            failure = RecordBatchStatus.InvalidRecordCount;
-                            break;
-                        }
-
-                        IndexBatch(offsets, times, batch);
-                        nextOffset = batch.LastOffset + 1;
-                        validBytes += needed;
-                        continue;
-                    }
-                }
-
-                if (validBytes + (long)needed > fileLength)
-                {
-                    // Nothing more, or a batch the file does not hold in full: the torn tail of a crash.
-                    failure = validBytes == fileLength ? RecordBatchStatus.Valid : RecordBatchStatus.LengthMismatch;
-                    break;
-                }
-
-                // Slide the unread bytes to the front and read more, growing the buffer for a big batch.
-                if (needed > buffer.Length)
-                {
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(needed);
-                    buffer.AsSpan(inBuffer, available).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
-                }
-                else
-                {
-                    buffer.AsSpan(inBuffer, available).CopyTo(buffer);
-                }
-
-                bufferStart = validBytes;
-                int want = (int)Math.Min(buffer.Length - available, fileLength - validBytes - available);
-                int read = BatchHeaderScanner.ReadFully(handle, buffer.AsSpan(available, want), validBytes + available);
-                filled = available + read;
-                if (read == 0)
-                {
-                    failure = RecordBatchStatus.LengthMismatch;
-                    break;
+                    IndexBatch(offsets, times, batch);
+                    nextOffset = batch.LastOffset + 1;
                 }
             }
 
@@ -611,7 +560,6 @@ internal sealed partial class LogSegment
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             handle.DangerousRelease();
         }
     }
@@ -885,15 +833,6 @@ internal sealed partial class LogSegment
         }
 
         return target;
-    }
-
-    /// <summary>The size a batch's length field declares, or -1 when no batch can be that long or short.</summary>
-    private static int BatchSizeAt(byte[] buffer, int start)
-    {
-        int batchLength = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(start + BatchLengthFieldOffset));
-        return batchLength < RecordBatch.HeaderSize - RecordBatch.LogOverhead || batchLength > int.MaxValue - RecordBatch.LogOverhead
-            ? -1
-            : batchLength + RecordBatch.LogOverhead;
     }
 
     /// <summary>Kafka's rule: an entry for a batch (its last offset at its start) once more than index.interval.bytes went by.</summary>

@@ -51,7 +51,7 @@ public sealed partial class PartitionLog
                 int start = segment.FindBatchStart(handle, startOffset, segmentEnd, out BatchHeaderInfo first);
                 if (start < 0)
                 {
-                    return new LogReadInfo(LogReadStatus.StorageError, null, 0, 0, -1, logStart, logEnd);
+                    return HeadersDoNotParse(segment, segmentEnd, logStart, logEnd);
                 }
 
                 if (start == segmentEnd)
@@ -72,7 +72,7 @@ public sealed partial class PartitionLog
                     end = segment.FindBatchStart(handle, limit, segmentEnd, out _);
                     if (end < 0)
                     {
-                        return new LogReadInfo(LogReadStatus.StorageError, null, 0, 0, -1, logStart, logEnd);
+                        return HeadersDoNotParse(segment, segmentEnd, logStart, logEnd);
                     }
 
                     next = -1;
@@ -113,6 +113,18 @@ public sealed partial class PartitionLog
         }
 
         return new LogReadInfo(LogReadStatus.Success, null, 0, 0, -1, logStart, logEnd);
+    }
+
+    /// <summary>
+    /// A read whose header scan met bytes that are not batch headers. In bytes that were on disk
+    /// before this process opened the log that is corruption: the check of old bytes finds the batch,
+    /// names it and throws, and <see cref="Read"/> takes the log offline. Otherwise (what this process
+    /// wrote, or a truncation that cut the file under the scan) only this read fails.
+    /// </summary>
+    private static LogReadInfo HeadersDoNotParse(LogSegment segment, int segmentEnd, long logStart, long logEnd)
+    {
+        segment.CheckBeforeServing(0, segmentEnd);
+        return new LogReadInfo(LogReadStatus.StorageError, null, 0, 0, -1, logStart, logEnd);
     }
 
     /// <summary>

@@ -7,8 +7,9 @@ namespace Samsa.Storage.Log;
 
 /// <summary>
 /// Reads a segment's batches in order, whole and CRC-checked, through large sequential reads into
-/// a pooled buffer (grown for a batch bigger than it): the cleaner's input, and the check of old
-/// bytes before a read serves them (<see cref="LogSegment.CheckBeforeServing"/>). Holds a lease on
+/// a pooled buffer (grown for a batch bigger than it): the cleaner's input, recovery's walk
+/// (<see cref="LogSegment.Recover"/>), and the check of old bytes before a read serves them
+/// (<see cref="LogSegment.CheckBeforeServing"/>). Holds a lease on
 /// the segment's file handle from <see cref="Open"/> to <see cref="Dispose"/>, so an idle release,
 /// retention or a compaction swap of the segment meanwhile cannot pull the file away. One thread
 /// per reader.
@@ -24,6 +25,7 @@ internal sealed class SegmentBatchReader : IDisposable
     private int _bufferStart; // file position of _buffer[0]
     private int _filled;
     private int _position; // file position of the next batch
+    private string? _problem; // what the last failed read found, for TryNext's exception
 
     private SegmentBatchReader(SafeFileHandle handle, string path, int start, int end)
     {
@@ -48,13 +50,35 @@ internal sealed class SegmentBatchReader : IDisposable
         return handle is null ? null : new SegmentBatchReader(handle, segment.LogPath, start, end);
     }
 
+    /// <summary>File position of the next batch: the end of the whole, valid batches read so far.</summary>
+    public int Position => _position;
+
     /// <summary>
     /// The next batch (valid only until the next call), or false at the end.
     /// </summary>
     /// <exception cref="StorageException">A batch is torn or fails its checks: the segment is corrupt.</exception>
     public bool TryNext(out ReadOnlyMemory<byte> batch)
     {
+        if (TryRead(out batch, out RecordBatchStatus failure))
+        {
+            return true;
+        }
+
+        return failure == RecordBatchStatus.Valid
+            ? false
+            : throw new StorageException($"Segment {_path} holds {_problem} at position {_position}");
+    }
+
+    /// <summary>
+    /// The next batch (valid only until the next call), or false: at the end with
+    /// <paramref name="failure"/> <see cref="RecordBatchStatus.Valid"/>, else at bytes that are
+    /// not a whole valid batch (a torn tail, a bad length, a failed check), which stay unread and
+    /// <see cref="Position"/> points at. Recovery's way: it cuts there instead of throwing.
+    /// </summary>
+    public bool TryRead(out ReadOnlyMemory<byte> batch, out RecordBatchStatus failure)
+    {
         batch = default;
+        failure = RecordBatchStatus.Valid;
         if (_position >= _end)
         {
             return false;
@@ -62,28 +86,29 @@ internal sealed class SegmentBatchReader : IDisposable
 
         if (!Ensure(RecordBatch.LogOverhead))
         {
-            throw Corrupt("a torn batch header");
+            return Fail(RecordBatchStatus.LengthMismatch, "a torn batch header", out failure);
         }
 
         int length = BinaryPrimitives.ReadInt32BigEndian(_buffer.AsSpan(_position - _bufferStart + 8));
         if (length < RecordBatch.HeaderSize - RecordBatch.LogOverhead || length > _end - _position - RecordBatch.LogOverhead)
         {
-            throw Corrupt("a bad batch length");
+            return Fail(RecordBatchStatus.LengthMismatch, "a bad batch length", out failure);
         }
 
         int size = length + RecordBatch.LogOverhead;
         if (!Ensure(size))
         {
-            throw Corrupt("a torn batch");
+            return Fail(RecordBatchStatus.LengthMismatch, "a torn batch", out failure);
         }
 
-        batch = _buffer.AsMemory(_position - _bufferStart, size);
-        RecordBatchStatus status = RecordBatch.TryValidate(batch.Span);
+        ReadOnlyMemory<byte> bytes = _buffer.AsMemory(_position - _bufferStart, size);
+        RecordBatchStatus status = RecordBatch.TryValidate(bytes.Span);
         if (status != RecordBatchStatus.Valid)
         {
-            throw Corrupt($"a batch that fails its check ({status})");
+            return Fail(status, $"a batch that fails its check ({status})", out failure);
         }
 
+        batch = bytes;
         _position += size;
         return true;
     }
@@ -124,6 +149,10 @@ internal sealed class SegmentBatchReader : IDisposable
         return count <= _filled;
     }
 
-    private StorageException Corrupt(string what) =>
-        new($"Segment {_path} holds {what} at position {_position}");
+    private bool Fail(RecordBatchStatus status, string problem, out RecordBatchStatus failure)
+    {
+        _problem = problem;
+        failure = status;
+        return false;
+    }
 }

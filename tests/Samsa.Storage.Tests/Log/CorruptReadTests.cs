@@ -54,6 +54,20 @@ public sealed class CorruptReadTests
     }
 
     [Fact]
+    public void A_broken_batch_length_in_an_old_segment_takes_the_log_offline()
+    {
+        // The read's header scan cannot step over the batch, so it never reaches the CRC check of
+        // what it serves; the refusal must still name the batch and take the log offline.
+        using var dir = new TempDirectory();
+        (long end, List<long> batchStarts) = WriteAndClose(dir, batches: 20);
+        EditFirstSegment(dir, batchIndex: 1, (bytes, batch) => bytes[batch + 8] ^= 0x40); // length + 1 GiB
+        PartitionLog log = LogTestKit.Open(dir, Config, _clock, recoveryPoint: end, clean: true);
+
+        AssertRefused(log, batchStarts[1], maxBytes: 1);
+        Assert.Contains("bad batch length", log.OfflineReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_read_range_that_a_truncation_has_cut_is_not_reported_as_corruption()
     {
         using var dir = new TempDirectory();
@@ -143,7 +157,16 @@ public sealed class CorruptReadTests
     }
 
     /// <summary>Flips one byte of the last record of the <paramref name="batchIndex"/>-th batch of the first segment.</summary>
-    private static void FlipValueByte(TempDirectory dir, int batchIndex)
+    private static void FlipValueByte(TempDirectory dir, int batchIndex) =>
+        EditFirstSegment(dir, batchIndex, (bytes, batch) =>
+        {
+            int batchEnd = batch + 12 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(batch + 8));
+            Assert.True(batchEnd <= bytes.Length, "the batch is not in the first segment");
+            bytes[batchEnd - 5] ^= 0x20;
+        });
+
+    /// <summary>Rewrites the first segment's file after <paramref name="edit"/> of its bytes, given the <paramref name="batchIndex"/>-th batch's position.</summary>
+    private static void EditFirstSegment(TempDirectory dir, int batchIndex, Action<byte[], int> edit)
     {
         string file = Path.Combine(LogTestKit.PartitionDir(dir), $"{0:D20}.log");
         byte[] bytes = File.ReadAllBytes(file);
@@ -153,9 +176,7 @@ public sealed class CorruptReadTests
             position += 12 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position + 8));
         }
 
-        int batchEnd = position + 12 + System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(position + 8));
-        Assert.True(batchEnd <= bytes.Length, "the batch is not in the first segment");
-        bytes[batchEnd - 5] ^= 0x20;
+        edit(bytes, position);
         File.WriteAllBytes(file, bytes);
     }
 }
