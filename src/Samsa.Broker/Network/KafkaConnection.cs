@@ -358,7 +358,20 @@ internal sealed partial class KafkaConnection
         var context = new RequestContext(header, _socket.RemoteEndPoint, _listenerName) { SendsFileRegions = SocketFileSender.IsSupported };
         Interlocked.Increment(ref _inHandlers);
         ValueTask<IResponseData?> response = Track(handler!.HandleAsync(context, body, cancellationToken), context, frameLength);
-        await _pending.Writer.WriteAsync(new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, frameLength, context, response), cancellationToken).ConfigureAwait(false);
+        var pending = new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, frameLength, context, response);
+        try
+        {
+            await _pending.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The connection closed while the queue was full (a client that stopped reading, then
+            // left): this answer will never be sent, so what it holds (a fetch's file leases keep
+            // deleted segments open) goes back once its handler is done.
+            _ = ReleaseWhenHandledAsync(pending);
+            throw;
+        }
+
         return true;
     }
 
@@ -392,19 +405,19 @@ internal sealed partial class KafkaConnection
         ReturnWritten();
         while (_pending.Reader.TryRead(out PendingResponse unsent))
         {
-            ArrayPool<byte>.Shared.Return(unsent.Frame);
-            if (unsent.Context is not null)
-            {
-                _ = ReleaseWhenHandledAsync(unsent.Response, unsent.Context);
-            }
+            _ = ReleaseWhenHandledAsync(unsent);
         }
     }
 
-    private static async Task ReleaseWhenHandledAsync(ValueTask<IResponseData?> response, RequestContext context)
+    /// <summary>
+    /// Releases an answer that will not be sent once its handler is done: its response data, and
+    /// its request frame, which the handler may still be reading (a produce's records are slices of it).
+    /// </summary>
+    private static async Task ReleaseWhenHandledAsync(PendingResponse unsent)
     {
         try
         {
-            _ = await response.ConfigureAwait(false);
+            _ = await unsent.Response.ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Nobody is there for the answer: whatever the handler ended with, only its data is released.
         catch (Exception)
@@ -412,7 +425,8 @@ internal sealed partial class KafkaConnection
         {
         }
 
-        context.ReturnResponseBuffers();
+        unsent.Context?.ReturnResponseBuffers();
+        ArrayPool<byte>.Shared.Return(unsent.Frame);
     }
 
     /// <summary>

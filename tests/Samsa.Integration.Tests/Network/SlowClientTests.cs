@@ -125,6 +125,60 @@ public sealed class SlowClientTests
         Assert.True(rssPeak < rssBefore + (200L * 1024 * 1024), $"broker RSS grew from {rssBefore >> 20} MB to {rssPeak >> 20} MB");
     }
 
+    [Fact]
+    public async Task Fetches_left_unread_by_a_client_that_leaves_keep_no_deleted_segment_open()
+    {
+        const int Requests = 400;
+        const int FetchBytes = 100 * 1024;
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using BrokerProcess broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
+        await CreateTopicAsync(broker, "left-unread", 1);
+        ProducerConfig producerConfig = ClientConfigs.Producer(broker.BootstrapServers);
+        producerConfig.BatchSize = 16 * 1024; // so that each Fetch answer is about FetchBytes, not one large batch
+        using (IProducer<Null, byte[]> producer = new ProducerBuilder<Null, byte[]>(producerConfig).Build())
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                producer.Produce("left-unread", new Message<Null, byte[]> { Value = new byte[1000] });
+            }
+
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        // 400 answers of about 100 KB, none read: some fill the sockets' buffers, 100 fill the
+        // connection's queue (under its 16 MiB of held bytes), and the next waits to be queued; each
+        // holds a lease that keeps the segment file open (they go out with sendfile).
+        var leaver = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await leaver.ConnectAsync(new IPEndPoint(IPAddress.Loopback, broker.Port), timeout.Token);
+        using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
+        Task sending = SendRepeatedlyAsync(leaver, FetchV4Request("left-unread", FetchBytes), Requests, stopSending.Token);
+
+        // Once the first answer arrives the broker is answering the rest, faster than a deletion goes.
+        Assert.True(await WaitForAsync(() => leaver.Available > 0, timeout.Token), "no Fetch was answered");
+
+        // The topic is deleted meanwhile: the log closes its own handles, so what stays open is held
+        // by the unsent answers (the test would prove nothing if none were).
+        using (IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(broker.BootstrapServers)).Build())
+        {
+            await admin.DeleteTopicsAsync(["left-unread"], new DeleteTopicsOptions { RequestTimeout = RequestTimeout, OperationTimeout = RequestTimeout });
+        }
+
+        Assert.True(
+            await WaitForAsync(() => !Directory.Exists(Path.Combine(broker.LogDir, "left-unread-0")), timeout.Token),
+            "the deleted partition's directory is still there");
+        Assert.True(OpenSegmentFiles(broker.ProcessId, "left-unread-0") > 0, "no unsent answer holds the segment: nothing was tested");
+
+        // The client leaves without reading: the answers it never got release their leases.
+        await stopSending.CancelAsync();
+        await sending.WaitAsync(timeout.Token);
+        leaver.LingerState = new LingerOption(true, 0); // a reset, as a crashed client's kernel sends
+        leaver.Dispose();
+        Assert.True(
+            await WaitForAsync(() => OpenSegmentFiles(broker.ProcessId, "left-unread-0") == 0, timeout.Token),
+            $"{OpenSegmentFiles(broker.ProcessId, "left-unread-0")} descriptors of the deleted partition's files are still open");
+        Assert.True(broker.IsRunning);
+    }
+
     /// <summary>ApiVersions v0 with a null client id (14 bytes), one byte a second, then its answer.</summary>
     private static async Task TrickleApiVersionsAsync(int port, int correlationId, CancellationToken cancellationToken)
     {
@@ -224,6 +278,48 @@ public sealed class SlowClientTests
         }
 
         return count;
+    }
+
+    /// <summary>The broker's file descriptors whose path (deleted or renamed) names <paramref name="partitionDir"/>.</summary>
+    private static int OpenSegmentFiles(int pid, string partitionDir)
+    {
+        int count = 0;
+        foreach (string fd in Directory.GetFiles($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd"))
+        {
+            string? target;
+            try
+            {
+                target = new FileInfo(fd).LinkTarget;
+            }
+            catch (IOException)
+            {
+                continue; // closed while we listed
+            }
+
+            if (target is not null && target.Contains(partitionDir, StringComparison.Ordinal))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 50 ms for up to 15 s; whether it came true.</summary>
+    private static async Task<bool> WaitForAsync(Func<bool> condition, CancellationToken cancellationToken)
+    {
+        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > until)
+            {
+                return false;
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>A numeric field of /proc/&lt;pid&gt;/status (VmRSS is in kB).</summary>
