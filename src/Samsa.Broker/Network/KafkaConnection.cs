@@ -330,7 +330,16 @@ internal sealed partial class KafkaConnection
                     // the client can retry with a version we speak.
                     _budget.Release(frameLength);
                     var fallback = new PendingResponse(header.CorrelationId, ApiKey.ApiVersions, 0, frame, frameLength, null, new ValueTask<IResponseData?>(UnsupportedApiVersions(handler)));
-                    await _pending.Writer.WriteAsync(fallback, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await _pending.Writer.WriteAsync(fallback, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        ArrayPool<byte>.Shared.Return(frame);
+                        throw;
+                    }
+
                     return true;
                 }
 
@@ -397,8 +406,8 @@ internal sealed partial class KafkaConnection
 
     /// <summary>
     /// The connection is closing with responses it will never send (the send loop failed or the
-    /// peer left): their frames go back to the pool, and their response data (rented buffers, file
-    /// leases that keep segment files open) as soon as each handler is done.
+    /// peer left): their response data (rented buffers, file leases that keep segment files open)
+    /// and their request frames go back to the pool as soon as each handler is done.
     /// </summary>
     private void ReleaseUnsent()
     {
@@ -487,6 +496,7 @@ internal sealed partial class KafkaConnection
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
+                    next.Context?.ReturnResponseBuffers();
                     throw;
                 }
 #pragma warning disable CA1031 // A handler failure is a bug: log it and close this connection, never leave it hanging.
@@ -494,6 +504,7 @@ internal sealed partial class KafkaConnection
 #pragma warning restore CA1031
                 {
                     LogHandlerFailed(_logger, next.ApiKey.ToString(), next.ApiVersion, _client, e);
+                    next.Context?.ReturnResponseBuffers(); // what it took before failing (file leases) is not left to a finalizer
                     Abort();
                     return;
                 }

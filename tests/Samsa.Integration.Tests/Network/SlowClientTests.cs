@@ -128,7 +128,7 @@ public sealed class SlowClientTests
     [Fact]
     public async Task Fetches_left_unread_by_a_client_that_leaves_keep_no_deleted_segment_open()
     {
-        const int Requests = 400;
+        const int Requests = 2000;
         const int FetchBytes = 100 * 1024;
         using var timeout = new CancellationTokenSource(TestTimeout);
         await using BrokerProcess broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
@@ -145,10 +145,11 @@ public sealed class SlowClientTests
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
         }
 
-        // 400 answers of about 100 KB, none read: some fill the sockets' buffers, 100 fill the
-        // connection's queue (under its 16 MiB of held bytes), and the next waits to be queued; each
-        // holds a lease that keeps the segment file open (they go out with sendfile).
-        var leaver = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        // 2,000 answers of about 100 KB, none read: some fill the sockets' buffers, up to 16 MiB sit
+        // in the send loop's batch, 100 fill the connection's queue, and the next waits to be
+        // queued (200 MB in all, far more than those hold); each holds a lease that keeps the
+        // segment file open (they go out with sendfile).
+        using var leaver = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await leaver.ConnectAsync(new IPEndPoint(IPAddress.Loopback, broker.Port), timeout.Token);
         using var stopSending = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
         Task sending = SendRepeatedlyAsync(leaver, FetchV4Request("left-unread", FetchBytes), Requests, stopSending.Token);
