@@ -123,7 +123,9 @@ public sealed partial class LogDirectory : IDisposable
             bool isDirectory = Directory.Exists(dir);
             if (isDirectory && name.EndsWith(DeleteSuffix, StringComparison.Ordinal))
             {
-                Directory.Delete(dir, recursive: true);
+                // A deleted partition's leftovers; one still held open elsewhere (Windows: a virus
+                // scanner, a backup) must not stop the broker from starting, so it waits for the next load.
+                PartitionLog.TryDeleteTree(dir);
                 continue;
             }
 

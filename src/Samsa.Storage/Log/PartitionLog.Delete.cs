@@ -53,17 +53,28 @@ public sealed partial class PartitionLog
             target = dir; // Windows, a file under it still open: delete in place
         }
 
+        TryDeleteTree(target);
+    }
+
+    /// <summary>
+    /// Deletes <paramref name="dir"/> and everything under it; false when something refused (on
+    /// Windows a file still open elsewhere, see <see cref="RemoveDirectory"/>): what is left goes at
+    /// the next load, which tries again.
+    /// </summary>
+    internal static bool TryDeleteTree(string dir)
+    {
         try
         {
-            System.IO.Directory.Delete(target, recursive: true);
+            System.IO.Directory.Delete(dir, recursive: true);
+            return true;
         }
         catch (DirectoryNotFoundException)
         {
-            // Already gone.
+            return true; // already gone
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Windows only (see above): what is left goes at the next load.
+            return false;
         }
     }
 }
