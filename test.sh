@@ -11,16 +11,21 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The ZooKeeper client's tests (and the cluster tests) run a real Apache ZooKeeper ensemble from the
-# Debian package: install it when missing (as root, or through sudo when there is one).
-if [ ! -f /usr/share/java/zookeeper.jar ]; then
-  echo "== installing Apache ZooKeeper (apt-get install zookeeper) for the ZooKeeper tests"
+# Debian packages the tests run, installed when missing (as root, or through sudo when there is
+# one): Apache ZooKeeper for the ZooKeeper client's tests and the cluster tests; kcat and
+# kafka-python (python3-kafka) for the second-opinion client tests.
+packages=()
+[ -f /usr/share/java/zookeeper.jar ] || packages+=(zookeeper)
+command -v kcat >/dev/null 2>&1 || packages+=(kcat)
+/usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || packages+=(python3-kafka)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "== installing ${packages[*]} (apt-get) for the tests"
   if [ "$(id -u)" -eq 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+    DEBIAN_FRONTEND=noninteractive apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
   elif command -v sudo >/dev/null 2>&1; then
-    sudo DEBIAN_FRONTEND=noninteractive apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y zookeeper
+    sudo DEBIAN_FRONTEND=noninteractive apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
   else
-    echo "test.sh: /usr/share/java/zookeeper.jar is missing and neither root nor sudo is available; the ZooKeeper tests will fail" >&2
+    echo "test.sh: ${packages[*]} missing and neither root nor sudo is available; the tests that use them will fail" >&2
   fi
 fi
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Samsa.Testing;
 
 namespace Samsa.Cli.Tests;
 

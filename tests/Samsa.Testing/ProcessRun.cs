@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Samsa.Cli.Tests;
+namespace Samsa.Testing;
 
 /// <summary>
 /// Runs one child process to its end for a test: every stream redirected, optional stdin text then
 /// end of input, output captured, and the whole process tree killed if it outlives the timeout.
 /// </summary>
-internal static class ProcessRun
+public static class ProcessRun
 {
     /// <summary>A start with stdin, stdout and stderr redirected and no shell in between.</summary>
     public static ProcessStartInfo Redirected(string file, IEnumerable<string> arguments)
