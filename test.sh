@@ -12,12 +12,13 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 # Debian packages the tests run, installed when missing (as root, or through sudo when there is
-# one): Apache ZooKeeper for the ZooKeeper client's tests and the cluster tests; kcat and
-# kafka-python (python3-kafka) for the second-opinion client tests.
+# one): Apache ZooKeeper for the ZooKeeper client's tests and the cluster tests; kcat,
+# kafka-python (python3-kafka) and Node.js for the second-opinion client tests.
 packages=()
 [ -f /usr/share/java/zookeeper.jar ] || packages+=(zookeeper)
 command -v kcat >/dev/null 2>&1 || packages+=(kcat)
 /usr/bin/python3 -c 'import kafka' >/dev/null 2>&1 || packages+=(python3-kafka)
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "== installing ${packages[*]} (apt-get) for the tests"
   if [ "$(id -u)" -eq 0 ]; then
@@ -27,6 +28,13 @@ if [ ${#packages[@]} -gt 0 ]; then
   else
     echo "test.sh: ${packages[*]} missing and neither root nor sudo is available; the tests that use them will fail" >&2
   fi
+fi
+
+# kafkajs, the third second opinion, from the npm registry: pinned, installed once under artifacts/.
+if [ ! -f artifacts/kafkajs/node_modules/kafkajs/package.json ]; then
+  echo "== installing kafkajs 2.2.4 (npm) for the tests"
+  npm install --silent --no-audit --no-fund --prefix artifacts/kafkajs kafkajs@2.2.4 \
+    || echo "test.sh: npm install kafkajs failed; the kafkajs test will fail" >&2
 fi
 
 echo "== build"

@@ -345,7 +345,8 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             : throw new FileNotFoundException($"Samsa.Server is not built for '{configuration}'; the test project must reference it (ReferenceOutputAssembly=false).", dll);
     }
 
-    private static string RepoRoot()
+    /// <summary>The repository's root: the folder above the test's output that holds Samsa.slnx.</summary>
+    public static string RepoRoot()
     {
         for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

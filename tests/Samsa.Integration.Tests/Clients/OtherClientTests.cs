@@ -4,10 +4,10 @@ using Samsa.Testing;
 namespace Samsa.Integration.Tests.Clients;
 
 /// <summary>
-/// Second opinions beside Confluent.Kafka: kcat (librdkafka's command-line client) and kafka-python
-/// (a pure-Python client with its own protocol code and its own choice of API versions), both from
-/// Debian (packages kcat and python3-kafka, which test.sh installs), driving the same broker through
-/// what a user of each would type or write.
+/// Second opinions beside Confluent.Kafka: kcat (librdkafka's command-line client), kafka-python (a
+/// pure-Python client with its own protocol code and its own choice of API versions, Debian's
+/// python3-kafka) and kafkajs (JavaScript, from npm), which test.sh installs, driving the same broker
+/// through what a user of each would type or write.
 /// </summary>
 public sealed class OtherClientTests(BrokerFixture fixture) : IClassFixture<BrokerFixture>
 {
@@ -80,6 +80,70 @@ public sealed class OtherClientTests(BrokerFixture fixture) : IClassFixture<Brok
             output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    private static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] arguments, string? stdin) =>
-        ProcessRun.RunAsync(ProcessRun.Redirected(file, arguments), stdin, ToolTimeout, string.Create(CultureInfo.InvariantCulture, $"{file} {string.Join(' ', arguments)}"));
+    [Fact]
+    public async Task Kafkajs_creates_produces_idempotently_consumes_in_a_group_and_deletes()
+    {
+        // kafkajs: a third protocol implementation (JavaScript), installed by test.sh under artifacts/kafkajs.
+        const string Script = """
+            const { Kafka, logLevel, CompressionTypes } = require('kafkajs');
+            const kafka = new Kafka({ clientId: 'it-kafkajs', brokers: [process.argv[2]], logLevel: logLevel.ERROR });
+            (async () => {
+              const admin = kafka.admin();
+              await admin.connect();
+              await admin.createTopics({ waitForLeaders: true, topics: [{ topic: 'kafkajs-topic', numPartitions: 2 }] });
+              const metadata = await admin.fetchTopicMetadata({ topics: ['kafkajs-topic'] });
+              console.log('created', metadata.topics[0].partitions.length);
+              const producer = kafka.producer({ idempotent: true });
+              await producer.connect();
+              for (let i = 0; i < 10; i++) {
+                await producer.send({ topic: 'kafkajs-topic', acks: -1, compression: CompressionTypes.GZIP,
+                  messages: Array.from({ length: 50 }, (_, j) => ({ key: 'k' + (j % 5), value: `v${i}-${j}`, headers: { h: 'x' } })) });
+              }
+              await producer.disconnect();
+              console.log('produced', 500);
+              const consumer = kafka.consumer({ groupId: 'kafkajs-group' });
+              await consumer.connect();
+              await consumer.subscribe({ topic: 'kafkajs-topic', fromBeginning: true });
+              const values = new Set();
+              let withHeader = 0;
+              await new Promise((resolve) => {
+                const timer = setTimeout(resolve, 60000);
+                consumer.run({ eachMessage: async ({ message }) => {
+                  values.add(message.value.toString());
+                  if (message.headers.h && message.headers.h.toString() === 'x') withHeader++;
+                  if (values.size === 500) { clearTimeout(timer); resolve(); }
+                } });
+              });
+              await consumer.disconnect();
+              console.log('consumed', values.size, withHeader, values.has('v0-0') && values.has('v9-49'));
+              const offsets = await admin.fetchOffsets({ groupId: 'kafkajs-group', topics: ['kafkajs-topic'] });
+              console.log('committed', offsets[0].partitions.reduce((sum, p) => sum + Number(p.offset), 0));
+              await admin.deleteTopics({ topics: ['kafkajs-topic'] });
+              console.log('deleted', !(await admin.listTopics()).includes('kafkajs-topic'));
+              await admin.disconnect();
+            })().catch((e) => { console.error(e); process.exit(1); });
+            """;
+        using var dir = new TempDirectory("kafkajs");
+        string script = Path.Combine(dir.Path, "clients.js");
+        await File.WriteAllTextAsync(script, Script);
+
+        (int exit, string output, string error) = await RunAsync(
+            "node", [script, fixture.BootstrapServers], null,
+            ("NODE_PATH", Path.Combine(BrokerProcess.RepoRoot(), "artifacts", "kafkajs", "node_modules")));
+        Assert.True(exit == 0, error);
+        Assert.Equal(
+            ["created 2", "produced 500", "consumed 500 500 true", "committed 500", "deleted true"],
+            output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, string[] arguments, string? stdin, (string Name, string Value)? environment = null)
+    {
+        System.Diagnostics.ProcessStartInfo start = ProcessRun.Redirected(file, arguments);
+        if (environment is { } variable)
+        {
+            start.Environment[variable.Name] = variable.Value;
+        }
+
+        return ProcessRun.RunAsync(start, stdin, ToolTimeout, string.Create(CultureInfo.InvariantCulture, $"{file} {string.Join(' ', arguments)}"));
+    }
 }
