@@ -9,6 +9,12 @@ public sealed partial class PartitionLog
     private long _rollFlushTarget;
     private int _rollFlushQueued;
 
+    // The active segment at the start of the last flush whose directory fsync completed: its files
+    // existed before that fsync, so their names are durable and its own later flushes need none.
+    // A segment object, not an offset: truncation and replacement create new objects (new files).
+    // Read and written under _flushLock only.
+    private LogSegment? _activeWhenDirectorySynced;
+
     /// <summary>
     /// Test seam: called with the path of a segment's .log, a producer snapshot or the partition
     /// dir just before its fsync (a slow disk, say).
@@ -78,7 +84,11 @@ public sealed partial class PartitionLog
 
                         // The snapshot the roll that sealed this segment wrote (at the next base).
                         newEntries |= i + 1 < segments.Length && SyncProducerSnapshot(segments[i + 1].BaseOffset);
-                        newEntries |= segments[i].BaseOffset >= recoveryPoint;
+                        // Its files are new names until a directory fsync after their creation. For
+                        // the active segment that was active at the last one, that fsync covered them
+                        // (a sealed segment has new index files, so it still counts).
+                        bool namesSynced = segments[i] == active && active == _activeWhenDirectorySynced;
+                        newEntries |= segments[i].BaseOffset >= recoveryPoint && !namesSynced;
                     }
                     catch (Exception e) when (IsIoFailure(e))
                     {
@@ -110,6 +120,8 @@ public sealed partial class PartitionLog
                 {
                     throw TakeOffline($"fsync of directory {_dir} failed", e);
                 }
+
+                _activeWhenDirectorySynced = active;
             }
 
             lock (_lock)

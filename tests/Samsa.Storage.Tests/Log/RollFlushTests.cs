@@ -314,6 +314,59 @@ public sealed class RollFlushTests
     }
 
     [Fact]
+    public void Flushes_of_the_active_segment_sync_the_directory_only_while_its_name_is_new()
+    {
+        using var dir = new TempDirectory();
+        using var flusher = new SegmentFlusher();
+        string partitionDir = LogTestKit.PartitionDir(dir);
+        PartitionLog log = Open(partitionDir, LogTestKit.Partition, flusher);
+        var fsyncs = new List<string>();
+        log.FsyncStarting = path =>
+        {
+            lock (fsyncs)
+            {
+                fsyncs.Add(path);
+            }
+        };
+        List<string> Taken()
+        {
+            lock (fsyncs)
+            {
+                var taken = new List<string>(fsyncs);
+                fsyncs.Clear();
+                return taken;
+            }
+        }
+
+        // A new log's first segment is a new name: its first flush syncs the directory too.
+        int tag = Fill(log, 1, 0);
+        log.Flush();
+        Assert.Equal([LogFileNames.LogPath(partitionDir, 0), partitionDir], Taken());
+
+        // Once that sync is done, flushing the same active segment syncs its data alone.
+        tag = Fill(log, 1, tag);
+        log.Flush();
+        Assert.Equal([LogFileNames.LogPath(partitionDir, 0)], Taken());
+
+        // A roll: its background flush syncs the directory after the new segment exists, which
+        // covers the new active segment's name as well.
+        tag = Fill(log, BatchesPerSegment, tag);
+        long activeBase = log.Segments[^1].BaseOffset;
+        Assert.True(PollUntil(() => log.RecoveryPoint == activeBase, Bound), $"recovery point {log.RecoveryPoint}, expected {activeBase}");
+        Assert.Equal(partitionDir, Taken()[^1]);
+        Fill(log, 1, tag);
+        log.Flush();
+        Assert.Equal([LogFileNames.LogPath(partitionDir, activeBase)], Taken());
+
+        // Truncated to nothing, the log starts a new segment: a new name again.
+        log.TruncateFullyAndStartAt(activeBase + 100);
+        Fill(log, 1, tag + 1);
+        log.Flush();
+        Assert.Equal([LogFileNames.LogPath(partitionDir, activeBase + 100), partitionDir], Taken());
+        log.Close();
+    }
+
+    [Fact]
     public void The_roll_snapshot_and_the_directory_are_fsynced_before_the_recovery_point_passes_the_sealed_segment()
     {
         using var dir = new TempDirectory();
