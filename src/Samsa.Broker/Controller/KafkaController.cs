@@ -221,7 +221,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
         }
     }
 
-    /// <summary>New partitions get leader = first live replica and ISR = the live replicas, epoch 0.</summary>
+    /// <summary>New partitions get leader = first live replica and ISR = the live replicas, epoch 0; one with no live replica waits.</summary>
     private async Task InitializeMissingLeadershipAsync(CancellationToken cancellationToken)
     {
         foreach (TopicInfo topic in _topics.Values)
@@ -242,7 +242,17 @@ internal sealed partial class KafkaController : IAsyncDisposable
                     }
                 }
 
-                int leader = isr.Count > 0 ? isr[0] : PartitionStateZNode.NoLeader;
+                if (isr.Count == 0)
+                {
+                    // No replica is live (they died between the topic's assignment and this, the
+                    // controller among them). Written now, the state would have no leader and an
+                    // empty ISR, which no clean election can ever fill; left unwritten, the
+                    // partition stays new, and the first of its replicas to start leads it (the
+                    // brokers-started path runs this again), as Kafka's NewPartition state does.
+                    continue;
+                }
+
+                int leader = isr[0];
                 var state = new PartitionStateZNode(_epoch, leader, 0, [.. isr]);
                 await CreatePathAsync(ZkPaths.TopicPartitions(topic.Name), cancellationToken).ConfigureAwait(false);
                 await CreatePathAsync(ZkPaths.TopicPartition(topic.Name, partition), cancellationToken).ConfigureAwait(false);

@@ -210,6 +210,34 @@ public sealed class OfflineReplicaControllerTests
     }
 
     [Fact]
+    public async Task A_new_partition_whose_replicas_all_died_before_it_had_a_leader_is_led_by_the_first_to_start()
+    {
+        // A broker wrote the assignment; the controller died before giving the partition a state,
+        // and so did the only replica (one full-suite run hit this: __consumer_offsets created by
+        // one broker while the controller, broker 3, was being killed).
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.StopControllerAsync();
+        await bed.Store.DeleteAsync(ZkPaths.BrokerId(3));
+        await bed.Store.CreateAsync(ZkPaths.TopicConfig(Topic), new ConfigZNode(new Dictionary<string, string>()).Encode(), CreateMode.Persistent);
+        await bed.Store.CreateAsync(ZkPaths.Topic(Topic), new TopicAssignmentZNode(Uuid.NewRandom(), new Dictionary<int, int[]> { [0] = [3], [1] = [1] }).Encode(), CreateMode.Persistent);
+
+        // The new controller leads what it can; the partition of dead broker 3 has no leader yet.
+        await bed.StartControllerAsync(brokerId: 1);
+        Assert.Equal(1, (await bed.StateAsync(1)).State.Leader);
+
+        // Broker 3 starts: it leads its partition, with itself in the ISR, and is told so.
+        await bed.RegisterAsync(3);
+        await Polling.UntilAsync(
+            async () => await bed.Store.GetDataAsync(ZkPaths.TopicPartitionState(Topic, 0)) is { } data && PartitionStateZNode.Decode(data.Data.Span).Leader == 3,
+            Patience,
+            "partition 0 is led by broker 3");
+        (PartitionStateZNode led, _) = await bed.StateAsync(0);
+        Assert.Equal([3], led.Isr);
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 3 && s.Request.TopicStates.Exists(t => t.PartitionStates.Exists(p => p.PartitionIndex == 0 && p.Leader == 3)));
+    }
+
+    [Fact]
     public async Task Log_dir_events_make_the_controller_ask_that_broker_once_and_are_deleted()
     {
         await using ControllerBed bed = await ControllerBed.StartAsync();
