@@ -19,6 +19,7 @@ public sealed class SlowClientTests
     private const short FetchKey = 1;
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(15);
 
     [Fact]
     public async Task Trickling_senders_hold_no_thread_are_not_idle_and_do_not_stop_a_normal_client()
@@ -75,18 +76,7 @@ public sealed class SlowClientTests
         // About 1 MB in the partition, so each Fetch answer is about 1 MB: 10,000 unread answers
         // buffered in the broker would be some 10 GB.
         await CreateTopicAsync(broker, "fetched", 1);
-        using (IProducer<Null, byte[]> producer = new ProducerBuilder<Null, byte[]>(ClientConfigs.Producer(broker.BootstrapServers)).Build())
-        {
-            var random = new Random(9);
-            for (int i = 0; i < 1000; i++)
-            {
-                byte[] value = new byte[1000];
-                random.NextBytes(value);
-                producer.Produce("fetched", new Message<Null, byte[]> { Value = value });
-            }
-
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-        }
+        ProduceThousandKilobyteRecords(ClientConfigs.Producer(broker.BootstrapServers), "fetched");
 
         byte[] request = FetchV4Request("fetched", FetchBytes);
         using (RawKafkaConnection warmUp = await RawKafkaConnection.ConnectAsync(broker.Port, timeout.Token))
@@ -135,15 +125,7 @@ public sealed class SlowClientTests
         await CreateTopicAsync(broker, "left-unread", 1);
         ProducerConfig producerConfig = ClientConfigs.Producer(broker.BootstrapServers);
         producerConfig.BatchSize = 16 * 1024; // so that each Fetch answer is about FetchBytes, not one large batch
-        using (IProducer<Null, byte[]> producer = new ProducerBuilder<Null, byte[]>(producerConfig).Build())
-        {
-            for (int i = 0; i < 1000; i++)
-            {
-                producer.Produce("left-unread", new Message<Null, byte[]> { Value = new byte[1000] });
-            }
-
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
-        }
+        ProduceThousandKilobyteRecords(producerConfig, "left-unread");
 
         // 2,000 answers of about 100 KB, none read: some fill the sockets' buffers, up to 16 MiB sit
         // in the send loop's batch, 100 fill the connection's queue, and the next waits to be
@@ -155,7 +137,7 @@ public sealed class SlowClientTests
         Task sending = SendRepeatedlyAsync(leaver, FetchV4Request("left-unread", FetchBytes), Requests, stopSending.Token);
 
         // Once the first answer arrives the broker is answering the rest, faster than a deletion goes.
-        Assert.True(await WaitForAsync(() => leaver.Available > 0, timeout.Token), "no Fetch was answered");
+        Assert.True(await Polling.TryUntilAsync(() => leaver.Available > 0, ReleaseWait, timeout.Token), "no Fetch was answered");
 
         // The topic is deleted meanwhile: the log closes its own handles, so what stays open is held
         // by the unsent answers (the test would prove nothing if none were).
@@ -165,7 +147,7 @@ public sealed class SlowClientTests
         }
 
         Assert.True(
-            await WaitForAsync(() => !Directory.Exists(Path.Combine(broker.LogDir, "left-unread-0")), timeout.Token),
+            await Polling.TryUntilAsync(() => !Directory.Exists(Path.Combine(broker.LogDir, "left-unread-0")), ReleaseWait, timeout.Token),
             "the deleted partition's directory is still there");
         Assert.True(OpenSegmentFiles(broker.ProcessId, "left-unread-0") > 0, "no unsent answer holds the segment: nothing was tested");
 
@@ -175,7 +157,7 @@ public sealed class SlowClientTests
         leaver.LingerState = new LingerOption(true, 0); // a reset, as a crashed client's kernel sends
         leaver.Dispose();
         Assert.True(
-            await WaitForAsync(() => OpenSegmentFiles(broker.ProcessId, "left-unread-0") == 0, timeout.Token),
+            await Polling.TryUntilAsync(() => OpenSegmentFiles(broker.ProcessId, "left-unread-0") == 0, ReleaseWait, timeout.Token),
             $"{OpenSegmentFiles(broker.ProcessId, "left-unread-0")} descriptors of the deleted partition's files are still open");
         Assert.True(broker.IsRunning);
     }
@@ -281,6 +263,21 @@ public sealed class SlowClientTests
         return count;
     }
 
+    /// <summary>1,000 records of 1,000 random bytes (about 1 MB), all acknowledged.</summary>
+    private static void ProduceThousandKilobyteRecords(ProducerConfig config, string topic)
+    {
+        using IProducer<Null, byte[]> producer = new ProducerBuilder<Null, byte[]>(config).Build();
+        var random = new Random(9);
+        for (int i = 0; i < 1000; i++)
+        {
+            byte[] value = new byte[1000];
+            random.NextBytes(value);
+            producer.Produce(topic, new Message<Null, byte[]> { Value = value });
+        }
+
+        Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+    }
+
     /// <summary>The broker's file descriptors whose path (deleted or renamed) names <paramref name="partitionDir"/>.</summary>
     private static int OpenSegmentFiles(int pid, string partitionDir)
     {
@@ -304,23 +301,6 @@ public sealed class SlowClientTests
         }
 
         return count;
-    }
-
-    /// <summary>Polls <paramref name="condition"/> every 50 ms for up to 15 s; whether it came true.</summary>
-    private static async Task<bool> WaitForAsync(Func<bool> condition, CancellationToken cancellationToken)
-    {
-        DateTime until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                return false;
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        return true;
     }
 
     /// <summary>A numeric field of /proc/&lt;pid&gt;/status (VmRSS is in kB).</summary>

@@ -320,14 +320,7 @@ public sealed class RollFlushTests
         using var flusher = new SegmentFlusher();
         string partitionDir = LogTestKit.PartitionDir(dir);
         PartitionLog log = Open(partitionDir, LogTestKit.Partition, flusher);
-        var fsyncs = new List<string>();
-        log.FsyncStarting = path =>
-        {
-            lock (fsyncs)
-            {
-                fsyncs.Add(path);
-            }
-        };
+        List<string> fsyncs = RecordFsyncs(log);
         List<string> Taken()
         {
             lock (fsyncs)
@@ -375,20 +368,14 @@ public sealed class RollFlushTests
         using var snapshotFsyncStarted = new ManualResetEventSlim();
         string partitionDir = LogTestKit.PartitionDir(dir);
         PartitionLog log = Open(partitionDir, LogTestKit.Partition, flusher);
-        var fsyncs = new List<string>();
-        log.FsyncStarting = path =>
+        List<string> fsyncs = RecordFsyncs(log, path =>
         {
-            lock (fsyncs)
-            {
-                fsyncs.Add(path);
-            }
-
             if (path.EndsWith(".snapshot", StringComparison.Ordinal))
             {
                 snapshotFsyncStarted.Set();
                 snapshotGate.Wait(TimeSpan.FromSeconds(60));
             }
-        };
+        });
         try
         {
             Fill(log, BatchesPerSegment + 1, 0); // one roll: a snapshot at the new segment's base
@@ -433,6 +420,22 @@ public sealed class RollFlushTests
         flusher.Dispose();
         Assert.Equal(0, log.RecoveryPoint);
         log.Close();
+    }
+
+    /// <summary>Records the path of every fsync the log starts (lock the list to read it), then runs <paramref name="then"/>.</summary>
+    private static List<string> RecordFsyncs(PartitionLog log, Action<string>? then = null)
+    {
+        var fsyncs = new List<string>();
+        log.FsyncStarting = path =>
+        {
+            lock (fsyncs)
+            {
+                fsyncs.Add(path);
+            }
+
+            then?.Invoke(path);
+        };
+        return fsyncs;
     }
 
     private static LogConfig Config() =>
