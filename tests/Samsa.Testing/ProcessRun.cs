@@ -46,9 +46,24 @@ public static class ProcessRun
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{what} did not exit within {timeout.TotalSeconds} s");
+
+            // What it printed before it hung is the first clue; the kill closed its pipes.
+            string printed;
+            try
+            {
+                string[] both = await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5));
+                printed = Tail(both[0]) + Tail(both[1]);
+            }
+            catch (TimeoutException)
+            {
+                printed = "(its output could not be read)";
+            }
+
+            throw new TimeoutException($"{what} did not exit within {timeout.TotalSeconds} s; it printed:\n{printed}");
         }
 
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];
 }

@@ -15,7 +15,7 @@ namespace Samsa.Broker.Controller;
 internal sealed partial class KafkaController
 {
     public Task<AlterPartitionResponseData> AlterPartitionAsync(AlterPartitionRequestData request, CancellationToken cancellationToken) =>
-        _loop.SubmitAsync(() => AlterPartitionOnLoopAsync(request, cancellationToken), cancellationToken);
+        RunToEndAsync(stopping => AlterPartitionOnLoopAsync(request, stopping), cancellationToken);
 
     private async Task<AlterPartitionResponseData> AlterPartitionOnLoopAsync(AlterPartitionRequestData request, CancellationToken cancellationToken)
     {

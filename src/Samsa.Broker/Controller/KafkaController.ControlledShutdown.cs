@@ -12,7 +12,7 @@ internal sealed partial class KafkaController
 {
     /// <returns>The error and the partitions the broker still leads (no other ISR member could take them).</returns>
     public Task<(ErrorCode Error, IReadOnlyList<(string Topic, int Partition)> Remaining)> ControlledShutdownAsync(int brokerId, long brokerEpoch, CancellationToken cancellationToken) =>
-        _loop.SubmitAsync(() => ControlledShutdownOnLoopAsync(brokerId, brokerEpoch, cancellationToken), cancellationToken);
+        RunToEndAsync(stopping => ControlledShutdownOnLoopAsync(brokerId, brokerEpoch, stopping), cancellationToken);
 
     private async Task<(ErrorCode, IReadOnlyList<(string, int)>)> ControlledShutdownOnLoopAsync(int brokerId, long brokerEpoch, CancellationToken cancellationToken)
     {

@@ -16,7 +16,7 @@ internal sealed partial class KafkaController
 
     /// <param name="partitions">The partitions to elect for; null means every partition (then partitions needing no election are left out of the answer).</param>
     public Task<IReadOnlyList<PartitionElectionResult>?> ElectLeadersAsync(sbyte electionType, IReadOnlyList<(string Topic, int Partition)>? partitions, CancellationToken cancellationToken) =>
-        _loop.SubmitAsync(() => ElectLeadersOnLoopAsync(electionType, partitions, cancellationToken), cancellationToken);
+        RunToEndAsync(stopping => ElectLeadersOnLoopAsync(electionType, partitions, stopping), cancellationToken);
 
     /// <returns>Null when this broker is not the controller.</returns>
     private async Task<IReadOnlyList<PartitionElectionResult>?> ElectLeadersOnLoopAsync(sbyte electionType, IReadOnlyList<(string Topic, int Partition)>? partitions, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ internal sealed partial class KafkaController
 
     /// <summary>Creates topics (or, with <paramref name="validateOnly"/>, checks that it could).</summary>
     public Task<IReadOnlyList<TopicCreationResult>> CreateTopicsAsync(IReadOnlyList<TopicCreation> topics, bool validateOnly, CancellationToken cancellationToken) =>
-        _loop.SubmitAsync(() => CreateTopicsOnLoopAsync(topics, validateOnly, cancellationToken), cancellationToken);
+        RunToEndAsync(stopping => CreateTopicsOnLoopAsync(topics, validateOnly, stopping), cancellationToken);
 
     private async Task<IReadOnlyList<TopicCreationResult>> CreateTopicsOnLoopAsync(IReadOnlyList<TopicCreation> topics, bool validateOnly, CancellationToken cancellationToken)
     {
@@ -91,7 +91,7 @@ internal sealed partial class KafkaController
     public Task<IReadOnlyList<TopicCreationResult>> AutoCreateTopicsAsync(IReadOnlyList<TopicCreation> topics, CancellationToken cancellationToken) =>
         IsActive
             ? CreateTopicsAsync(topics, validateOnly: false, cancellationToken)
-            : _loop.SubmitAsync(() => WriteTopicsAsBrokerAsync(topics, cancellationToken), cancellationToken);
+            : RunToEndAsync(stopping => WriteTopicsAsBrokerAsync(topics, stopping), cancellationToken);
 
     /// <summary>Not the controller: places the topics over the registered brokers and writes them unfenced.</summary>
     private async Task<IReadOnlyList<TopicCreationResult>> WriteTopicsAsBrokerAsync(IReadOnlyList<TopicCreation> topics, CancellationToken cancellationToken)
@@ -264,7 +264,7 @@ internal sealed partial class KafkaController
 
     /// <summary>Adds partitions to a topic (CreatePartitions): the count can only grow.</summary>
     public Task<(ErrorCode Error, string? Message)> CreatePartitionsAsync(string topic, int totalCount, IReadOnlyList<int[]>? newAssignments, bool validateOnly, CancellationToken cancellationToken) =>
-        _loop.SubmitAsync(() => CreatePartitionsOnLoopAsync(topic, totalCount, newAssignments, validateOnly, cancellationToken), cancellationToken);
+        RunToEndAsync(stopping => CreatePartitionsOnLoopAsync(topic, totalCount, newAssignments, validateOnly, stopping), cancellationToken);
 
     private async Task<(ErrorCode, string?)> CreatePartitionsOnLoopAsync(string topic, int totalCount, IReadOnlyList<int[]>? newAssignments, bool validateOnly, CancellationToken cancellationToken)
     {
@@ -357,7 +357,7 @@ internal sealed partial class KafkaController
 
     /// <summary>Deletes topics: marks them under /admin/delete_topics and completes the deletion at once.</summary>
     public Task<IReadOnlyList<(string Topic, Uuid TopicId, ErrorCode Error, string? Message)>> DeleteTopicsAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken) =>
-        _loop.SubmitAsync(() => DeleteTopicsOnLoopAsync(topics, cancellationToken), cancellationToken);
+        RunToEndAsync(stopping => DeleteTopicsOnLoopAsync(topics, stopping), cancellationToken);
 
     private async Task<IReadOnlyList<(string, Uuid, ErrorCode, string?)>> DeleteTopicsOnLoopAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
     {

@@ -37,6 +37,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
     // Brokers in a controlled shutdown: live, but no longer eligible to lead or join an ISR.
     private readonly HashSet<int> _shuttingDown = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationToken _stoppingToken; // read after DisposeAsync too, when _stopping.Token would throw
     private Task _rebalancing = Task.CompletedTask;
 
     public KafkaController(int brokerId, ICoordinationStore store, IControllerChannel channel, ControllerOptions options, TimeProvider time, ILogger logger)
@@ -48,6 +49,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
         _time = time;
         _logger = logger;
         _placementRandom = options.PlacementSeed is int seed ? new Random(seed) : new Random();
+        _stoppingToken = _stopping.Token;
         _loop = new ControllerLoop(e => LogLoopFailure(_logger, e));
         _store.SessionStateChanged += OnSessionStateChanged;
         _channel.LeaderAndIsrAnswered += OnLeaderAndIsrAnswered;
@@ -66,7 +68,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
             _rebalancing = RunLeaderRebalanceAsync(_stopping.Token);
         }
 
-        return _loop.SubmitAsync(async () => { await ElectAsync(cancellationToken).ConfigureAwait(false); return true; }, cancellationToken);
+        return RunToEndAsync(async stopping => { await ElectAsync(stopping).ConfigureAwait(false); return true; }, cancellationToken);
     }
 
     /// <summary>A lost session takes our /controller node with it: stop acting as controller at once, and stand again once there is a new session.</summary>
@@ -366,6 +368,19 @@ internal sealed partial class KafkaController : IAsyncDisposable
 
     /// <summary>Completes once every event queued on the controller loop before it has run (tests).</summary>
     internal Task WhenIdleAsync(CancellationToken cancellationToken) => _loop.SubmitAsync(static () => Task.FromResult(true), cancellationToken);
+
+    /// <summary>
+    /// Queues a request's work on the loop and runs it to its end under the controller's lifetime,
+    /// not the requester's: a client that goes away (its connection closed) only stops waiting. Cut
+    /// short, the work would leave the store written but its leadership, in-memory state and
+    /// LeaderAndIsr undone (an auto-created topic then answered LEADER_NOT_AVAILABLE for good).
+    /// Kafka's controller, too, finishes an event whose requester has left.
+    /// </summary>
+    private Task<T> RunToEndAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken waitCancellation)
+    {
+        CancellationToken stopping = _stoppingToken;
+        return _loop.SubmitAsync(() => work(stopping), waitCancellation);
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -6,6 +6,8 @@ namespace Samsa.Broker.Tests.Cluster;
 /// A broker's coordination session that can be told to lose its writes: while
 /// <see cref="FailWrites"/> is set, Create, Delete, SetData and Multi fail with ConnectionLoss, as a
 /// ZooKeeper client does when its connection drops mid-request. Reads go to the real session.
+/// <see cref="AfterMulti"/> runs right after a Multi is written, for a test that needs something to
+/// happen exactly between a write and what follows it.
 /// </summary>
 internal sealed class FaultableSession(ICoordinationStore inner) : ICoordinationStore
 {
@@ -17,6 +19,9 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
         get => _failWrites;
         set => _failWrites = value;
     }
+
+    /// <summary>Called once a Multi has been written, before its caller goes on.</summary>
+    public Action? AfterMulti { get; set; }
 
     /// <summary>How many writes were refused so far: a test waits on it instead of sleeping.</summary>
     public int RefusedWrites => Volatile.Read(ref _refusedWrites);
@@ -49,8 +54,17 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     public ValueTask<IReadOnlyList<string>?> GetChildrenAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
         inner.GetChildrenAsync(path, watcher, cancellationToken);
 
-    public ValueTask<IReadOnlyList<CoordinationOpResult>> MultiAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken = default) =>
-        _failWrites ? throw Lost(null) : inner.MultiAsync(operations, cancellationToken);
+    public async ValueTask<IReadOnlyList<CoordinationOpResult>> MultiAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken = default)
+    {
+        if (_failWrites)
+        {
+            throw Lost(null);
+        }
+
+        IReadOnlyList<CoordinationOpResult> results = await inner.MultiAsync(operations, cancellationToken).ConfigureAwait(false);
+        AfterMulti?.Invoke();
+        return results;
+    }
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 

@@ -181,6 +181,32 @@ public sealed class OfflineReplicaControllerTests
         Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 2 && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == 0 && p.Leader == 2));
     }
 
+    [Fact]
+    public async Task A_topic_whose_creator_leaves_just_after_its_znodes_are_written_still_gets_its_leaders()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+
+        // The client's connection closes (cancelling its request) right after the topic is written:
+        // librdkafka does this to its bootstrap connection once it knows the brokers.
+        using var request = new CancellationTokenSource();
+        bed.Session.AfterMulti = request.Cancel;
+        try
+        {
+            await bed.Controller.CreateTopicsAsync([new TopicCreation(Topic, -1, -1, new Dictionary<int, int[]> { [0] = [2, 3, 1] }, new Dictionary<string, string>())], false, request.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The requester stopped waiting; the creation goes on without it.
+        }
+
+        bed.Session.AfterMulti = null;
+        await bed.Controller.WhenIdleAsync(CancellationToken.None);
+        PartitionStateZNode state = (await bed.StateAsync(0)).State;
+        Assert.Equal(2, state.Leader);
+        Assert.Equal([2, 3, 1], state.Isr);
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == 2 && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == 0 && p.Leader == 2));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
