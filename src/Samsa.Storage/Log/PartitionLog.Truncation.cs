@@ -1,3 +1,5 @@
+using Samsa.Storage.Checkpoints;
+
 namespace Samsa.Storage.Log;
 
 public sealed partial class PartitionLog
@@ -14,6 +16,8 @@ public sealed partial class PartitionLog
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         lock (_flushLock)
         {
+            LogSegment cut;
+            bool renamed;
             lock (_lock)
             {
                 ThrowIfClosed();
@@ -24,28 +28,33 @@ public sealed partial class PartitionLog
 
                 if (offset < _logStartOffset)
                 {
-                    TruncateFullyAndStartAtLocked(offset);
-                    return true;
+                    cut = TruncateFullyAndStartAtLocked(offset);
+                    renamed = true;
                 }
-
-                LogSegment[] segments = _segments;
-                int keep = FindSegmentIndex(segments, offset) + 1;
-                LogSegment target = segments[keep - 1];
-                if (target != _activeSegment)
+                else
                 {
-                    target.Reactivate();
-                }
+                    LogSegment[] segments = _segments;
+                    int keep = FindSegmentIndex(segments, offset) + 1;
+                    cut = segments[keep - 1];
+                    if (cut != _activeSegment)
+                    {
+                        cut.Reactivate();
+                    }
 
-                long? firstRemoved = target.TruncateTo(offset);
-                long end = Math.Min(offset, firstRemoved ?? offset);
-                Volatile.Write(ref _segments, segments[..keep]);
-                PublishEnd(end, target, target.Size);
-                ScheduleDeletion(segments.AsSpan(keep));
-                Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, end));
-                _epochCache.TruncateFromEnd(end);
-                LoadProducerState(end);
-                return true;
+                    long? firstRemoved = cut.TruncateTo(offset);
+                    long end = Math.Min(offset, firstRemoved ?? offset);
+                    Volatile.Write(ref _segments, segments[..keep]);
+                    PublishEnd(end, cut, cut.Size);
+                    ScheduleDeletion(segments.AsSpan(keep));
+                    renamed = keep < segments.Length;
+                    Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, end));
+                    _epochCache.TruncateFromEnd(end);
+                    LoadProducerState(end);
+                }
             }
+
+            SyncTruncation(cut, renamed);
+            return true;
         }
     }
 
@@ -55,11 +64,14 @@ public sealed partial class PartitionLog
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         lock (_flushLock)
         {
+            LogSegment created;
             lock (_lock)
             {
                 ThrowIfClosed();
-                TruncateFullyAndStartAtLocked(offset);
+                created = TruncateFullyAndStartAtLocked(offset);
             }
+
+            SyncTruncation(created, renamed: true);
         }
     }
 
@@ -160,7 +172,39 @@ public sealed partial class PartitionLog
         }
     }
 
-    private void TruncateFullyAndStartAtLocked(long offset)
+    /// <summary>
+    /// Makes a truncation durable before the flush lock is let go, so no later flush or recovery
+    /// point can claim offsets past it while it may still be undone on disk: the cut segment's
+    /// new length (it also holds what is appended next), and the directory for the segments
+    /// renamed away. Without them a power loss could bring back the removed batches, or a removed
+    /// segment under its old name beside the cut one, whose offsets it overlaps, below a recovery
+    /// point that later flushes moved past them (so never validated again). Kafka leaves this to
+    /// the next flush; truncation is rare (a follower meeting a new leader), so two fsyncs are cheap.
+    /// Under _flushLock, not _lock: readers and the leader's appends go on meanwhile.
+    /// </summary>
+    private void SyncTruncation(LogSegment cut, bool renamed)
+    {
+        string syncing = cut.LogPath;
+        try
+        {
+            FsyncStarting?.Invoke(syncing);
+            cut.FlushLog();
+            if (renamed)
+            {
+                syncing = _dir;
+                FsyncStarting?.Invoke(syncing);
+                DirectorySync.Flush(_dir);
+                _activeWhenDirectorySynced = cut;
+            }
+        }
+        catch (Exception e) when (IsIoFailure(e))
+        {
+            throw TakeOffline($"fsync of {syncing} after truncation failed", e);
+        }
+    }
+
+    /// <summary>Under _lock; returns the new, empty segment.</summary>
+    private LogSegment TruncateFullyAndStartAtLocked(long offset)
     {
         LogSegment[] segments = _segments;
 
@@ -173,6 +217,7 @@ public sealed partial class PartitionLog
         Volatile.Write(ref _recoveryPoint, offset);
         _epochCache.Clear();
         ClearProducerState();
+        return created;
     }
 
     private void RemoveOldest(LogSegment[] segments, int count)

@@ -42,6 +42,51 @@ public sealed class PartitionLogTruncationTests
     }
 
     [Fact]
+    public void A_truncation_is_fsynced_before_it_returns_the_directory_too_when_segments_were_renamed_away()
+    {
+        using var dir = new TempDirectory();
+        string partitionDir = LogTestKit.PartitionDir(dir);
+        PartitionLog log = LogTestKit.Open(dir, SmallSegments, _clock);
+        Fill(log, 20);
+        log.Flush(); // the recovery point passes everything: nothing later would check these offsets again
+        var fsyncs = new List<string>();
+        log.FsyncStarting = fsyncs.Add;
+
+        // Within the active segment: its cut length alone.
+        long activeBase = log.Segments[^1].BaseOffset;
+        Assert.True(log.TruncateTo(log.LogEndOffset - 2));
+        Assert.Equal([LogFileNames.LogPath(partitionDir, activeBase)], fsyncs);
+
+        // Back into an earlier segment: the later ones are renamed away, so the directory follows
+        // the cut segment (a power loss must not bring them back under their old names).
+        fsyncs.Clear();
+        long cutBase = log.Segments[1].BaseOffset;
+        Assert.True(log.TruncateTo(cutBase + 2));
+        Assert.Equal([LogFileNames.LogPath(partitionDir, cutBase), partitionDir], fsyncs);
+
+        // Emptied and restarted: the new segment and the directory.
+        fsyncs.Clear();
+        log.TruncateFullyAndStartAt(500);
+        Assert.Equal([LogFileNames.LogPath(partitionDir, 500), partitionDir], fsyncs);
+        log.Close();
+    }
+
+    [Fact]
+    public void A_failed_fsync_of_a_truncation_takes_the_log_offline()
+    {
+        using var dir = new TempDirectory();
+        PartitionLog log = LogTestKit.Open(dir, SmallSegments, _clock);
+        Fill(log, 20);
+        log.Flush(); // the rolls' background flushes are done or find nothing left to do
+        log.FsyncStarting = path => throw new IOException("Input/output error");
+
+        StorageException e = Assert.Throws<StorageException>(() => log.TruncateTo(log.Segments[1].BaseOffset + 2));
+        Assert.True(e.Message.Contains("after truncation", StringComparison.Ordinal), e.Message);
+        Assert.True(log.IsOffline);
+        log.Close();
+    }
+
+    [Fact]
     public void TruncateFullyAndStartAt_empties_the_log()
     {
         using var dir = new TempDirectory();
