@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Samsa.Storage.Cleaning;
 using Samsa.Storage.Log;
 
@@ -9,6 +10,10 @@ public sealed partial class LogDirectory
     public const long DefaultIdleAfterMs = 10 * 60 * 1000;
 
     private readonly LogCleaner _cleaner;
+
+    // Deleted partitions' directories that could not be removed yet (Windows: a file another
+    // process holds open), renamed to *-delete; each maintenance pass tries them again.
+    private readonly ConcurrentQueue<string> _leftovers = new();
 
     // Guarded by _maintenanceLock: when each log's end last moved, for idle detection.
     private readonly Lock _maintenanceLock = new();
@@ -22,7 +27,8 @@ public sealed partial class LogDirectory
     /// (cleanup.policy delete), compaction (cleanup.policy compact; both for compact,delete), an
     /// fsync of logs whose last flush is flush.ms old, and release of the file handles and indexes
     /// of logs whose end has not moved for <paramref name="idleAfterMs"/> (reads reopen them
-    /// lazily; appends, which move the end, keep a log "busy"). Nothing goes beyond the high
+    /// lazily; appends, which move the end, keep a log "busy"), and another try at removing what a
+    /// partition's delete could not (Windows: a file held elsewhere). Nothing goes beyond the high
     /// watermark <paramref name="highWatermarkOf"/> gives. Runs on the caller's thread; passes are
     /// serialized. A log the cleaner cannot read is reported and skipped, not thrown.
     /// </summary>
@@ -87,7 +93,32 @@ public sealed partial class LogDirectory
                 }
             }
 
+            RetryLeftovers();
             return new MaintenanceResult(deleted, compacted, flushed, released, uncleanable);
+        }
+    }
+
+    /// <summary>Remembers what a partition's delete left behind, for <see cref="RetryLeftovers"/>.</summary>
+    private void KeepForRetry(string? leftover)
+    {
+        // Only a renamed directory: one left under the partition's own name (even its rename was
+        // refused) loads again as the partition, as after a crash before the delete, and retrying
+        // it could remove the partition created again under that name.
+        if (leftover is not null && leftover.EndsWith(PartitionLog.DeletedDirectorySuffix, StringComparison.Ordinal))
+        {
+            _leftovers.Enqueue(leftover);
+        }
+    }
+
+    /// <summary>Tries each leftover once more; those still refused wait for the next pass.</summary>
+    private void RetryLeftovers()
+    {
+        for (int count = _leftovers.Count; count > 0 && _leftovers.TryDequeue(out string? leftover); count--)
+        {
+            if (!PartitionLog.TryDeleteTree(leftover))
+            {
+                _leftovers.Enqueue(leftover);
+            }
         }
     }
 }

@@ -17,8 +17,6 @@ namespace Samsa.Storage;
 /// </summary>
 public sealed partial class LogDirectory : IDisposable
 {
-    private const string DeleteSuffix = "-delete";
-
     private readonly LogDirectoryLock _lock;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -121,7 +119,7 @@ public sealed partial class LogDirectory : IDisposable
         {
             string name = System.IO.Path.GetFileName(dir);
             bool isDirectory = Directory.Exists(dir);
-            if (isDirectory && name.EndsWith(DeleteSuffix, StringComparison.Ordinal))
+            if (isDirectory && name.EndsWith(PartitionLog.DeletedDirectorySuffix, StringComparison.Ordinal))
             {
                 // A deleted partition's leftovers; one still held open elsewhere (Windows: a virus
                 // scanner, a backup) must not stop the broker from starting, so it waits for the next load.
@@ -236,23 +234,36 @@ public sealed partial class LogDirectory : IDisposable
             if (_logs.TryRemove(id, out PartitionLog? log))
             {
                 Detach(log);
-                log.Delete();
+                KeepForRetry(log.DeleteAndFindLeftover());
                 _cleaner.Forget(id);
             }
             else if (_offline.TryRemove(id, out _))
             {
                 Interlocked.Decrement(ref _offlineCount);
-                // The topic was deleted: its unreadable files go with it.
+                // The topic was deleted: its unreadable files go with it, as a live log's do (never
+                // throwing for a file something else still holds).
                 string path = System.IO.Path.Combine(Path, id.DirectoryName);
                 if (Directory.Exists(path))
                 {
-                    Directory.Delete(path, recursive: true);
+                    KeepForRetry(PartitionLog.RemoveDirectory(path));
                 }
                 else
                 {
-                    File.Delete(path);
+                    TryDeleteFile(path);
                 }
             }
+        }
+    }
+
+    private static void TryDeleteFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Held elsewhere (Windows): not a partition directory, so the next load skips it.
         }
     }
 

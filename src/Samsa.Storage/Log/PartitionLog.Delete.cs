@@ -31,13 +31,15 @@ public sealed partial class PartitionLog
     /// own close. Here the directory is first renamed out of the way (so the partition can be
     /// created again at once), then deleted; if Windows still refuses (a read in flight, another
     /// process such as a virus scanner or backup holding a file), the error is swallowed and the
-    /// renamed directory is removed when the log dir next loads. (Should even the rename be
+    /// renamed directory is returned: the log dir's maintenance pass tries it again, and its next
+    /// load removes it if nothing did before. (Should even the rename be
     /// refused and the delete fail, the files stay under the partition's own name and load again
     /// as that partition, as after a crash before the delete.) On Linux the directory is always
     /// gone when this returns.
     /// </para>
     /// </summary>
-    private static void RemoveDirectory(string dir)
+    /// <returns>What is left of the directory (its new name), or null when it is gone.</returns>
+    internal static string? RemoveDirectory(string dir)
     {
         string target = string.Concat(dir.AsSpan().TrimEnd(Path.DirectorySeparatorChar), ".", Guid.NewGuid().ToString("N"), DeletedDirectorySuffix);
         try
@@ -46,20 +48,20 @@ public sealed partial class PartitionLog
         }
         catch (DirectoryNotFoundException)
         {
-            return; // already gone: deleting is idempotent
+            return null; // already gone: deleting is idempotent
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             target = dir; // Windows, a file under it still open: delete in place
         }
 
-        TryDeleteTree(target);
+        return TryDeleteTree(target) ? null : target;
     }
 
     /// <summary>
     /// Deletes <paramref name="dir"/> and everything under it; false when something refused (on
-    /// Windows a file still open elsewhere, see <see cref="RemoveDirectory"/>): what is left goes at
-    /// the next load, which tries again.
+    /// Windows a file still open elsewhere, see <see cref="RemoveDirectory"/>): what is left stays
+    /// for a later try (the log dir's maintenance pass, its next load).
     /// </summary>
     internal static bool TryDeleteTree(string dir)
     {

@@ -240,7 +240,14 @@ public sealed partial class PartitionLog
     /// come back empty), and files are opened with delete sharing; see <see cref="RemoveDirectory"/>
     /// for what Windows needs.
     /// </summary>
-    public void Delete()
+    public void Delete() => DeleteAndFindLeftover();
+
+    /// <summary><see cref="Delete"/>, for the log dir that retries what is left.</summary>
+    /// <returns>
+    /// The directory left behind when something under it could not be removed yet (on Windows a
+    /// file another process holds open), renamed out of the partition's way; null once all is gone.
+    /// </returns>
+    internal string? DeleteAndFindLeftover()
     {
         lock (_flushLock)
         {
@@ -258,7 +265,7 @@ public sealed partial class PartitionLog
                 }
 
                 _pendingDeletions.Clear();
-                RemoveDirectory(_dir);
+                return RemoveDirectory(_dir);
             }
         }
     }

@@ -72,6 +72,39 @@ public sealed class PartitionDeleteTests
         again.Close();
     }
 
+    [Fact]
+    public void What_a_delete_could_not_remove_is_removed_by_a_later_maintenance_pass_and_never_stops_the_delete()
+    {
+        using var dir = new TempDirectory();
+        var clock = new ManualClock(DateTimeOffset.UnixEpoch.AddDays(20_000));
+        using LogDirectory logs = LogDirectory.Open(dir.Path, clock, _ => LogConfig.Default);
+        PartitionLog log = logs.GetOrCreateLog(LogTestKit.Partition, default, LogConfig.Default);
+        log.AppendAsLeader(LogTestKit.Batch(5, clock.UnixTimeMilliseconds), 0);
+        string partitionDir = LogTestKit.PartitionDir(dir);
+
+        // Something else holds a file in the partition (on Windows: a virus scanner, a backup).
+        // The test's hold is Linux's; on Windows the directory's rename would be refused too.
+        using (HeldFile.Create(dir.Path, partitionDir))
+        {
+            logs.DeleteLog(LogTestKit.Partition);
+
+            // The delete did not throw; the partition's name is free again, what is left is renamed away.
+            Assert.False(Directory.Exists(partitionDir));
+            string leftover = Assert.Single(Directory.GetDirectories(dir.Path), d => d.EndsWith("-delete", StringComparison.Ordinal));
+            PartitionLog again = logs.GetOrCreateLog(LogTestKit.Partition, default, LogConfig.Default);
+            again.AppendAsLeader(LogTestKit.Batch(3, clock.UnixTimeMilliseconds), 0);
+
+            logs.RunMaintenance(clock.UnixTimeMilliseconds, _ => long.MaxValue);
+            Assert.True(Directory.Exists(leftover), "the held leftover vanished while still held: the test proves nothing");
+        }
+
+        // Let go: the next pass removes it, and leaves the partition created again alone.
+        logs.RunMaintenance(clock.UnixTimeMilliseconds, _ => long.MaxValue);
+        Assert.DoesNotContain(Directory.GetFileSystemEntries(dir.Path), e => e.EndsWith("-delete", StringComparison.Ordinal));
+        Assert.True(Directory.Exists(partitionDir));
+        Assert.Equal(3, logs.GetLog(LogTestKit.Partition)!.LogEndOffset);
+    }
+
     /// <summary>
     /// How many of this process's file descriptors point at <paramref name="fileName"/> under
     /// <paramref name="root"/> (deleted or not); null where /proc/self/fd does not exist.
@@ -103,5 +136,72 @@ public sealed class PartitionDeleteTests
         }
 
         return count;
+    }
+
+    /// <summary>
+    /// A file in a partition directory that the OS refuses to delete until let go, as Windows
+    /// refuses a file another process holds open. Linux as root: the immutable attribute (chattr +i,
+    /// e2fsprogs, Debian's "required"), which stops root too; another user: a read-only directory
+    /// around the file. Let go wherever the directory was renamed to under the log dir.
+    /// </summary>
+    private sealed class HeldFile : IDisposable
+    {
+        private const string Name = "held";
+        private readonly string _root;
+        private bool _released;
+
+        private HeldFile(string root) => _root = root;
+
+        /// <summary>Holds a file named "held" in <paramref name="dir"/>, under the log dir <paramref name="root"/>.</summary>
+        public static HeldFile Create(string root, string dir)
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                throw new PlatformNotSupportedException("Holds a file the Unix way; on Windows an open handle without delete sharing would.");
+            }
+
+            string path = Path.Combine(dir, Name);
+            if (Environment.IsPrivilegedProcess)
+            {
+                File.WriteAllText(path, Name);
+                Chattr("+i", path);
+            }
+            else
+            {
+                Directory.CreateDirectory(path);
+                File.WriteAllText(Path.Combine(path, "file"), Name);
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+            }
+
+            return new HeldFile(root);
+        }
+
+        public void Dispose()
+        {
+            if (_released || OperatingSystem.IsWindows())
+            {
+                return;
+            }
+
+            _released = true;
+            foreach (string path in Directory.EnumerateFileSystemEntries(_root, Name, SearchOption.AllDirectories))
+            {
+                if (Environment.IsPrivilegedProcess)
+                {
+                    Chattr("-i", path);
+                }
+                else
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                }
+            }
+        }
+
+        private static void Chattr(string flag, string path)
+        {
+            using var chattr = System.Diagnostics.Process.Start("chattr", [flag, path]);
+            Assert.True(chattr.WaitForExit(TimeSpan.FromSeconds(10)), "chattr did not exit");
+            Assert.True(chattr.ExitCode == 0, $"chattr {flag} {path} failed: the test cannot hold a file");
+        }
     }
 }
