@@ -15,6 +15,13 @@ public sealed partial class LogDirectory
     // process holds open), renamed to *-delete; each maintenance pass tries them again.
     private readonly ConcurrentQueue<string> _leftovers = new();
 
+    /// <summary>
+    /// Removes a directory tree, false when something refused: <see cref="PartitionLog.TryDeleteTree"/>.
+    /// Test seam: a test holds a file where the OS gives it no way to (Windows, root without
+    /// CAP_LINUX_IMMUTABLE).
+    /// </summary>
+    internal Func<string, bool> DeleteTree { get; set; } = PartitionLog.TryDeleteTree;
+
     // Guarded by _maintenanceLock: when each log's end last moved, for idle detection.
     private readonly Lock _maintenanceLock = new();
     private readonly Dictionary<TopicPartition, (long LogEnd, long SinceMs)> _activity = [];
@@ -42,6 +49,7 @@ public sealed partial class LogDirectory
             int flushed = 0;
             int released = 0;
             int uncleanable = 0;
+            RetryLeftovers();
             foreach ((TopicPartition id, PartitionLog log) in _logs)
             {
                 if (log.IsOffline)
@@ -93,7 +101,6 @@ public sealed partial class LogDirectory
                 }
             }
 
-            RetryLeftovers();
             return new MaintenanceResult(deleted, compacted, flushed, released, uncleanable);
         }
     }
@@ -115,7 +122,7 @@ public sealed partial class LogDirectory
     {
         for (int count = _leftovers.Count; count > 0 && _leftovers.TryDequeue(out string? leftover); count--)
         {
-            if (!PartitionLog.TryDeleteTree(leftover))
+            if (!DeleteTree(leftover))
             {
                 _leftovers.Enqueue(leftover);
             }

@@ -234,7 +234,7 @@ public sealed partial class LogDirectory : IDisposable
             if (_logs.TryRemove(id, out PartitionLog? log))
             {
                 Detach(log);
-                KeepForRetry(log.DeleteAndFindLeftover());
+                KeepForRetry(log.DeleteAndFindLeftover(DeleteTree));
                 _cleaner.Forget(id);
             }
             else if (_offline.TryRemove(id, out _))
@@ -245,7 +245,7 @@ public sealed partial class LogDirectory : IDisposable
                 string path = System.IO.Path.Combine(Path, id.DirectoryName);
                 if (Directory.Exists(path))
                 {
-                    KeepForRetry(PartitionLog.RemoveDirectory(path));
+                    KeepForRetry(PartitionLog.RemoveDirectory(path, DeleteTree));
                 }
                 else
                 {

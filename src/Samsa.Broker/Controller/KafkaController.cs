@@ -374,12 +374,13 @@ internal sealed partial class KafkaController : IAsyncDisposable
     /// not the requester's: a client that goes away (its connection closed) only stops waiting. Cut
     /// short, the work would leave the store written but its leadership, in-memory state and
     /// LeaderAndIsr undone (an auto-created topic then answered LEADER_NOT_AVAILABLE for good).
-    /// Kafka's controller, too, finishes an event whose requester has left.
+    /// Kafka's controller, too, finishes an event whose requester has left. Work whose requester
+    /// left before it started is dropped: nothing of it is written yet.
     /// </summary>
     private Task<T> RunToEndAsync<T>(Func<CancellationToken, Task<T>> work, CancellationToken waitCancellation)
     {
         CancellationToken stopping = _stoppingToken;
-        return _loop.SubmitAsync(() => work(stopping), waitCancellation);
+        return _loop.SubmitAsync(() => waitCancellation.IsCancellationRequested ? Task.FromCanceled<T>(waitCancellation) : work(stopping), waitCancellation);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,4 +1,5 @@
 using Samsa.Protocol;
+using Samsa.Storage;
 using Samsa.Storage.Log;
 
 namespace Samsa.Broker.Partitions;
@@ -94,7 +95,20 @@ internal sealed partial class Partition
                 return following;
             }
 
-            if (!Log.TruncateTo(offset))
+            bool truncated;
+            try
+            {
+                truncated = Log.TruncateTo(offset);
+            }
+            catch (StorageException)
+            {
+                // Its fsync failed after the cut was made: the log is offline now (and said so);
+                // the high watermark still follows the log end down, and the fetcher drops it.
+                CapHighWatermarkAtLogEnd();
+                return ErrorCode.KafkaStorageError;
+            }
+
+            if (!truncated)
             {
                 // No records above the offset, but an epoch this replica began there as leader
                 // (with nothing written) must go too, or the next divergence check repeats forever.
@@ -120,7 +134,17 @@ internal sealed partial class Partition
                 return following;
             }
 
-            Log.TruncateFullyAndStartAt(offset);
+            try
+            {
+                Log.TruncateFullyAndStartAt(offset);
+            }
+            catch (StorageException)
+            {
+                // As in TruncateTo: emptied, then its fsync failed; offline, and dropped by the fetcher.
+                Volatile.Write(ref _highWatermark, Log.LogEndOffset);
+                return ErrorCode.KafkaStorageError;
+            }
+
             Volatile.Write(ref _highWatermark, offset);
         }
 

@@ -38,8 +38,9 @@ public sealed partial class PartitionLog
     /// gone when this returns.
     /// </para>
     /// </summary>
+    /// <param name="deleteTree">Removes a directory tree, false when something refused (<see cref="TryDeleteTree"/>).</param>
     /// <returns>What is left of the directory (its new name), or null when it is gone.</returns>
-    internal static string? RemoveDirectory(string dir)
+    internal static string? RemoveDirectory(string dir, Func<string, bool> deleteTree)
     {
         string target = string.Concat(dir.AsSpan().TrimEnd(Path.DirectorySeparatorChar), ".", Guid.NewGuid().ToString("N"), DeletedDirectorySuffix);
         try
@@ -55,7 +56,7 @@ public sealed partial class PartitionLog
             target = dir; // Windows, a file under it still open: delete in place
         }
 
-        return TryDeleteTree(target) ? null : target;
+        return deleteTree(target) ? null : target;
     }
 
     /// <summary>

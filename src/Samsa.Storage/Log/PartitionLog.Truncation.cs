@@ -17,7 +17,6 @@ public sealed partial class PartitionLog
         lock (_flushLock)
         {
             LogSegment cut;
-            bool renamed;
             lock (_lock)
             {
                 ThrowIfClosed();
@@ -29,7 +28,6 @@ public sealed partial class PartitionLog
                 if (offset < _logStartOffset)
                 {
                     cut = TruncateFullyAndStartAtLocked(offset);
-                    renamed = true;
                 }
                 else
                 {
@@ -46,14 +44,13 @@ public sealed partial class PartitionLog
                     Volatile.Write(ref _segments, segments[..keep]);
                     PublishEnd(end, cut, cut.Size);
                     ScheduleDeletion(segments.AsSpan(keep));
-                    renamed = keep < segments.Length;
                     Volatile.Write(ref _recoveryPoint, Math.Min(_recoveryPoint, end));
                     _epochCache.TruncateFromEnd(end);
                     LoadProducerState(end);
                 }
             }
 
-            SyncTruncation(cut, renamed);
+            SyncTruncation(cut);
             return true;
         }
     }
@@ -71,7 +68,7 @@ public sealed partial class PartitionLog
                 created = TruncateFullyAndStartAtLocked(offset);
             }
 
-            SyncTruncation(created, renamed: true);
+            SyncTruncation(created);
         }
     }
 
@@ -173,29 +170,29 @@ public sealed partial class PartitionLog
     }
 
     /// <summary>
-    /// Makes a truncation durable before the flush lock is let go, so no later flush or recovery
-    /// point can claim offsets past it while it may still be undone on disk: the cut segment's
-    /// new length (it also holds what is appended next), and the directory for the segments
-    /// renamed away. Without them a power loss could bring back the removed batches, or a removed
-    /// segment under its old name beside the cut one, whose offsets it overlaps, below a recovery
-    /// point that later flushes moved past them (so never validated again). Kafka leaves this to
-    /// the next flush; truncation is rare (a follower meeting a new leader), so two fsyncs are cheap.
-    /// Under _flushLock, not _lock: readers and the leader's appends go on meanwhile.
+    /// Makes a truncation durable before the flush lock is let go, so nothing appended after it,
+    /// and no recovery point, can rest on a cut that a power loss may still undo: the cut
+    /// segment's new length, then the directory, whose entries the truncation changed (segments
+    /// renamed to .deleted, producer snapshots above the cut deleted). Without them a power loss
+    /// could bring the removed batches back below a recovery point the checkpoint on disk still
+    /// claims (so never validated again), a removed segment under its old name beside the cut one
+    /// (overlapping offsets), or a stale producer snapshot. A follower that truncated and fetched
+    /// the leader's batches could then hold other data than the leader at the same offsets. Kafka
+    /// leaves this to the next flush. The cost: two fsyncs per truncation, which happens when a
+    /// follower meets a new leader, under the partition's and its fetcher's locks. Under
+    /// _flushLock, not _lock: readers go on meanwhile.
     /// </summary>
-    private void SyncTruncation(LogSegment cut, bool renamed)
+    private void SyncTruncation(LogSegment cut)
     {
         string syncing = cut.LogPath;
         try
         {
             FsyncStarting?.Invoke(syncing);
             cut.FlushLog();
-            if (renamed)
-            {
-                syncing = _dir;
-                FsyncStarting?.Invoke(syncing);
-                DirectorySync.Flush(_dir);
-                _activeWhenDirectorySynced = cut;
-            }
+            syncing = _dir;
+            FsyncStarting?.Invoke(syncing);
+            DirectorySync.Flush(_dir);
+            _activeWhenDirectorySynced = cut;
         }
         catch (Exception e) when (IsIoFailure(e))
         {

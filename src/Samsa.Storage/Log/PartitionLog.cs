@@ -240,14 +240,15 @@ public sealed partial class PartitionLog
     /// come back empty), and files are opened with delete sharing; see <see cref="RemoveDirectory"/>
     /// for what Windows needs.
     /// </summary>
-    public void Delete() => DeleteAndFindLeftover();
+    public void Delete() => DeleteAndFindLeftover(TryDeleteTree);
 
     /// <summary><see cref="Delete"/>, for the log dir that retries what is left.</summary>
+    /// <param name="deleteTree">Removes a directory tree, false when something refused (<see cref="TryDeleteTree"/>; a test's hold).</param>
     /// <returns>
     /// The directory left behind when something under it could not be removed yet (on Windows a
     /// file another process holds open), renamed out of the partition's way; null once all is gone.
     /// </returns>
-    internal string? DeleteAndFindLeftover()
+    internal string? DeleteAndFindLeftover(Func<string, bool> deleteTree)
     {
         lock (_flushLock)
         {
@@ -265,7 +266,7 @@ public sealed partial class PartitionLog
                 }
 
                 _pendingDeletions.Clear();
-                return RemoveDirectory(_dir);
+                return RemoveDirectory(_dir, deleteTree);
             }
         }
     }

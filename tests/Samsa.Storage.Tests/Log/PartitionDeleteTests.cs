@@ -83,8 +83,7 @@ public sealed class PartitionDeleteTests
         string partitionDir = LogTestKit.PartitionDir(dir);
 
         // Something else holds a file in the partition (on Windows: a virus scanner, a backup).
-        // The test's hold is Linux's; on Windows the directory's rename would be refused too.
-        using (HeldFile.Create(dir.Path, partitionDir))
+        using (HeldFile.Create(logs, dir.Path, partitionDir))
         {
             logs.DeleteLog(LogTestKit.Partition);
 
@@ -139,56 +138,68 @@ public sealed class PartitionDeleteTests
     }
 
     /// <summary>
-    /// A file in a partition directory that the OS refuses to delete until let go, as Windows
-    /// refuses a file another process holds open. Linux as root: the immutable attribute (chattr +i,
-    /// e2fsprogs, Debian's "required"), which stops root too; another user: a read-only directory
-    /// around the file. Let go wherever the directory was renamed to under the log dir.
+    /// A file in a partition directory that cannot be deleted until let go, as Windows refuses a
+    /// file another process holds open. Held by the OS where it offers a way: as root the immutable
+    /// attribute (chattr +i, e2fsprogs, Debian's "required"), which stops root too; as another user a
+    /// read-only directory around it. Where it offers none (Windows; root without
+    /// CAP_LINUX_IMMUTABLE, as in a default container) the log dir's delete seam refuses any tree
+    /// holding it. Let go wherever the directory was renamed to under the log dir.
     /// </summary>
     private sealed class HeldFile : IDisposable
     {
         private const string Name = "held";
+        private readonly LogDirectory _logs;
         private readonly string _root;
+        private readonly bool _bySeam;
         private bool _released;
 
-        private HeldFile(string root) => _root = root;
-
-        /// <summary>Holds a file named "held" in <paramref name="dir"/>, under the log dir <paramref name="root"/>.</summary>
-        public static HeldFile Create(string root, string dir)
+        private HeldFile(LogDirectory logs, string root, bool bySeam)
         {
-            if (OperatingSystem.IsWindows())
+            _logs = logs;
+            _root = root;
+            _bySeam = bySeam;
+        }
+
+        /// <summary>Holds a file named "held" in <paramref name="dir"/>, a partition of <paramref name="logs"/> at <paramref name="root"/>.</summary>
+        public static HeldFile Create(LogDirectory logs, string root, string dir)
+        {
+            string path = Path.Combine(dir, Name);
+            if (OperatingSystem.IsWindows() || (Environment.IsPrivilegedProcess && !TryChattr("+i", WriteFile(path))))
             {
-                throw new PlatformNotSupportedException("Holds a file the Unix way; on Windows an open handle without delete sharing would.");
+                WriteFile(path);
+                logs.DeleteTree = tree => !File.Exists(Path.Combine(tree, Name)) && PartitionLog.TryDeleteTree(tree);
+                return new HeldFile(logs, root, bySeam: true);
             }
 
-            string path = Path.Combine(dir, Name);
-            if (Environment.IsPrivilegedProcess)
-            {
-                File.WriteAllText(path, Name);
-                Chattr("+i", path);
-            }
-            else
+            if (!Environment.IsPrivilegedProcess)
             {
                 Directory.CreateDirectory(path);
-                File.WriteAllText(Path.Combine(path, "file"), Name);
+                WriteFile(Path.Combine(path, "file"));
                 File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserExecute);
             }
 
-            return new HeldFile(root);
+            return new HeldFile(logs, root, bySeam: false);
         }
 
         public void Dispose()
         {
-            if (_released || OperatingSystem.IsWindows())
+            if (_released)
             {
                 return;
             }
 
             _released = true;
+            if (_bySeam || OperatingSystem.IsWindows())
+            {
+                _logs.DeleteTree = PartitionLog.TryDeleteTree;
+                return;
+            }
+
             foreach (string path in Directory.EnumerateFileSystemEntries(_root, Name, SearchOption.AllDirectories))
             {
                 if (Environment.IsPrivilegedProcess)
                 {
-                    Chattr("-i", path);
+                    Assert.True(TryChattr("-i", path), $"chattr -i {path} failed");
                 }
                 else
                 {
@@ -197,11 +208,25 @@ public sealed class PartitionDeleteTests
             }
         }
 
-        private static void Chattr(string flag, string path)
+        private static string WriteFile(string path)
         {
-            using var chattr = System.Diagnostics.Process.Start("chattr", [flag, path]);
-            Assert.True(chattr.WaitForExit(TimeSpan.FromSeconds(10)), "chattr did not exit");
-            Assert.True(chattr.ExitCode == 0, $"chattr {flag} {path} failed: the test cannot hold a file");
+            File.WriteAllText(path, Name);
+            return path;
+        }
+
+        /// <summary>False where chattr is missing or refused (no CAP_LINUX_IMMUTABLE, a file system without the attribute).</summary>
+        private static bool TryChattr(string flag, string path)
+        {
+            try
+            {
+                using var chattr = System.Diagnostics.Process.Start(ProcessRun.Redirected("chattr", [flag, path]))!;
+                chattr.StandardInput.Close();
+                return chattr.WaitForExit(TimeSpan.FromSeconds(10)) && chattr.ExitCode == 0;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+                return false; // not installed
+            }
         }
     }
 }

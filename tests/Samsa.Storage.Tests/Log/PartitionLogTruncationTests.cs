@@ -42,7 +42,7 @@ public sealed class PartitionLogTruncationTests
     }
 
     [Fact]
-    public void A_truncation_is_fsynced_before_it_returns_the_directory_too_when_segments_were_renamed_away()
+    public void A_truncation_is_fsynced_before_it_returns_its_segment_then_the_directory()
     {
         using var dir = new TempDirectory();
         string partitionDir = LogTestKit.PartitionDir(dir);
@@ -52,13 +52,14 @@ public sealed class PartitionLogTruncationTests
         var fsyncs = new List<string>();
         log.FsyncStarting = fsyncs.Add;
 
-        // Within the active segment: its cut length alone.
+        // Within the active segment: its cut length, then the directory (producer snapshots above
+        // the cut are deleted).
         long activeBase = log.Segments[^1].BaseOffset;
         Assert.True(log.TruncateTo(log.LogEndOffset - 2));
-        Assert.Equal([LogFileNames.LogPath(partitionDir, activeBase)], fsyncs);
+        Assert.Equal([LogFileNames.LogPath(partitionDir, activeBase), partitionDir], fsyncs);
 
-        // Back into an earlier segment: the later ones are renamed away, so the directory follows
-        // the cut segment (a power loss must not bring them back under their old names).
+        // Back into an earlier segment: the later ones are renamed away (a power loss must not
+        // bring them back under their old names).
         fsyncs.Clear();
         long cutBase = log.Segments[1].BaseOffset;
         Assert.True(log.TruncateTo(cutBase + 2));
