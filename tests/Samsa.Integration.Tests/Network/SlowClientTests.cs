@@ -279,29 +279,8 @@ public sealed class SlowClientTests
     }
 
     /// <summary>The broker's file descriptors whose path (deleted or renamed) names <paramref name="partitionDir"/>.</summary>
-    private static int OpenSegmentFiles(int pid, string partitionDir)
-    {
-        int count = 0;
-        foreach (string fd in Directory.GetFiles($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd"))
-        {
-            string? target;
-            try
-            {
-                target = new FileInfo(fd).LinkTarget;
-            }
-            catch (IOException)
-            {
-                continue; // closed while we listed
-            }
-
-            if (target is not null && target.Contains(partitionDir, StringComparison.Ordinal))
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
+    private static int OpenSegmentFiles(int pid, string partitionDir) =>
+        (OpenFiles.Of(pid) ?? throw new PlatformNotSupportedException("/proc/<pid>/fd is Linux's")).Count(target => target.Contains(partitionDir, StringComparison.Ordinal));
 
     /// <summary>A numeric field of /proc/&lt;pid&gt;/status (VmRSS is in kB).</summary>
     private static int ProcStatus(int pid, string field)

@@ -108,34 +108,8 @@ public sealed class PartitionDeleteTests
     /// How many of this process's file descriptors point at <paramref name="fileName"/> under
     /// <paramref name="root"/> (deleted or not); null where /proc/self/fd does not exist.
     /// </summary>
-    private static int? OpenDescriptors(string root, string fileName)
-    {
-        if (!Directory.Exists("/proc/self/fd"))
-        {
-            return null;
-        }
-
-        int count = 0;
-        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
-        {
-            string? target;
-            try
-            {
-                target = new FileInfo(fd).LinkTarget;
-            }
-            catch (IOException)
-            {
-                continue; // closed while we listed
-            }
-
-            if (target is not null && target.StartsWith(root, StringComparison.Ordinal) && target.Contains(fileName, StringComparison.Ordinal))
-            {
-                count++;
-            }
-        }
-
-        return count;
-    }
+    private static int? OpenDescriptors(string root, string fileName) =>
+        OpenFiles.Of()?.Count(target => target.StartsWith(root, StringComparison.Ordinal) && target.Contains(fileName, StringComparison.Ordinal));
 
     /// <summary>
     /// A file in a partition directory that cannot be deleted until let go, as Windows refuses a

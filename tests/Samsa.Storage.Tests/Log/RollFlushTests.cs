@@ -476,29 +476,8 @@ public sealed class RollFlushTests
         return true;
     }
 
-    private static List<string> OpenFilesUnder(string path)
-    {
-        var open = new List<string>();
-        foreach (string fd in Directory.GetFiles("/proc/self/fd"))
-        {
-            string? target = null;
-            try
-            {
-                target = new FileInfo(fd).LinkTarget;
-            }
-            catch (IOException)
-            {
-                // Closed while we looked.
-            }
-
-            if (target is not null && target.StartsWith(path, StringComparison.Ordinal))
-            {
-                open.Add(target);
-            }
-        }
-
-        return open;
-    }
+    private static List<string> OpenFilesUnder(string path) =>
+        (OpenFiles.Of() ?? throw new PlatformNotSupportedException("/proc/self/fd is Linux's")).FindAll(target => target.StartsWith(path, StringComparison.Ordinal));
 
     /// <summary>An fsync that blocks until released (bounded, so a failing test cannot hang the run).</summary>
     private sealed class SlowDisk : IDisposable
