@@ -152,19 +152,46 @@ public sealed partial class KafkaBroker
         }
     }
 
+    /// <summary>
+    /// Registers again on the renewed session, retrying while the ensemble loses the request
+    /// (ConnectionLoss, OperationTimeout: a server paused or failing over as the new session
+    /// opens): given up after one such loss, the broker stayed out of /brokers/ids for good, live
+    /// but never sent LeaderAndIsr or UpdateMetadata again. Kafka's client, too, retries its
+    /// registration until connected. A further expiry ends this attempt; the next session's
+    /// Connected starts another.
+    /// </summary>
     private async Task ReregisterAsync(BrokerRegistration registration)
     {
-        try
+        while (true)
         {
-            _cluster.Receiver.BrokerEpoch = await RegisterAsync(_store, registration, _options, _time, _stopping.Token).ConfigureAwait(false);
-            LogReregistered(_logger, _options.BrokerId, _cluster.Receiver.BrokerEpoch);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-        }
-        catch (Exception e) when (e is CoordinationException or ConfigException)
-        {
-            LogReregisterFailed(_logger, _options.BrokerId, e.Message);
+            try
+            {
+                _cluster.Receiver.BrokerEpoch = await RegisterAsync(_store, registration, _options, _time, _stopping.Token).ConfigureAwait(false);
+                LogReregistered(_logger, _options.BrokerId, _cluster.Receiver.BrokerEpoch);
+                return;
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (CoordinationException e) when (e.Error is CoordinationError.ConnectionLoss or CoordinationError.OperationTimeout && !_cluster.SessionExpired)
+            {
+                LogReregisterRetried(_logger, _options.BrokerId, e.Message);
+            }
+            catch (Exception e) when (e is CoordinationException or ConfigException)
+            {
+                LogReregisterFailed(_logger, _options.BrokerId, e.Message);
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(RegistrationRetry, _time, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -177,6 +204,9 @@ public sealed partial class KafkaBroker
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] Registered again with broker epoch {BrokerEpoch}.")]
     private static partial void LogReregistered(ILogger logger, int brokerId, long brokerEpoch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "[KafkaServer id={BrokerId}] Registering again was lost ({Reason}); retrying.")]
+    private static partial void LogReregisterRetried(ILogger logger, int brokerId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "[KafkaServer id={BrokerId}] Could not register again after the session expired: {Reason}")]
     private static partial void LogReregisterFailed(ILogger logger, int brokerId, string reason);

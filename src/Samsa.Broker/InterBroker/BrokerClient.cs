@@ -115,6 +115,13 @@ internal sealed partial class BrokerClient : IAsyncDisposable
                 Fail(connection, e);
                 throw new BrokerClientException($"Sending {request.ApiKey} to {_host}:{_port} failed: {e.Message}", e);
             }
+            catch (OperationCanceledException e)
+            {
+                // Cancelled mid-write: part of the frame may be on the wire, and whatever is sent
+                // next on this connection would be read as its rest. It cannot be used again.
+                Fail(connection, e);
+                throw;
+            }
         }
         finally
         {

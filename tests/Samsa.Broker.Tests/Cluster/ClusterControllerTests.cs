@@ -286,6 +286,33 @@ public sealed class ClusterControllerTests
     }
 
     [Fact]
+    public async Task A_broker_whose_registration_after_an_expiry_is_lost_keeps_trying_until_it_is_registered()
+    {
+        await using InProcessCluster cluster = await InProcessCluster.StartAsync(3);
+        KafkaBroker controller = await cluster.ControllerAsync();
+        KafkaBroker victim = cluster.Brokers[controller.BrokerId % 3 + 1];
+        long oldSession = victim.SessionId;
+
+        // Its new session loses its first writes (a ZooKeeper server failing over as it opens):
+        // the registration is lost, and more than once.
+        cluster.RenewedSessionsFailWrites = true;
+        Assert.True(cluster.Store.ExpireSession(oldSession));
+        await InProcessCluster.WaitUntilAsync(
+            () => Task.FromResult(cluster.RenewedSessions.TryGetValue(victim.BrokerId, out FaultableSession? renewed) && renewed.RefusedWrites >= 2),
+            "the registration on the new session was tried and lost twice");
+        Assert.Null(await cluster.Store.ExistsAsync(ZkPaths.BrokerId(victim.BrokerId)));
+
+        // The ensemble answers again: the broker registers without another expiry, and the cluster has it back.
+        cluster.RenewedSessions[victim.BrokerId].FailWrites = false;
+        await InProcessCluster.WaitUntilAsync(
+            async () => await cluster.Store.ExistsAsync(ZkPaths.BrokerId(victim.BrokerId)) is { } stat && stat.EphemeralOwner == victim.SessionId && victim.SessionId != oldSession,
+            "the broker registered");
+        await InProcessCluster.WaitUntilAsync(
+            async () => (await cluster.MetadataAsync(controller.BrokerId)).Brokers.Count == 3 && victim.Metadata.Current.Brokers.Count == 3,
+            "the cluster has the broker back");
+    }
+
+    [Fact]
     public async Task The_controller_whose_session_expired_resigns_and_a_controller_with_a_higher_epoch_follows()
     {
         await using InProcessCluster cluster = await InProcessCluster.StartAsync(3);

@@ -26,6 +26,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     private readonly Dictionary<int, KafkaBroker> _brokers = [];
     private readonly Dictionary<int, BrokerClient> _clients = [];
     private readonly Dictionary<int, FaultableSession> _sessions = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, FaultableSession> _renewed = new();
     private readonly (string Key, string Value)[] _overrides;
 
     private InProcessCluster((string Key, string Value)[] overrides)
@@ -40,6 +41,12 @@ internal sealed class InProcessCluster : IAsyncDisposable
 
     /// <summary>Each running broker's first coordination session, which a test can make lose its writes.</summary>
     public IReadOnlyDictionary<int, FaultableSession> Sessions => _sessions;
+
+    /// <summary>Whether a session a broker opens after an expiry starts out losing its writes.</summary>
+    public bool RenewedSessionsFailWrites { get; set; }
+
+    /// <summary>Each broker's latest session opened after an expiry, which a test can let write again.</summary>
+    public IReadOnlyDictionary<int, FaultableSession> RenewedSessions => _renewed;
 
     /// <summary>Starts brokers 1..<paramref name="count"/> and waits until each knows all of them.</summary>
     public static async Task<InProcessCluster> StartAsync(int count, params (string Key, string Value)[] overrides)
@@ -87,7 +94,12 @@ internal sealed class InProcessCluster : IAsyncDisposable
         BrokerOptions options = BrokerOptions.Load(properties, out _);
         var session = new FaultableSession(Store.OpenSession());
         _sessions[brokerId] = session;
-        KafkaBroker broker = await KafkaBroker.StartAsync(options, session, clusterMode: true, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None, _ => Task.FromResult(Store.OpenSession()));
+        KafkaBroker broker = await KafkaBroker.StartAsync(options, session, clusterMode: true, TimeProvider.System, NullLoggerFactory.Instance, CancellationToken.None, _ =>
+        {
+            var renewed = new FaultableSession(Store.OpenSession()) { FailWrites = RenewedSessionsFailWrites };
+            _renewed[brokerId] = renewed;
+            return Task.FromResult<ICoordinationStore>(renewed);
+        });
         _brokers[brokerId] = broker;
         return broker;
     }

@@ -161,6 +161,38 @@ public sealed class BrokerClientTests
         }
     }
 
+    [Fact]
+    public async Task A_send_cancelled_in_the_middle_of_its_frame_drops_the_connection_and_the_next_send_opens_a_new_one()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        await using var client = new BrokerClient("127.0.0.1", ((IPEndPoint)listener.LocalEndpoint).Port, "test", FastOptions, NullLogger.Instance);
+
+        // A request of about 32 MB to a peer that reads nothing: the write stalls once the socket
+        // buffers are full, part of the frame on the wire.
+        var large = new MetadataRequestData { Topics = [] };
+        for (int i = 0; i < 160_000; i++)
+        {
+            large.Topics.Add(new MetadataRequestData.MetadataRequestTopic { Name = new string('t', 200) });
+        }
+
+        using var cancel = new CancellationTokenSource();
+        Task<MetadataResponseData> stalled = client.SendAsync<MetadataResponseData>(large, 12, cancel.Token).AsTask();
+        using Socket first = await listener.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await Polling.UntilAsync(() => first.Available > 0, TimeSpan.FromSeconds(10), "the frame's first bytes arrive");
+        Assert.False(stalled.IsCompleted, "the whole frame was written: the test proves nothing");
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stalled.WaitAsync(TimeSpan.FromSeconds(10)));
+
+        // The next request must not follow half a frame on the same connection: a new one carries it.
+        Task<BrokerClientException> next = Assert.ThrowsAsync<BrokerClientException>(async () =>
+            await client.SendAsync<ApiVersionsResponseData>(new ApiVersionsRequestData(), 0, CancellationToken.None));
+        using Socket second = await listener.AcceptSocketAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        await ReceiveRequestAsync(second);
+        second.Shutdown(SocketShutdown.Both);
+        await next.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     /// <summary>Reads one request frame as a broker would; returns its correlation id.</summary>
     private static async Task<int> ReceiveRequestAsync(Socket peer)
     {
