@@ -113,15 +113,12 @@ public sealed partial class PartitionLog
                 // (Kafka's LocalLog.flush syncs the directory for new segments too).
                 try
                 {
-                    FsyncStarting?.Invoke(_dir);
-                    DirectorySync.Flush(_dir);
+                    SyncDirectory(active);
                 }
                 catch (Exception e) when (IsIoFailure(e))
                 {
                     throw TakeOffline($"fsync of directory {_dir} failed", e);
                 }
-
-                _activeWhenDirectorySynced = active;
             }
 
             lock (_lock)
@@ -138,6 +135,17 @@ public sealed partial class PartitionLog
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// fsyncs the partition directory: every name in it is durable after, <paramref name="active"/>'s
+    /// files among them, so its later flushes need no directory fsync. Under _flushLock.
+    /// </summary>
+    private void SyncDirectory(LogSegment active)
+    {
+        FsyncStarting?.Invoke(_dir);
+        DirectorySync.Flush(_dir);
+        _activeWhenDirectorySynced = active;
     }
 
     /// <summary>

@@ -1,5 +1,3 @@
-using Samsa.Storage.Checkpoints;
-
 namespace Samsa.Storage.Log;
 
 public sealed partial class PartitionLog
@@ -190,9 +188,7 @@ public sealed partial class PartitionLog
             FsyncStarting?.Invoke(syncing);
             cut.FlushLog();
             syncing = _dir;
-            FsyncStarting?.Invoke(syncing);
-            DirectorySync.Flush(_dir);
-            _activeWhenDirectorySynced = cut;
+            SyncDirectory(cut);
         }
         catch (Exception e) when (IsIoFailure(e))
         {
