@@ -66,6 +66,16 @@ internal sealed class RawKafkaConnection : IDisposable
         }
     }
 
+    /// <summary>A blocking send, for callers that pace their bytes on a thread of their own.</summary>
+    public void Send(ReadOnlySpan<byte> bytes)
+    {
+        int sent = 0;
+        while (sent < bytes.Length)
+        {
+            sent += _socket.Send(bytes[sent..], SocketFlags.None);
+        }
+    }
+
     /// <summary>No more bytes from us: the broker sees end of stream.</summary>
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 

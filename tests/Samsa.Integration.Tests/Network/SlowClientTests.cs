@@ -20,6 +20,7 @@ public sealed class SlowClientTests
     private static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan TrickleInterval = TimeSpan.FromMilliseconds(500);
 
     [Fact]
     public async Task Trickling_senders_hold_no_thread_are_not_idle_and_do_not_stop_a_normal_client()
@@ -27,42 +28,53 @@ public sealed class SlowClientTests
         const int Tricklers = 200;
         const int Messages = 500;
         using var timeout = new CancellationTokenSource(TestTimeout);
-        await using BrokerProcess broker = await BrokerProcess.StartAsync(["connections.max.idle.ms=3000"], timeout.Token);
+        await using BrokerProcess broker = await BrokerProcess.StartAsync(["connections.max.idle.ms=4000"], timeout.Token);
         await CreateTopicAsync(broker, "beside-tricklers", 1);
         int threadsBefore = ProcStatus(broker.ProcessId, "Threads");
 
         using RawKafkaConnection silent = await RawKafkaConnection.ConnectAsync(broker.Port, timeout.Token);
-        var tricklers = new Task[Tricklers];
-        for (int i = 0; i < Tricklers; i++)
+        var connections = new RawKafkaConnection[Tricklers];
+        try
         {
-            tricklers[i] = TrickleApiVersionsAsync(broker.Port, i, timeout.Token);
-        }
-
-        // Each trickling request takes 13 s, longer than connections.max.idle.ms, one byte a second.
-        // Meanwhile a producer and a consumer run with their normal timeouts.
-        ProducerConfig producerConfig = ClientConfigs.Producer(broker.BootstrapServers);
-        producerConfig.MessageTimeoutMs = 30_000;
-        using (IProducer<Null, string> producer = new ProducerBuilder<Null, string>(producerConfig).Build())
-        {
-            for (int i = 0; i < Messages; i++)
+            for (int i = 0; i < Tricklers; i++)
             {
-                producer.Produce("beside-tricklers", new Message<Null, string> { Value = "m" + i.ToString(CultureInfo.InvariantCulture) });
+                connections[i] = await RawKafkaConnection.ConnectAsync(broker.Port, timeout.Token);
             }
 
-            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+            // Each trickling request takes 10.5 s, one byte every half second: more than twice
+            // connections.max.idle.ms. Meanwhile a producer and a consumer run with their normal timeouts.
+            Task tricklers = TrickleApiVersionsAsync(connections, timeout.Token);
+            ProducerConfig producerConfig = ClientConfigs.Producer(broker.BootstrapServers);
+            producerConfig.MessageTimeoutMs = 30_000;
+            using (IProducer<Null, string> producer = new ProducerBuilder<Null, string>(producerConfig).Build())
+            {
+                for (int i = 0; i < Messages; i++)
+                {
+                    producer.Produce("beside-tricklers", new Message<Null, string> { Value = "m" + i.ToString(CultureInfo.InvariantCulture) });
+                }
+
+                Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+            }
+
+            int threadsWhileTrickling = ProcStatus(broker.ProcessId, "Threads");
+            Assert.Equal(Messages, ConsumeCount(broker, "beside-tricklers", Messages, timeout.Token));
+
+            // Silence is idleness: the broker closes the silent connection after connections.max.idle.ms.
+            Assert.True(await silent.IsClosedByPeerAsync(timeout.Token));
+
+            // A partial request is activity, as in Kafka: every trickler outlived the idle time and got its answer.
+            await tricklers.WaitAsync(timeout.Token);
+
+            // 200 connections parked mid-request would be 200 blocked threads in a thread-per-connection server.
+            Assert.True(threadsWhileTrickling < threadsBefore + (Tricklers / 4), $"broker threads went from {threadsBefore} to {threadsWhileTrickling} with {Tricklers} trickling connections");
         }
-
-        int threadsWhileTrickling = ProcStatus(broker.ProcessId, "Threads");
-        Assert.Equal(Messages, ConsumeCount(broker, "beside-tricklers", Messages, timeout.Token));
-
-        // Silence is idleness: the broker closes the silent connection after connections.max.idle.ms.
-        Assert.True(await silent.IsClosedByPeerAsync(timeout.Token));
-
-        // A partial request is activity, as in Kafka: every trickler outlived the idle time and got its answer.
-        await Task.WhenAll(tricklers).WaitAsync(timeout.Token);
-
-        // 200 connections parked mid-request would be 200 blocked threads in a thread-per-connection server.
-        Assert.True(threadsWhileTrickling < threadsBefore + (Tricklers / 4), $"broker threads went from {threadsBefore} to {threadsWhileTrickling} with {Tricklers} trickling connections");
+        finally
+        {
+            foreach (RawKafkaConnection? connection in connections)
+            {
+                connection?.Dispose();
+            }
+        }
     }
 
     [Fact]
@@ -162,28 +174,66 @@ public sealed class SlowClientTests
         Assert.True(broker.IsRunning);
     }
 
-    /// <summary>ApiVersions v0 with a null client id (14 bytes), one byte a second, then its answer.</summary>
-    private static async Task TrickleApiVersionsAsync(int port, int correlationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends ApiVersions v0 (22 bytes) on every connection, one byte every half second, then reads
+    /// each answer. The pacing runs on a thread of its own: meanwhile this test blocks its thread in
+    /// the Confluent client's synchronous calls, as tests beside it do theirs, and a byte held back
+    /// by the idle time waiting for a free thread would make the broker right to close.
+    /// </summary>
+    private static Task TrickleApiVersionsAsync(RawKafkaConnection[] connections, CancellationToken cancellationToken)
     {
-        byte[] frame = new byte[14];
-        BinaryPrimitives.WriteInt32BigEndian(frame, 10);
-        BinaryPrimitives.WriteInt16BigEndian(frame.AsSpan(4), ApiVersionsKey);
-        BinaryPrimitives.WriteInt16BigEndian(frame.AsSpan(6), 0);
-        BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(8), correlationId);
-        BinaryPrimitives.WriteInt16BigEndian(frame.AsSpan(12), -1);
-        using RawKafkaConnection connection = await RawKafkaConnection.ConnectAsync(port, cancellationToken);
-        for (int i = 0; i < frame.Length; i++)
+        var frames = new byte[connections.Length][];
+        for (int i = 0; i < connections.Length; i++)
         {
-            if (i > 0)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-
-            await connection.SendAsync(frame[i..(i + 1)], cancellationToken);
+            frames[i] = RawKafkaConnection.Frame(ApiVersionsKey, 0, i, []);
         }
 
-        byte[] response = await connection.ReceiveFrameAsync(cancellationToken) ?? throw new InvalidOperationException($"Trickler {correlationId} was closed before its request completed.");
-        Assert.Equal(correlationId, ApiVersionsResponse.ParseV0(response).CorrelationId);
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pacer = new Thread(() =>
+        {
+            try
+            {
+                for (int b = 0; b < frames[0].Length; b++)
+                {
+                    if (b > 0 && cancellationToken.WaitHandle.WaitOne(TrickleInterval))
+                    {
+                        sent.SetCanceled(cancellationToken);
+                        return;
+                    }
+
+                    for (int i = 0; i < connections.Length; i++)
+                    {
+                        connections[i].Send(frames[i].AsSpan(b, 1));
+                    }
+                }
+
+                sent.SetResult();
+            }
+            catch (Exception e)
+            {
+                sent.SetException(e);
+            }
+        })
+        { IsBackground = true, Name = "tricklers" };
+        pacer.Start();
+
+        // The answers are awaited from the start, off the test's threads too.
+        var answers = new Task[connections.Length + 1];
+        answers[0] = sent.Task;
+        for (int i = 0; i < connections.Length; i++)
+        {
+            RawKafkaConnection connection = connections[i];
+            int correlationId = i;
+            answers[i + 1] = Task.Run(
+                async () =>
+                {
+                    byte[] response = await connection.ReceiveFrameAsync(cancellationToken) ?? throw new InvalidOperationException($"Trickler {correlationId} was closed before its request completed.");
+                    Assert.Equal(correlationId, ApiVersionsResponse.ParseV0(response).CorrelationId);
+                },
+                cancellationToken);
+        }
+
+        return Task.WhenAll(answers);
     }
 
     private static async Task SendRepeatedlyAsync(Socket socket, byte[] request, int count, CancellationToken cancellationToken)
