@@ -34,14 +34,14 @@ public static class ProcessRun
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         if (stdin is not null)
         {
-            await process.StandardInput.WriteAsync(stdin);
+            await process.StandardInput.WriteAsync(stdin).ConfigureAwait(false);
         }
 
         process.StandardInput.Close();
         using var deadline = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(deadline.Token);
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -51,7 +51,7 @@ public static class ProcessRun
             string printed;
             try
             {
-                string[] both = await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5));
+                string[] both = await Task.WhenAll(stdout, stderr).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
                 printed = Tail(both[0]) + Tail(both[1]);
             }
             catch (TimeoutException)
@@ -62,7 +62,7 @@ public static class ProcessRun
             throw new TimeoutException($"{what} did not exit within {timeout.TotalSeconds} s; it printed:\n{printed}");
         }
 
-        return (process.ExitCode, await stdout, await stderr);
+        return (process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
     }
 
     private static string Tail(string text) => text.Length <= 4000 ? text : "..." + text[^4000..];

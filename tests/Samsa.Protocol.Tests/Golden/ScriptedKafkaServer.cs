@@ -66,7 +66,7 @@ internal sealed class ScriptedKafkaServer : IAsyncDisposable
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = AcceptLoopAsync(_stopping.Token);
+        _acceptLoop = Task.Run(() => AcceptLoopAsync(_stopping.Token)); // off the test's thread, which blocks in the client's synchronous calls
     }
 
     /// <summary>Binds a free loopback port chosen by the OS and starts accepting.</summary>

@@ -25,6 +25,7 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
     private TaskCompletionSource? _ackWaiter;
     private int _ackTarget;
     private TaskCompletionSource? _recoveryWaiter;
+    private bool _killAtRecovery;
     private int _recoveryTarget;
     private int _recovered;
 
@@ -114,12 +115,15 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
     /// Completes once the writer reported at least <paramref name="indexFiles"/> rebuilt index files
     /// while opening (<c>recovering &lt;n&gt;</c>, see CrashWriterSettings.ReportRecovery), or
     /// fails if the writer exits first. The open may finish before; then this never completes by
-    /// itself, and the caller also watches <see cref="Opened"/>.
+    /// itself, and the caller also watches <see cref="Opened"/>. With <paramref name="kill"/>, the
+    /// line's reader SIGKILLs the writer the moment it reads that report, before anything else
+    /// runs: a kill meant to land inside the recovery must not wait for a free thread.
     /// </summary>
-    public Task WaitForRecoveryAsync(int indexFiles)
+    public Task WaitForRecoveryAsync(int indexFiles, bool kill = false)
     {
         lock (_gate)
         {
+            _killAtRecovery = kill;
             if (_recovered >= indexFiles)
             {
                 return Task.CompletedTask;
@@ -134,15 +138,7 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
     /// <summary>SIGKILL, then waits for the exit and for every line the writer printed before it.</summary>
     public async Task KillAsync()
     {
-        try
-        {
-            _process.Kill();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already exited; the exit code tells the test why.
-        }
-
+        TryKill();
         await _process.WaitForExitAsync();
         await _pump;
     }
@@ -160,6 +156,18 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    private void TryKill()
+    {
+        try
+        {
+            _process.Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited; the exit code tells the test why.
+        }
     }
 
     private async Task PumpAsync()
@@ -194,6 +202,10 @@ internal sealed class CrashWriterProcess : IAsyncDisposable
                     {
                         reached = _recoveryWaiter;
                         _recoveryWaiter = null;
+                        if (_killAtRecovery)
+                        {
+                            TryKill();
+                        }
                     }
                 }
 

@@ -64,7 +64,7 @@ public sealed class StorageRecoveryKillTests(ITestOutputHelper output)
             CrashWriterSettings again = settings with { Seed = random.Next(), LeaderEpoch = ++epoch, ReportRecovery = true };
             string context = string.Create(CultureInfo.InvariantCulture, $"round {round}, kill after {killAt} of {segments} segments");
             await using CrashWriterProcess writer = CrashWriterProcess.Start(again);
-            Task recovering = writer.WaitForRecoveryAsync(killAt);
+            Task recovering = writer.WaitForRecoveryAsync(killAt, kill: true);
             await WithTimeout(Task.WhenAny(recovering, writer.Opened), writer, context);
             await writer.KillAsync();
             Assert.True(writer.WasKilled, $"{context}: writer exited with {writer.ExitCode}: {writer.StandardError}");
