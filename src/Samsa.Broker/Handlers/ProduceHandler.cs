@@ -6,6 +6,7 @@ using Samsa.Protocol;
 using Samsa.Protocol.Compression;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
+using Samsa.Protocol.Records;
 using Samsa.Storage;
 using Samsa.Storage.Log;
 
@@ -74,7 +75,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
                     continue;
                 }
 
-                Append(partition, policy, request, data, result, nowMs, ref buffers, ref waits);
+                Append(partition, policy, request, data, result, nowMs, context.ReceivedChecksums, ref buffers, ref waits);
             }
         }
 
@@ -90,7 +91,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             : WaitForReplicationAsync(response, waits, request.TimeoutMs, cancellationToken);
     }
 
-    private static void Append(Partition partition, TopicProducePolicy policy, ProduceRequestData request, ProduceRequestData.PartitionProduceData data, ProduceResponseData.PartitionProduceResponse result, long nowMs, ref Buffers buffers, ref List<Pending>? waits)
+    private static void Append(Partition partition, TopicProducePolicy policy, ProduceRequestData request, ProduceRequestData.PartitionProduceData data, ProduceResponseData.PartitionProduceResponse result, long nowMs, ChunkedCrc32C? checksums, ref Buffers buffers, ref List<Pending>? waits)
     {
         if (data.Records is not { IsEmpty: false } records)
         {
@@ -129,9 +130,10 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
 
             // Appended before the next partition reuses the buffer: the log copies it to the file.
             writable = MemoryMarshal.AsMemory(converted.WrittenMemory);
+            checksums = null; // of the request's bytes, not of these
         }
 
-        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, policy.MinInsyncReplicas, out int leaderEpoch);
+        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, policy.MinInsyncReplicas, checksums, out int leaderEpoch);
         if (error is ErrorCode.CorruptMessage or ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge)
         {
             // The log's structural refusal: the same words the checks gave when they ran here.

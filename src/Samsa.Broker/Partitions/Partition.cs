@@ -1,6 +1,7 @@
 using Samsa.Broker.Replication;
 using Samsa.Protocol;
 using Samsa.Protocol.Primitives;
+using Samsa.Protocol.Records;
 using Samsa.Storage;
 using Samsa.Storage.Checkpoints;
 using Samsa.Storage.Log;
@@ -138,7 +139,12 @@ internal sealed partial class Partition
 
     /// <inheritdoc cref="AppendAsLeader(Memory{byte}, short, int)"/>
     /// <param name="leaderEpoch">The leader epoch the batches were written in, for <see cref="AcksAllOutcome"/>.</param>
-    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, out int leaderEpoch)
+    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, out int leaderEpoch) =>
+        AppendAsLeader(records, requiredAcks, minInsyncReplicas, null, out leaderEpoch);
+
+    /// <inheritdoc cref="AppendAsLeader(Memory{byte}, short, int, out int)"/>
+    /// <param name="checksums">The chunk CRCs of the request buffer <paramref name="records"/> arrived in, for the log's CRC checks.</param>
+    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, ChunkedCrc32C? checksums, out int leaderEpoch)
     {
         LogAppendInfo info;
         bool highWatermarkMoved;
@@ -156,7 +162,7 @@ internal sealed partial class Partition
                 return (ErrorCode.NotEnoughReplicas, default);
             }
 
-            info = Log.AppendAsLeader(records, leadership.LeaderEpoch);
+            info = Log.AppendAsLeader(records, leadership.LeaderEpoch, checksums);
             if (info.Status == LogAppendStatus.DuplicateSequence)
             {
                 // A producer's retry of a batch already in the log: success with the original offsets.

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
+using Samsa.Protocol.Records;
 
 namespace Samsa.Broker.Requests;
 
@@ -32,6 +33,12 @@ internal sealed class RequestContext(RequestHeader header, EndPoint? clientAddre
     /// (handlers called directly, platforms without sendfile).
     /// </summary>
     public bool SendsFileRegions { get; init; }
+
+    /// <summary>
+    /// The chunk CRCs of the request's frame, taken as it was copied out of the socket's buffers
+    /// (large Produce requests only), so the log checks its batches' CRCs without reading them again.
+    /// </summary>
+    public ChunkedCrc32C? ReceivedChecksums { get; init; }
 
     /// <summary>A file range as response data (fetched records), disposed with the pooled buffers once the response is written.</summary>
     public void AddResponseRegion(FileRegion region)

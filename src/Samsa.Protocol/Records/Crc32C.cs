@@ -40,7 +40,17 @@ public static class Crc32C
     /// </summary>
     internal const int FoldingThreshold = 256;
 
+    /// <summary>The chunk size of <see cref="ChunkedCrc32C"/>: one long block, whose join is already built.</summary>
+    internal const int JoinedChunkBytes = LongBlock;
+
     public static uint Compute(ReadOnlySpan<byte> data) => ~Update(~0u, data);
+
+    /// <summary>
+    /// The raw register after <paramref name="crc"/> and then one chunk of <see cref="JoinedChunkBytes"/>
+    /// bytes whose own raw CRC from a zero register is <paramref name="chunkFromZero"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static uint JoinChunk(uint crc, uint chunkFromZero) => LongShift.Apply(crc) ^ chunkFromZero;
 
     /// <summary>Advances a raw (non-inverted) running CRC; <see cref="Compute"/> adds the pre- and post-inversion.</summary>
     internal static uint Update(uint crc, ReadOnlySpan<byte> data)

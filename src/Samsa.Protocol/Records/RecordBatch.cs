@@ -46,7 +46,16 @@ public static class RecordBatch
     /// size, length, magic, CRC, then the CRC-covered fields. The CRC is checked before the fields it
     /// covers so a flipped bit reports as corruption, not as a strange value.
     /// </summary>
-    public static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch)
+    public static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch) => TryValidate(batch, default, null);
+
+    /// <summary>
+    /// <see cref="TryValidate(ReadOnlySpan{byte})"/> of a batch received into a buffer whose chunk
+    /// CRCs were taken as it arrived: its CRC is joined from them rather than read again.
+    /// </summary>
+    public static RecordBatchStatus TryValidate(ReadOnlyMemory<byte> batch, ChunkedCrc32C? checksums) =>
+        TryValidate(batch.Span, batch, checksums);
+
+    private static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch, ReadOnlyMemory<byte> memory, ChunkedCrc32C? checksums)
     {
         if (batch.Length < HeaderSize)
         {
@@ -64,7 +73,8 @@ public static class RecordBatch
             return RecordBatchStatus.UnsupportedMagic;
         }
 
-        if (BinaryPrimitives.ReadUInt32BigEndian(batch[CrcOffset..]) != Crc32C.Compute(batch[AttributesOffset..]))
+        uint stored = BinaryPrimitives.ReadUInt32BigEndian(batch[CrcOffset..]);
+        if (checksums is null ? stored != Crc32C.Compute(batch[AttributesOffset..]) : !checksums.Matches(memory[AttributesOffset..], stored))
         {
             return RecordBatchStatus.CrcMismatch;
         }

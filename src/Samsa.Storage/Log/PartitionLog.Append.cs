@@ -14,9 +14,16 @@ public sealed partial class PartitionLog
     /// a retried batch comes back as <see cref="LogAppendStatus.DuplicateSequence"/> with its
     /// original offsets and is not written again; a sequence gap or a stale epoch is refused.
     /// </summary>
-    public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch)
+    public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch) => AppendAsLeader(records, leaderEpoch, null);
+
+    /// <inheritdoc cref="AppendAsLeader(Memory{byte}, int)"/>
+    /// <param name="checksums">
+    /// The chunk CRCs of the request buffer <paramref name="records"/> was received into, taken as it
+    /// arrived (<see cref="ChunkedCrc32C"/>): the CRC checks join them instead of reading the batches again.
+    /// </param>
+    public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, ChunkedCrc32C? checksums)
     {
-        LogAppendStatus status = CheckStructure(records, out int recordCount);
+        LogAppendStatus status = CheckStructure(records, checksums, out int recordCount);
         if (status != LogAppendStatus.Success)
         {
             return LogAppendInfo.Failed(status, LogStartOffset);
@@ -113,7 +120,7 @@ public sealed partial class PartitionLog
     /// </summary>
     public LogAppendInfo AppendAsFollower(ReadOnlyMemory<byte> records)
     {
-        LogAppendStatus status = CheckStructure(records, out int recordCount);
+        LogAppendStatus status = CheckStructure(records, null, out int recordCount);
         if (status != LogAppendStatus.Success)
         {
             return LogAppendInfo.Failed(status, LogStartOffset);
@@ -198,7 +205,7 @@ public sealed partial class PartitionLog
     /// checks policy only), so the log protects itself whoever calls it. Runs before the append
     /// lock: CRCs are the costly part.
     /// </summary>
-    private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, out int recordCount)
+    private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, ChunkedCrc32C? checksums, out int recordCount)
     {
         recordCount = 0;
         LogConfig config = Config;
@@ -210,14 +217,14 @@ public sealed partial class PartitionLog
         RecordBatchEnumerator batches = RecordBatch.Enumerate(records);
         while (batches.MoveNext())
         {
-            ReadOnlySpan<byte> batch = batches.Current.Span;
-            LogAppendStatus status = CheckBatchStructure(batch, config.MaxMessageBytes);
+            ReadOnlyMemory<byte> batch = batches.Current;
+            LogAppendStatus status = CheckBatchStructure(batch, config.MaxMessageBytes, checksums);
             if (status != LogAppendStatus.Success)
             {
                 return status;
             }
 
-            recordCount += new RecordBatchHeader(batch).RecordCount;
+            recordCount += new RecordBatchHeader(batch.Span).RecordCount;
         }
 
         return batches.Status == RecordBatchEnumeratorStatus.Complete ? LogAppendStatus.Success : LogAppendStatus.CorruptMessage;
@@ -230,13 +237,15 @@ public sealed partial class PartitionLog
     /// reports the same code for the same fault when it must order a structural fault before a
     /// policy one (its error path only).
     /// </summary>
-    public static LogAppendStatus CheckBatchStructure(ReadOnlySpan<byte> batch, int maxMessageBytes)
-    {
-        if (RecordBatch.TryValidate(batch) != RecordBatchStatus.Valid)
-        {
-            return LogAppendStatus.CorruptMessage;
-        }
+    public static LogAppendStatus CheckBatchStructure(ReadOnlySpan<byte> batch, int maxMessageBytes) =>
+        RecordBatch.TryValidate(batch) != RecordBatchStatus.Valid ? LogAppendStatus.CorruptMessage : CheckValidBatch(batch, maxMessageBytes);
 
+    /// <inheritdoc cref="CheckBatchStructure(ReadOnlySpan{byte}, int)"/>
+    private static LogAppendStatus CheckBatchStructure(ReadOnlyMemory<byte> batch, int maxMessageBytes, ChunkedCrc32C? checksums) =>
+        RecordBatch.TryValidate(batch, checksums) != RecordBatchStatus.Valid ? LogAppendStatus.CorruptMessage : CheckValidBatch(batch.Span, maxMessageBytes);
+
+    private static LogAppendStatus CheckValidBatch(ReadOnlySpan<byte> batch, int maxMessageBytes)
+    {
         if (batch.Length > maxMessageBytes)
         {
             return LogAppendStatus.MessageTooLarge;

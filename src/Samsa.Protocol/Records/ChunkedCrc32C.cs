@@ -1,0 +1,92 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace Samsa.Protocol.Records;
+
+/// <summary>
+/// The CRC-32C of each 8 KiB chunk of a buffer, taken as the buffer is filled, while each chunk is
+/// still in the core's first-level cache. The CRC of any range of the buffer (a record batch inside
+/// a Produce request) is then joined from the chunks it covers, at four table look-ups per chunk,
+/// and only its partial first and last chunks are read again. Checking a 1 MiB batch this way reads
+/// 16 KiB at most instead of the whole batch, by then evicted from the core's caches.
+/// </summary>
+/// <remarks>
+/// Joining uses the linearity of the raw CRC register: the register after <c>A‖B</c> is the register
+/// after <c>A</c> advanced over <c>|B|</c> zero bytes, xor the register of <c>B</c> from zero.
+/// The chunks describe the bytes as copied: a range changed since (a batch stamped in place) no
+/// longer matches them, so <see cref="Matches"/> reads such a range again before it says no.
+/// </remarks>
+public sealed class ChunkedCrc32C
+{
+    /// <summary>Chunk size: small enough to be checked while still in the first-level cache.</summary>
+    public const int ChunkBytes = Crc32C.JoinedChunkBytes;
+
+    private readonly byte[] _buffer;
+    private readonly uint[] _chunks;
+
+    private ChunkedCrc32C(byte[] buffer, uint[] chunks)
+    {
+        _buffer = buffer;
+        _chunks = chunks;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> to the start of <paramref name="destination"/> one chunk at a
+    /// time, taking each chunk's CRC right after its copy.
+    /// </summary>
+    public static ChunkedCrc32C CopyFrom(in ReadOnlySequence<byte> source, byte[] destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(source.Length, destination.Length);
+        int length = (int)source.Length;
+        uint[] chunks = new uint[length / ChunkBytes];
+        ReadOnlySequence<byte> rest = source;
+        for (int i = 0; i < chunks.Length; i++)
+        {
+            Span<byte> chunk = destination.AsSpan(i * ChunkBytes, ChunkBytes);
+            rest.Slice(0, ChunkBytes).CopyTo(chunk);
+            rest = rest.Slice(ChunkBytes);
+            chunks[i] = Crc32C.Update(0u, chunk);
+        }
+
+        rest.CopyTo(destination.AsSpan(chunks.Length * ChunkBytes));
+        return new ChunkedCrc32C(destination, chunks);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="data"/> has the CRC-32C <paramref name="expected"/>: joined from the
+    /// chunks when <paramref name="data"/> lies in the copied buffer, read in full otherwise, and
+    /// read in full before a mismatch is reported (the chunks may describe bytes since changed).
+    /// </summary>
+    public bool Matches(ReadOnlyMemory<byte> data, uint expected) =>
+        (TryJoin(data, out uint joined) && joined == expected) || Crc32C.Compute(data.Span) == expected;
+
+    /// <summary>The CRC of <paramref name="data"/> from the chunks, when it lies in the copied buffer past its first partial chunk.</summary>
+    internal bool TryJoin(ReadOnlyMemory<byte> data, out uint crc)
+    {
+        crc = 0;
+        if (!MemoryMarshal.TryGetArray(data, out ArraySegment<byte> segment) || !ReferenceEquals(segment.Array, _buffer))
+        {
+            return false;
+        }
+
+        int start = segment.Offset;
+        int end = start + segment.Count;
+        int firstWhole = (start + ChunkBytes - 1) / ChunkBytes;
+        int endWhole = Math.Min(end / ChunkBytes, _chunks.Length);
+        if (endWhole <= firstWhole)
+        {
+            return false; // no whole chunk inside: nothing to save
+        }
+
+        ReadOnlySpan<byte> buffer = _buffer;
+        uint register = Crc32C.Update(~0u, buffer[start..(firstWhole * ChunkBytes)]);
+        for (int i = firstWhole; i < endWhole; i++)
+        {
+            register = Crc32C.JoinChunk(register, _chunks[i]);
+        }
+
+        crc = ~Crc32C.Update(register, buffer[(endWhole * ChunkBytes)..end]);
+        return true;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Buffers;
+using CsCheck;
+using Samsa.Protocol.Compression;
+using Samsa.Protocol.Records;
+
+namespace Samsa.Protocol.Tests.Records;
+
+/// <summary>
+/// The CRC of a range joined from chunk CRCs taken as the buffer was filled must be the CRC of
+/// the range's bytes, wherever the range starts and ends, however the source was split.
+/// </summary>
+public class ChunkedCrc32CTests
+{
+    private const int Chunk = ChunkedCrc32C.ChunkBytes;
+
+    [Fact]
+    public void Any_range_of_a_copied_buffer_gets_the_crc_of_its_bytes_and_the_copy_is_exact()
+    {
+        // Up to 40 chunks and a bit, cut into segments of up to 3 chunks (a pipe's buffers), any
+        // range in it: inside one chunk, across boundaries, aligned or not, up to the very end.
+        Gen.Select(Gen.Int[0, (40 * Chunk) + 100], Gen.Int, Gen.Int[1, 3 * Chunk], Gen.Double[0, 1], Gen.Double[0, 1])
+            .Sample((length, seed, segmentBytes, from, to) =>
+            {
+                byte[] source = new byte[length];
+                new Random(seed).NextBytes(source);
+                byte[] destination = new byte[length + 7];
+                ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(Segmented(source, segmentBytes), destination);
+                Assert.True(source.AsSpan().SequenceEqual(destination.AsSpan(0, length)));
+
+                int start = (int)(Math.Min(from, to) * length);
+                int end = (int)(Math.Max(from, to) * length);
+                ReadOnlyMemory<byte> range = destination.AsMemory(start, end - start);
+                uint crc = Crc32C.Compute(range.Span);
+                Assert.True(checksums.Matches(range, crc));
+                Assert.False(checksums.Matches(range, ~crc));
+                if (checksums.TryJoin(range, out uint joined))
+                {
+                    Assert.Equal(crc, joined);
+                }
+            }, iter: 300);
+    }
+
+    [Fact]
+    public void A_range_spanning_whole_chunks_is_joined_from_them_without_reading_them()
+    {
+        byte[] destination = new byte[10 * Chunk];
+        new Random(7).NextBytes(destination);
+        ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(new ReadOnlySequence<byte>(destination.ToArray()), destination);
+        ReadOnlyMemory<byte> range = destination.AsMemory(100, (8 * Chunk) + 50);
+        uint crc = Crc32C.Compute(range.Span);
+
+        // Zeroing the middle chunks after the copy leaves the joined CRC as it was: it came from the chunks.
+        destination.AsSpan(2 * Chunk, 6 * Chunk).Clear();
+        Assert.True(checksums.TryJoin(range, out uint joined));
+        Assert.Equal(crc, joined);
+    }
+
+    [Fact]
+    public void Bytes_changed_after_the_copy_are_read_again_rather_than_refused()
+    {
+        // A batch stamped in place no longer matches its chunks: its own CRC still decides.
+        byte[] destination = new byte[6 * Chunk];
+        new Random(11).NextBytes(destination);
+        ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(new ReadOnlySequence<byte>(destination.ToArray()), destination);
+        ReadOnlyMemory<byte> range = destination.AsMemory(10, (5 * Chunk) - 20);
+        uint before = Crc32C.Compute(range.Span);
+
+        destination[3 * Chunk] ^= 0x40;
+        uint after = Crc32C.Compute(range.Span);
+        Assert.True(checksums.Matches(range, after));
+        Assert.True(checksums.TryJoin(range, out uint joined));
+        Assert.Equal(before, joined);
+    }
+
+    [Fact]
+    public void Memory_of_another_buffer_is_checked_by_reading_it()
+    {
+        byte[] destination = new byte[4 * Chunk];
+        ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(new ReadOnlySequence<byte>(new byte[4 * Chunk]), destination);
+        byte[] other = new byte[4 * Chunk];
+        new Random(3).NextBytes(other);
+        uint crc = Crc32C.Compute(other);
+
+        Assert.False(checksums.TryJoin(other, out _));
+        Assert.True(checksums.Matches(other, crc));
+        Assert.False(checksums.Matches(other, crc ^ 1));
+    }
+
+    [Fact]
+    public void Batches_checked_with_chunk_crcs_get_the_same_verdict_as_batches_read_in_full()
+    {
+        // Whole batches of up to 300 KB at any place in a received buffer, intact or with one
+        // flipped bit anywhere: the verdict with chunk CRCs is the verdict without.
+        Gen.Select(Gen.Int[1, 300], Gen.Int[0, 3 * Chunk], Gen.Int, Gen.Int[-1, int.MaxValue])
+            .Sample((records, at, seed, flip) =>
+            {
+                var random = new Random(seed);
+                var values = new List<TestRecord>(records);
+                for (int i = 0; i < records; i++)
+                {
+                    byte[] value = new byte[random.Next(0, 1000)];
+                    random.NextBytes(value);
+                    values.Add(new TestRecord(1, 1_700_000_000_000 + i, null, value, []));
+                }
+
+                byte[] batch = TestBatch.Build(CompressionCodec.ForType(CompressionType.None), 0, values);
+                byte[] received = new byte[at + batch.Length];
+                batch.CopyTo(received, at);
+                if (flip >= 0)
+                {
+                    int bit = flip % (batch.Length * 8);
+                    received[at + (bit / 8)] ^= (byte)(1 << (bit % 8));
+                }
+
+                byte[] frame = new byte[received.Length];
+                ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(new ReadOnlySequence<byte>(received), frame);
+                ReadOnlyMemory<byte> stored = frame.AsMemory(at, batch.Length);
+                Assert.Equal(RecordBatch.TryValidate(stored.Span), RecordBatch.TryValidate(stored, checksums));
+            }, iter: 100);
+    }
+
+    private static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentBytes)
+    {
+        if (bytes.Length <= segmentBytes)
+        {
+            return new ReadOnlySequence<byte>(bytes);
+        }
+
+        var first = new Segment(bytes.AsMemory(0, segmentBytes), 0);
+        Segment last = first;
+        for (int at = segmentBytes; at < bytes.Length; at += segmentBytes)
+        {
+            last = last.Append(bytes.AsMemory(at, Math.Min(segmentBytes, bytes.Length - at)));
+        }
+
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}
