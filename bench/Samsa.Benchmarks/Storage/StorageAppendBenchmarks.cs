@@ -18,7 +18,7 @@ namespace Samsa.Benchmarks.Storage;
 /// <para>
 /// With <see cref="Received"/>, each batch is first copied out of a receive buffer, as the broker
 /// copies a request out of its socket's buffers before anything reads it: for the plain file a
-/// whole copy; for the log, from 128 KiB on (where the broker does the same for Produce frames),
+/// whole copy; for the log, from 256 KiB on (where the broker does the same for Produce frames),
 /// a copy in chunks whose CRCs are taken as it goes (<see cref="ChunkedCrc32C"/>), which the log's
 /// CRC check then joins instead of reading the batch again. The CRC is checked either way: the
 /// pair says what it costs where the broker checks it.
@@ -31,7 +31,7 @@ public class StorageAppendBenchmarks : IDisposable
     private static readonly TimeSpan WarmUpSegmentAge = TimeSpan.FromHours(1);
 
     // The broker's KafkaConnection.ChecksummedFrameBytes: the frame size from which it takes chunk CRCs.
-    private const int ChecksummedFrameBytes = 128 * 1024;
+    private const int ChecksummedFrameBytes = 256 * 1024;
 
     private byte[] _batch = [];
     private ReadOnlySequence<byte> _received;

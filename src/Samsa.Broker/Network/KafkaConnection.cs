@@ -31,9 +31,10 @@ namespace Samsa.Broker.Network;
 /// </summary>
 internal sealed partial class KafkaConnection
 {
-    // From this size on a Produce frame outgrows the core's second-level cache before the log
-    // checks it, and its chunk CRCs are taken as it is copied (TakeFrame).
-    private const int ChecksummedFrameBytes = 128 * 1024;
+    // From this size on a Produce frame has whole 64 KiB chunks enough to save a CRC pass over
+    // them, and has outgrown the core's second-level cache before the log checks it: its chunk
+    // CRCs are taken as it is copied (TakeFrame).
+    private const int ChecksummedFrameBytes = 256 * 1024;
 
     private readonly Socket _socket;
     private readonly RequestRouter _router;

@@ -40,17 +40,7 @@ public static class Crc32C
     /// </summary>
     internal const int FoldingThreshold = 256;
 
-    /// <summary>The chunk size of <see cref="ChunkedCrc32C"/>: one long block, whose join is already built.</summary>
-    internal const int JoinedChunkBytes = LongBlock;
-
     public static uint Compute(ReadOnlySpan<byte> data) => ~Update(~0u, data);
-
-    /// <summary>
-    /// The raw register after <paramref name="crc"/> and then one chunk of <see cref="JoinedChunkBytes"/>
-    /// bytes whose own raw CRC from a zero register is <paramref name="chunkFromZero"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static uint JoinChunk(uint crc, uint chunkFromZero) => LongShift.Apply(crc) ^ chunkFromZero;
 
     /// <summary>Advances a raw (non-inverted) running CRC; <see cref="Compute"/> adds the pre- and post-inversion.</summary>
     internal static uint Update(uint crc, ReadOnlySpan<byte> data)
@@ -130,25 +120,44 @@ public static class Crc32C
 
     /// <summary>
     /// The map "advance a raw CRC register over <c>n</c> zero bytes", which is linear over GF(2), as
-    /// four 256-entry tables: one per byte of the register, xor-ed together.
+    /// four 256-entry tables: one per byte of the register, xor-ed together. Also what joins the
+    /// chunk CRCs of <see cref="ChunkedCrc32C"/>.
     /// </summary>
-    private sealed class ZeroShift
+    internal sealed class ZeroShift
     {
         private readonly uint[] _table = new uint[4 * 256];
 
+        /// <param name="zeroBytes">A multiple of 8.</param>
         public ZeroShift(int zeroBytes)
         {
+            // Linear, so each entry is the xor of the images of its set bits: 32 registers advanced
+            // over the zeros, not 1,024 (a 64 KiB shift would otherwise cost milliseconds at start-up).
+            Span<uint> images = stackalloc uint[32];
+            for (int bit = 0; bit < images.Length; bit++)
+            {
+                uint crc = 1u << bit;
+                for (int i = 0; i < zeroBytes; i += sizeof(ulong))
+                {
+                    crc = BitOperations.Crc32C(crc, 0UL);
+                }
+
+                images[bit] = crc;
+            }
+
             for (int lane = 0; lane < 4; lane++)
             {
-                for (uint value = 0; value < 256; value++)
+                for (int value = 0; value < 256; value++)
                 {
-                    uint crc = value << (8 * lane);
-                    for (int i = 0; i < zeroBytes; i += sizeof(ulong))
+                    uint image = 0;
+                    for (int bit = 0; bit < 8; bit++)
                     {
-                        crc = BitOperations.Crc32C(crc, 0UL);
+                        if (((value >> bit) & 1) != 0)
+                        {
+                            image ^= images[(8 * lane) + bit];
+                        }
                     }
 
-                    _table[(lane * 256) + (int)value] = crc;
+                    _table[(lane * 256) + value] = image;
                 }
             }
         }

@@ -27,7 +27,7 @@ public sealed class LargeProduceChecksumTests
         await using BrokerProcess broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
         await ConsumerGroupTests.CreateTopicAsync(broker, "large", 1);
 
-        // About 600 KB: past the size from which the broker takes chunk CRCs (128 KiB), so its
+        // About 600 KB: past the size from which the broker takes chunk CRCs (256 KiB), so its
         // middle is checked from whole chunks and only the ends are read again.
         const int Records = 600;
         byte[] batch = ProduceRequestTemplate.BuildBatch(Records, valueSize: 1000);
