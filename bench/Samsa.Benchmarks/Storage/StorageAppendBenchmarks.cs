@@ -18,7 +18,7 @@ namespace Samsa.Benchmarks.Storage;
 /// <para>
 /// With <see cref="Received"/>, each batch is first copied out of a receive buffer, as the broker
 /// copies a request out of its socket's buffers before anything reads it: for the plain file a
-/// whole copy; for the log, from 256 KiB on (where the broker does the same for Produce frames),
+/// whole copy; for the log, from <see cref="ChunkedCrc32C.WorthwhileBytes"/> on (where the broker does the same for Produce frames),
 /// a copy in chunks whose CRCs are taken as it goes (<see cref="ChunkedCrc32C"/>), which the log's
 /// CRC check then joins instead of reading the batch again. The CRC is checked either way: the
 /// pair says what it costs where the broker checks it.
@@ -29,9 +29,6 @@ public class StorageAppendBenchmarks : IDisposable
 {
     private static readonly TopicPartition Partition = new("bench", 0);
     private static readonly TimeSpan WarmUpSegmentAge = TimeSpan.FromHours(1);
-
-    // The broker's KafkaConnection.ChecksummedFrameBytes: the frame size from which it takes chunk CRCs.
-    private const int ChecksummedFrameBytes = 256 * 1024;
 
     private byte[] _batch = [];
     private ReadOnlySequence<byte> _received;
@@ -155,7 +152,7 @@ public class StorageAppendBenchmarks : IDisposable
             ChunkedCrc32C? checksums = null;
             if (Received)
             {
-                if (_batch.Length >= ChecksummedFrameBytes)
+                if (_batch.Length >= ChunkedCrc32C.WorthwhileBytes)
                 {
                     checksums = ChunkedCrc32C.CopyFrom(_received, _batch);
                 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 using System.Net.Sockets;
@@ -31,11 +30,6 @@ namespace Samsa.Broker.Network;
 /// </summary>
 internal sealed partial class KafkaConnection
 {
-    // From this size on a Produce frame has whole 64 KiB chunks enough to save a CRC pass over
-    // them, and has outgrown the core's second-level cache before the log checks it: its chunk
-    // CRCs are taken as it is copied (TakeFrame).
-    private const int ChecksummedFrameBytes = 256 * 1024;
-
     private readonly Socket _socket;
     private readonly RequestRouter _router;
     private readonly NetworkOptions _options;
@@ -47,6 +41,7 @@ internal sealed partial class KafkaConnection
     private readonly ReleaseSignal _drained = new();
     private readonly Func<bool> _nothingInHandlers;
     private readonly string _client;
+    private readonly ChunkCrcPolicy _chunkCrcs = new();
 
     // The client closed or broke the connection (not our StopReceiving): parked requests are cancelled
     // rather than answered, as Kafka drops responses for a closed channel. Without this a Fetch with
@@ -310,16 +305,17 @@ internal sealed partial class KafkaConnection
     /// <summary>
     /// Copies the whole frame of <paramref name="size"/> bytes out of <paramref name="buffer"/> and
     /// moves past it. A large Produce frame is copied in chunks whose CRCs are taken as each is
-    /// copied (<see cref="ChunkedCrc32C"/>): by the time the log checks its batches, a megabyte of
-    /// them has left the core's caches, and the chunk CRCs spare that second read.
+    /// copied (<see cref="ChunkedCrc32C"/>, when <see cref="ChunkCrcPolicy"/> says they pay off): by
+    /// the time the log checks its batches, a megabyte of them has left the core's caches, and the
+    /// chunk CRCs spare most of that second read.
     /// </summary>
-    private static byte[] TakeFrame(ref ReadOnlySequence<byte> buffer, int size, out ChunkedCrc32C? checksums)
+    private byte[] TakeFrame(ref ReadOnlySequence<byte> buffer, int size, out ChunkedCrc32C? checksums)
     {
         // The decoded request refers into its frame (records are slices), so each frame gets its
         // own pooled buffer, returned once the response is written.
         byte[] frame = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
         ReadOnlySequence<byte> bytes = buffer.Slice(Frame.SizePrefixLength, size);
-        if (size >= ChecksummedFrameBytes && IsProduce(bytes))
+        if (_chunkCrcs.ShouldTake(bytes))
         {
             checksums = ChunkedCrc32C.CopyFrom(bytes, frame);
         }
@@ -333,13 +329,6 @@ internal sealed partial class KafkaConnection
         return frame;
     }
 
-    /// <summary>Whether the frame's header names Produce (its first two bytes, the API key).</summary>
-    private static bool IsProduce(in ReadOnlySequence<byte> frame)
-    {
-        Span<byte> key = stackalloc byte[sizeof(short)];
-        frame.Slice(0, sizeof(short)).CopyTo(key);
-        return BinaryPrimitives.ReadInt16BigEndian(key) == (short)ApiKey.Produce;
-    }
 
     /// <summary>Decodes one frame and queues its handler's result. False means: close the connection.</summary>
     private async ValueTask<bool> DispatchAsync(byte[] frame, int frameLength, ChunkedCrc32C? checksums, CancellationToken cancellationToken)
@@ -487,6 +476,11 @@ internal sealed partial class KafkaConnection
 
     private void HandlerFinished(RequestContext context, int frameLength)
     {
+        if (context.ReceivedChecksums is { } checksums)
+        {
+            _chunkCrcs.Report(checksums);
+        }
+
         // Response data (fetched records) is held from now until the send loop has written it.
         Interlocked.Add(ref _heldBytes, context.ResponseBufferBytes);
         Interlocked.Decrement(ref _inHandlers);

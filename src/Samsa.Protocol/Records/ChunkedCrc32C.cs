@@ -26,10 +26,19 @@ public sealed class ChunkedCrc32C
     /// </summary>
     public const int ChunkBytes = 64 * 1024;
 
+    /// <summary>
+    /// The least a buffer should hold to be worth copying this way: fewer whole chunks than this
+    /// save little against the partial chunks every range reads again.
+    /// </summary>
+    public const int WorthwhileBytes = 4 * ChunkBytes;
+
     private static readonly Crc32C.ZeroShift Join = new(ChunkBytes);
 
     private readonly byte[] _buffer;
     private readonly uint[] _chunks;
+
+    // Whole chunks whose CRCs a check used instead of reading them (JoinedMostChunks).
+    private int _joined;
 
     private ChunkedCrc32C(byte[] buffer, uint[] chunks)
     {
@@ -61,14 +70,23 @@ public sealed class ChunkedCrc32C
     }
 
     /// <summary>
+    /// Whether the checks so far used at least half of the chunks: false when the buffer held
+    /// batches too small to cover whole chunks, and taking the chunk CRCs only cost time.
+    /// </summary>
+    public bool JoinedMostChunks => Volatile.Read(ref _joined) * 2 >= _chunks.Length;
+
+    /// <summary>
     /// Whether <paramref name="data"/> has the CRC-32C <paramref name="expected"/>: joined from the
     /// chunks when <paramref name="data"/> lies in the copied buffer, read in full otherwise, and
     /// read in full before a mismatch is reported (the chunks may describe bytes since changed).
+    /// A match vouches for the bytes as they were copied: the caller must not have changed any
+    /// byte the CRC covers between the copy and the check (stamping fields outside it, or
+    /// rewriting the CRC with them, is fine).
     /// </summary>
     public bool Matches(ReadOnlyMemory<byte> data, uint expected) =>
         (TryJoin(data, out uint joined) && joined == expected) || Crc32C.Compute(data.Span) == expected;
 
-    /// <summary>The CRC of <paramref name="data"/> from the chunks, when it lies in the copied buffer past its first partial chunk.</summary>
+    /// <summary>The CRC of <paramref name="data"/> from the chunks, when it lies in the copied buffer and holds at least one whole chunk.</summary>
     internal bool TryJoin(ReadOnlyMemory<byte> data, out uint crc)
     {
         crc = 0;
@@ -79,13 +97,14 @@ public sealed class ChunkedCrc32C
 
         int start = segment.Offset;
         int end = start + segment.Count;
-        int firstWhole = (start + ChunkBytes - 1) / ChunkBytes;
+        int firstWhole = (start / ChunkBytes) + (start % ChunkBytes == 0 ? 0 : 1);
         int endWhole = Math.Min(end / ChunkBytes, _chunks.Length);
         if (endWhole <= firstWhole)
         {
             return false; // no whole chunk inside: nothing to save
         }
 
+        Interlocked.Add(ref _joined, endWhole - firstWhole);
         ReadOnlySpan<byte> buffer = _buffer;
         uint register = Crc32C.Update(~0u, buffer[start..(firstWhole * ChunkBytes)]);
         for (int i = firstWhole; i < endWhole; i++)

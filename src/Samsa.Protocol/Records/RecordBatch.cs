@@ -50,7 +50,8 @@ public static class RecordBatch
 
     /// <summary>
     /// <see cref="TryValidate(ReadOnlySpan{byte})"/> of a batch received into a buffer whose chunk
-    /// CRCs were taken as it arrived: its CRC is joined from them rather than read again.
+    /// CRCs were taken as it arrived: its CRC is joined from them rather than read again. No byte
+    /// the CRC covers may have changed since the copy (<see cref="ChunkedCrc32C.Matches"/>).
     /// </summary>
     public static RecordBatchStatus TryValidate(ReadOnlyMemory<byte> batch, ChunkedCrc32C? checksums) =>
         TryValidate(batch.Span, batch, checksums);

@@ -20,6 +20,7 @@ public sealed partial class PartitionLog
     /// <param name="checksums">
     /// The chunk CRCs of the request buffer <paramref name="records"/> was received into, taken as it
     /// arrived (<see cref="ChunkedCrc32C"/>): the CRC checks join them instead of reading the batches again.
+    /// No byte a batch's CRC covers may have changed since that copy.
     /// </param>
     public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, ChunkedCrc32C? checksums)
     {

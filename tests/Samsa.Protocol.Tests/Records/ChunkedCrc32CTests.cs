@@ -23,21 +23,54 @@ public class ChunkedCrc32CTests
             {
                 byte[] source = new byte[length];
                 new Random(seed).NextBytes(source);
-                byte[] destination = new byte[length + 7];
+                // A pooled buffer is larger than what was copied into it: ranges may run past the copy.
+                byte[] destination = new byte[length + (2 * Chunk)];
+                new Random(~seed).NextBytes(destination);
                 ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(Segmented(source, segmentBytes), destination);
                 Assert.True(source.AsSpan().SequenceEqual(destination.AsSpan(0, length)));
 
-                int start = (int)(Math.Min(from, to) * length);
-                int end = (int)(Math.Max(from, to) * length);
-                ReadOnlyMemory<byte> range = destination.AsMemory(start, end - start);
-                uint crc = Crc32C.Compute(range.Span);
-                Assert.True(checksums.Matches(range, crc));
-                Assert.False(checksums.Matches(range, ~crc));
-                if (checksums.TryJoin(range, out uint joined))
-                {
-                    Assert.Equal(crc, joined);
-                }
+                int start = (int)(Math.Min(from, to) * destination.Length);
+                int end = (int)(Math.Max(from, to) * destination.Length);
+                AssertJoinedRight(checksums, destination, start, end, length);
             }, iter: 300);
+    }
+
+    [Fact]
+    public void Ranges_that_start_or_end_at_a_chunk_boundary_or_one_byte_either_side_are_joined_right()
+    {
+        const int Length = (5 * Chunk) + 123;
+        byte[] destination = new byte[Length + Chunk];
+        new Random(5).NextBytes(destination);
+        ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(new ReadOnlySequence<byte>(destination.AsSpan(0, Length).ToArray()), destination);
+        int[] edges = [0, 1, Chunk - 1, Chunk, Chunk + 1, (2 * Chunk) - 1, 2 * Chunk, (2 * Chunk) + 1, 5 * Chunk, Length - 1, Length, Length + 1, destination.Length];
+        foreach (int start in edges)
+        {
+            foreach (int end in edges)
+            {
+                if (start <= end)
+                {
+                    AssertJoinedRight(checksums, destination, start, end, Length);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void A_buffer_whose_checks_joined_fewer_than_half_its_chunks_says_so()
+    {
+        // A frame of small batches: the chunk CRCs were taken and hardly used.
+        byte[] destination = new byte[8 * Chunk];
+        new Random(13).NextBytes(destination);
+        ChunkedCrc32C checksums = ChunkedCrc32C.CopyFrom(new ReadOnlySequence<byte>(destination.ToArray()), destination);
+        Assert.False(checksums.JoinedMostChunks);
+
+        ReadOnlyMemory<byte> small = destination.AsMemory(10, Chunk);
+        Assert.True(checksums.Matches(small, Crc32C.Compute(small.Span)));
+        Assert.False(checksums.JoinedMostChunks);
+
+        ReadOnlyMemory<byte> large = destination.AsMemory(2 * Chunk, 4 * Chunk);
+        Assert.True(checksums.Matches(large, Crc32C.Compute(large.Span)));
+        Assert.True(checksums.JoinedMostChunks);
     }
 
     [Fact]
@@ -117,6 +150,26 @@ public class ChunkedCrc32CTests
                 ReadOnlyMemory<byte> stored = frame.AsMemory(at, batch.Length);
                 Assert.Equal(RecordBatch.TryValidate(stored.Span), RecordBatch.TryValidate(stored, checksums));
             }, iter: 100);
+    }
+
+    /// <summary>
+    /// The range's CRC is right however it is computed, and it is joined from the chunks exactly
+    /// when it holds a whole chunk of the copied bytes.
+    /// </summary>
+    private static void AssertJoinedRight(ChunkedCrc32C checksums, byte[] destination, int start, int end, int copied)
+    {
+        ReadOnlyMemory<byte> range = destination.AsMemory(start, end - start);
+        uint crc = Crc32C.Compute(range.Span);
+        Assert.True(checksums.Matches(range, crc));
+        Assert.False(checksums.Matches(range, ~crc));
+
+        int firstWhole = (start + Chunk - 1) / Chunk;
+        bool holdsWholeChunk = Math.Min(end, copied / Chunk * Chunk) - (firstWhole * Chunk) >= Chunk;
+        Assert.Equal(holdsWholeChunk, checksums.TryJoin(range, out uint joined));
+        if (holdsWholeChunk)
+        {
+            Assert.True(crc == joined, $"range [{start}, {end}) of {copied} copied bytes");
+        }
     }
 
     private static ReadOnlySequence<byte> Segmented(byte[] bytes, int segmentBytes)
