@@ -167,7 +167,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             IRequestHandler[] handlers =
             [
                 new ApiVersionsHandler(() => router!),
-                new MetadataHandler(metadata, controller, options.AutoCreateTopicsEnable, partitions, options.BrokerId),
+                new MetadataHandler(metadata, controller, options.AutoCreateTopicsEnable, partitions, options.BrokerId, MetadataHandler.FirstUpdateWaitFor(options.ZooKeeperSessionTimeoutMs)),
                 new ProduceHandler(partitions, metadata, configs, time),
                 new FetchHandler(partitions, metadata, time, new FetchSessionCache(options.MaxIncrementalFetchSessionCacheSlots)),
                 new ListOffsetsHandler(partitions, metadata),
@@ -232,7 +232,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
             // Serve clients a real cluster view from the first request: wait (bounded) for the
             // controller's UpdateMetadata. A controller that died without closing its session is
             // replaced within the session timeout, so that bounds the wait.
-            if (clusterMode && !await metadata.WaitUntilKnownAsync(TimeSpan.FromMilliseconds(Math.Max(options.ZooKeeperSessionTimeoutMs, 1000) * 2), cancellationToken).ConfigureAwait(false))
+            if (clusterMode && !await metadata.WaitUntilKnownAsync(MetadataHandler.FirstUpdateWaitFor(options.ZooKeeperSessionTimeoutMs), cancellationToken).ConfigureAwait(false))
             {
                 LogNoControllerYet(logger, options.BrokerId);
             }

@@ -14,15 +14,23 @@ namespace Samsa.Broker.Handlers;
 /// allow it, with the broker's default partitions and replication factor.
 /// </summary>
 /// <param name="partitions">This broker's replicas: one whose log is offline (disk fault) is shown as Kafka shows an offline replica.</param>
-internal sealed class MetadataHandler(MetadataCache metadata, KafkaController controller, bool autoCreateTopicsEnable, LocalPartitions partitions, int brokerId) : RequestHandler<MetadataRequestData, MetadataResponseData>
+/// <param name="firstUpdateWait">How long a Metadata request that arrives before the broker knows the cluster waits for it (<see cref="FirstUpdateWaitFor"/>).</param>
+internal sealed class MetadataHandler(MetadataCache metadata, KafkaController controller, bool autoCreateTopicsEnable, LocalPartitions partitions, int brokerId, TimeSpan firstUpdateWait) : RequestHandler<MetadataRequestData, MetadataResponseData>
 {
     /// <summary>Kafka's "authorized operations not requested" marker.</summary>
     private const int OperationsNotRequested = int.MinValue;
 
-    /// <summary>How long a Metadata request that arrives before the broker knows the cluster waits for it.</summary>
-    private static readonly TimeSpan FirstUpdateWait = TimeSpan.FromSeconds(5);
-
     public override ApiKey ApiKey => ApiKey.Metadata;
+
+    /// <summary>
+    /// How long a just-started cluster broker waits for the controller's first UpdateMetadata:
+    /// twice the ZooKeeper session. A broker restarted right after a crash registers only once its
+    /// old session has expired (up to a whole session), and the update follows; a 5-s wait ran out
+    /// first under a 6-s session (bench/chaos.sh --seed 1132, round 27), and librdkafka, answered
+    /// from the empty cache, dropped the topic and failed every message it had queued for it.
+    /// </summary>
+    public static TimeSpan FirstUpdateWaitFor(int zooKeeperSessionTimeoutMs) =>
+        TimeSpan.FromMilliseconds(Math.Max(zooKeeperSessionTimeoutMs, 1000) * 2L);
 
     public override short MinVersion => 0;
 
@@ -37,7 +45,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
             // answer from the empty cache (no brokers, every topic unknown) makes librdkafka forget
             // the brokers it knew and fail every queued message of a topic it now thinks deleted,
             // so wait for that first update (bounded; a later answer is no worse than today's).
-            await metadata.WaitUntilKnownAsync(FirstUpdateWait, cancellationToken).ConfigureAwait(false);
+            await metadata.WaitUntilKnownAsync(firstUpdateWait, cancellationToken).ConfigureAwait(false);
             snapshot = metadata.Current;
         }
 

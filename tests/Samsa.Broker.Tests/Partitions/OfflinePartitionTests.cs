@@ -51,7 +51,7 @@ public sealed class OfflinePartitionTests
         Assert.Equal((short)ErrorCode.KafkaStorageError, offsets.Topics[0].Partitions.Single(p => p.PartitionIndex == 0).ErrorCode);
         Assert.Equal(7, offsets.Topics[0].Partitions.Single(p => p.PartitionIndex == 1).Offset);
 
-        var metadata = new MetadataHandler(broker.Metadata, broker.Controller, false, broker.Partitions, LocalBrokerParts.BrokerId);
+        var metadata = new MetadataHandler(broker.Metadata, broker.Controller, false, broker.Partitions, LocalBrokerParts.BrokerId, TimeSpan.FromSeconds(5));
         MetadataResponseData described = await metadata.CallAsync<MetadataResponseData>(new MetadataRequestData { Topics = [new MetadataRequestData.MetadataRequestTopic { Name = Topic }] }, 12);
         MetadataResponseData.MetadataResponsePartition offline = described.Topics[0].Partitions.Single(p => p.PartitionIndex == 0);
         MetadataResponseData.MetadataResponsePartition online = described.Topics[0].Partitions.Single(p => p.PartitionIndex == 1);
