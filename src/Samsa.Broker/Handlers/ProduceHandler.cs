@@ -133,7 +133,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
             checksums = null; // of the request's bytes, not of these
         }
 
-        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, policy.MinInsyncReplicas, checksums, out int leaderEpoch);
+        (ErrorCode error, LogAppendInfo info) = partition.AppendAsLeader(writable, request.Acks, policy.MinInsyncReplicas, out int leaderEpoch, checksums);
         if (error is ErrorCode.CorruptMessage or ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge)
         {
             // The log's structural refusal: the same words the checks gave when they ran here.

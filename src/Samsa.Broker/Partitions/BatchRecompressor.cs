@@ -52,7 +52,7 @@ internal static class BatchRecompressor
             }
             else
             {
-                LogAppendStatus status = PartitionLog.CheckBatchStructure(batch.Span, config.MaxMessageBytes);
+                LogAppendStatus status = PartitionLog.CheckBatchStructure(batch, config.MaxMessageBytes);
                 if (status != LogAppendStatus.Success)
                 {
                     return LogValidator.Result.Fail(Partition.ToErrorCode(status), LogValidator.StructuralMessage(status, batch.Length, config), index);

@@ -158,7 +158,7 @@ internal static class LogValidator
                 return null;
             }
 
-            LogAppendStatus status = PartitionLog.CheckBatchStructure(batch, config.MaxMessageBytes);
+            LogAppendStatus status = PartitionLog.CheckBatchStructure(enumerator.Current, config.MaxMessageBytes);
             if (status != LogAppendStatus.Success)
             {
                 return Result.Fail(Partition.ToErrorCode(status), StructuralMessage(status, batch.Length, config), index);

@@ -139,12 +139,8 @@ internal sealed partial class Partition
 
     /// <inheritdoc cref="AppendAsLeader(Memory{byte}, short, int)"/>
     /// <param name="leaderEpoch">The leader epoch the batches were written in, for <see cref="AcksAllOutcome"/>.</param>
-    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, out int leaderEpoch) =>
-        AppendAsLeader(records, requiredAcks, minInsyncReplicas, null, out leaderEpoch);
-
-    /// <inheritdoc cref="AppendAsLeader(Memory{byte}, short, int, out int)"/>
     /// <param name="checksums">The chunk CRCs of the request buffer <paramref name="records"/> arrived in, for the log's CRC checks.</param>
-    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, ChunkedCrc32C? checksums, out int leaderEpoch)
+    public (ErrorCode Error, LogAppendInfo Info) AppendAsLeader(Memory<byte> records, short requiredAcks, int minInsyncReplicas, out int leaderEpoch, ChunkedCrc32C? checksums = null)
     {
         LogAppendInfo info;
         bool highWatermarkMoved;

@@ -14,15 +14,12 @@ public sealed partial class PartitionLog
     /// a retried batch comes back as <see cref="LogAppendStatus.DuplicateSequence"/> with its
     /// original offsets and is not written again; a sequence gap or a stale epoch is refused.
     /// </summary>
-    public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch) => AppendAsLeader(records, leaderEpoch, null);
-
-    /// <inheritdoc cref="AppendAsLeader(Memory{byte}, int)"/>
     /// <param name="checksums">
     /// The chunk CRCs of the request buffer <paramref name="records"/> was received into, taken as it
     /// arrived (<see cref="ChunkedCrc32C"/>): the CRC checks join them instead of reading the batches again.
     /// No byte a batch's CRC covers may have changed since that copy.
     /// </param>
-    public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, ChunkedCrc32C? checksums)
+    public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, ChunkedCrc32C? checksums = null)
     {
         LogAppendStatus status = CheckStructure(records, checksums, out int recordCount);
         if (status != LogAppendStatus.Success)
@@ -238,21 +235,20 @@ public sealed partial class PartitionLog
     /// reports the same code for the same fault when it must order a structural fault before a
     /// policy one (its error path only).
     /// </summary>
-    public static LogAppendStatus CheckBatchStructure(ReadOnlySpan<byte> batch, int maxMessageBytes) =>
-        RecordBatch.TryValidate(batch) != RecordBatchStatus.Valid ? LogAppendStatus.CorruptMessage : CheckValidBatch(batch, maxMessageBytes);
-
-    /// <inheritdoc cref="CheckBatchStructure(ReadOnlySpan{byte}, int)"/>
-    private static LogAppendStatus CheckBatchStructure(ReadOnlyMemory<byte> batch, int maxMessageBytes, ChunkedCrc32C? checksums) =>
-        RecordBatch.TryValidate(batch, checksums) != RecordBatchStatus.Valid ? LogAppendStatus.CorruptMessage : CheckValidBatch(batch.Span, maxMessageBytes);
-
-    private static LogAppendStatus CheckValidBatch(ReadOnlySpan<byte> batch, int maxMessageBytes)
+    /// <param name="checksums">As in <see cref="AppendAsLeader"/>: the CRC is joined from them when the batch lies in their buffer.</param>
+    public static LogAppendStatus CheckBatchStructure(ReadOnlyMemory<byte> batch, int maxMessageBytes, ChunkedCrc32C? checksums = null)
     {
+        if (RecordBatch.TryValidate(batch, checksums) != RecordBatchStatus.Valid)
+        {
+            return LogAppendStatus.CorruptMessage;
+        }
+
         if (batch.Length > maxMessageBytes)
         {
             return LogAppendStatus.MessageTooLarge;
         }
 
-        return new RecordBatchHeader(batch).LastOffsetDelta < 0 ? LogAppendStatus.CorruptMessage : LogAppendStatus.Success;
+        return new RecordBatchHeader(batch.Span).LastOffsetDelta < 0 ? LogAppendStatus.CorruptMessage : LogAppendStatus.Success;
     }
 
     /// <summary>Why an append cannot start: <see cref="LogAppendStatus.Success"/> when it can. Under _lock.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Samsa.Broker.Configuration;
@@ -26,7 +27,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     private readonly Dictionary<int, KafkaBroker> _brokers = [];
     private readonly Dictionary<int, BrokerClient> _clients = [];
     private readonly Dictionary<int, FaultableSession> _sessions = [];
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, FaultableSession> _renewed = new();
+    private readonly ConcurrentDictionary<int, FaultableSession> _renewed = new();
     private readonly (string Key, string Value)[] _overrides;
 
     private InProcessCluster((string Key, string Value)[] overrides)
