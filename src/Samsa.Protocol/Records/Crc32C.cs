@@ -55,6 +55,25 @@ public static class Crc32C
     }
 
     /// <summary>
+    /// <see cref="Update"/> over <paramref name="source"/> that also copies it to the start of
+    /// <paramref name="destination"/>. Where the folding path runs, it stores each block it loads,
+    /// so the copy and the CRC read the source once; the short tail is copied, then CRC-ed.
+    /// </summary>
+    internal static uint UpdateAndCopy(uint crc, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, source.Length);
+        int copied = 0;
+        if (Crc32CFolding.IsSupported && source.Length >= FoldingThreshold)
+        {
+            crc = Crc32CFolding.UpdateAndCopy(crc, source, destination, out copied);
+        }
+
+        Span<byte> rest = destination[copied..source.Length];
+        source[copied..].CopyTo(rest);
+        return UpdateInterleaved(crc, rest);
+    }
+
+    /// <summary>
     /// <see cref="Update"/> with the <c>crc32</c> instruction alone: short inputs, the tail after
     /// folding, and every input on CPUs without carry-less multiply (ARM included).
     /// </summary>

@@ -87,11 +87,27 @@ internal static class Crc32CFolding
     /// whole hybrid blocks, then whole 16-byte blocks by folding if at least
     /// <see cref="MinLength"/> bytes of them are left. The caller takes the rest, under 128 bytes.
     /// </summary>
-    public static uint Update(uint crc, ReadOnlySpan<byte> data, out int consumed)
+    public static uint Update(uint crc, ReadOnlySpan<byte> data, out int consumed) =>
+        Update<NoCopy>(crc, data, ref MemoryMarshal.GetReference(data), out consumed);
+
+    /// <summary>
+    /// <see cref="Update(uint, ReadOnlySpan{byte}, out int)"/> that also copies the prefix it
+    /// consumes to <paramref name="destination"/> (at least as long as <paramref name="data"/>),
+    /// storing each block it has loaded: the copy rides on the CRC's loads, so copying and checking
+    /// read the source once.
+    /// </summary>
+    public static uint UpdateAndCopy(uint crc, ReadOnlySpan<byte> data, Span<byte> destination, out int consumed)
+    {
+        Debug.Assert(destination.Length >= data.Length, "Room for the copy.");
+        return Update<Copy>(crc, data, ref MemoryMarshal.GetReference(destination), out consumed);
+    }
+
+    private static uint Update<TCopy>(uint crc, ReadOnlySpan<byte> data, ref byte destination, out int consumed)
+        where TCopy : struct, ICopy
     {
         Debug.Assert(IsSupported && data.Length >= MinLength, "Caller checks support and length.");
         int blocks = data.Length / HybridBlock * HybridBlock;
-        crc = HybridUpdate(crc, data[..blocks]);
+        crc = HybridUpdate<TCopy>(crc, data[..blocks], ref destination);
         int rest = (data.Length - blocks) & ~15;
         if (rest < MinLength)
         {
@@ -101,11 +117,15 @@ internal static class Crc32CFolding
         }
 
         consumed = blocks + rest;
-        return FoldingUpdate(crc, data.Slice(blocks, rest));
+        return FoldingUpdate<TCopy>(crc, data.Slice(blocks, rest), ref Unsafe.Add(ref destination, blocks));
     }
 
     /// <summary>Whole <see cref="HybridBlock"/>s, folding and three <c>crc32</c> chains side by side.</summary>
-    internal static uint HybridUpdate(uint crc, ReadOnlySpan<byte> data)
+    internal static uint HybridUpdate(uint crc, ReadOnlySpan<byte> data) =>
+        HybridUpdate<NoCopy>(crc, data, ref MemoryMarshal.GetReference(data));
+
+    private static uint HybridUpdate<TCopy>(uint crc, ReadOnlySpan<byte> data, ref byte target)
+        where TCopy : struct, ICopy
     {
         Debug.Assert(data.Length % HybridBlock == 0, "Whole hybrid blocks.");
         ref byte block = ref MemoryMarshal.GetReference(data);
@@ -116,30 +136,33 @@ internal static class Crc32CFolding
             ref byte part1 = ref Unsafe.Add(ref block, HybridVectorBytes);
             ref byte part2 = ref Unsafe.Add(ref part1, HybridScalarBytes);
             ref byte part3 = ref Unsafe.Add(ref part2, HybridScalarBytes);
+            ref byte target1 = ref Unsafe.Add(ref target, HybridVectorBytes);
+            ref byte target2 = ref Unsafe.Add(ref target1, HybridScalarBytes);
+            ref byte target3 = ref Unsafe.Add(ref target2, HybridScalarBytes);
 
-            Vector256<ulong> y0 = Load256(ref block, 0) ^ Vector256.CreateScalar((ulong)crc);
-            Vector256<ulong> y1 = Load256(ref block, 32);
-            Vector256<ulong> y2 = Load256(ref block, 64);
-            Vector256<ulong> y3 = Load256(ref block, 96);
+            Vector256<ulong> y0 = LoadAndCopy<TCopy>(ref block, ref target, 0) ^ Vector256.CreateScalar((ulong)crc);
+            Vector256<ulong> y1 = LoadAndCopy<TCopy>(ref block, ref target, 32);
+            Vector256<ulong> y2 = LoadAndCopy<TCopy>(ref block, ref target, 64);
+            Vector256<ulong> y3 = LoadAndCopy<TCopy>(ref block, ref target, 96);
             uint crc1 = 0;
             uint crc2 = 0;
             uint crc3 = 0;
             nuint scalarAt = 0;
             for (nuint vectorAt = 128; vectorAt < HybridVectorBytes; vectorAt += 128, scalarAt += 32)
             {
-                y0 = Fold(y0, by1024) ^ Load256(ref block, vectorAt);
-                y1 = Fold(y1, by1024) ^ Load256(ref block, vectorAt + 32);
-                y2 = Fold(y2, by1024) ^ Load256(ref block, vectorAt + 64);
-                y3 = Fold(y3, by1024) ^ Load256(ref block, vectorAt + 96);
-                crc1 = Crc32Of32Bytes(crc1, ref Unsafe.Add(ref part1, scalarAt));
-                crc2 = Crc32Of32Bytes(crc2, ref Unsafe.Add(ref part2, scalarAt));
-                crc3 = Crc32Of32Bytes(crc3, ref Unsafe.Add(ref part3, scalarAt));
+                y0 = Fold(y0, by1024) ^ LoadAndCopy<TCopy>(ref block, ref target, vectorAt);
+                y1 = Fold(y1, by1024) ^ LoadAndCopy<TCopy>(ref block, ref target, vectorAt + 32);
+                y2 = Fold(y2, by1024) ^ LoadAndCopy<TCopy>(ref block, ref target, vectorAt + 64);
+                y3 = Fold(y3, by1024) ^ LoadAndCopy<TCopy>(ref block, ref target, vectorAt + 96);
+                crc1 = Crc32Of32Bytes<TCopy>(crc1, ref part1, ref target1, scalarAt);
+                crc2 = Crc32Of32Bytes<TCopy>(crc2, ref part2, ref target2, scalarAt);
+                crc3 = Crc32Of32Bytes<TCopy>(crc3, ref part3, ref target3, scalarAt);
             }
 
             // The vectors' first round was their loads, so each chain has one round to go.
-            crc1 = Crc32Of32Bytes(crc1, ref Unsafe.Add(ref part1, scalarAt));
-            crc2 = Crc32Of32Bytes(crc2, ref Unsafe.Add(ref part2, scalarAt));
-            crc3 = Crc32Of32Bytes(crc3, ref Unsafe.Add(ref part3, scalarAt));
+            crc1 = Crc32Of32Bytes<TCopy>(crc1, ref part1, ref target1, scalarAt);
+            crc2 = Crc32Of32Bytes<TCopy>(crc2, ref part2, ref target2, scalarAt);
+            crc3 = Crc32Of32Bytes<TCopy>(crc3, ref part3, ref target3, scalarAt);
 
             crc = Shift(Remainder(Join(y0, y1, y2, y3)), ShiftThreeScalarParts)
                 ^ Shift(crc1, ShiftTwoScalarParts)
@@ -147,6 +170,7 @@ internal static class Crc32CFolding
                 ^ crc3;
 
             block = ref Unsafe.Add(ref block, HybridBlock);
+            target = ref Unsafe.Add(ref target, HybridBlock);
             left -= HybridBlock;
         }
 
@@ -154,27 +178,33 @@ internal static class Crc32CFolding
     }
 
     /// <summary>Folding alone, four 256-bit accumulators; a multiple of 16 bytes, at least <see cref="MinLength"/>.</summary>
-    internal static uint FoldingUpdate(uint crc, ReadOnlySpan<byte> data)
+    internal static uint FoldingUpdate(uint crc, ReadOnlySpan<byte> data) =>
+        FoldingUpdate<NoCopy>(crc, data, ref MemoryMarshal.GetReference(data));
+
+    private static uint FoldingUpdate<TCopy>(uint crc, ReadOnlySpan<byte> data, ref byte target)
+        where TCopy : struct, ICopy
     {
         Debug.Assert(data.Length >= MinLength && data.Length % 16 == 0, "Whole 16-byte blocks, at least one round.");
         ref byte next = ref MemoryMarshal.GetReference(data);
         nuint left = (nuint)data.Length;
 
-        Vector256<ulong> y0 = Load256(ref next, 0) ^ Vector256.CreateScalar((ulong)crc);
-        Vector256<ulong> y1 = Load256(ref next, 32);
-        Vector256<ulong> y2 = Load256(ref next, 64);
-        Vector256<ulong> y3 = Load256(ref next, 96);
+        Vector256<ulong> y0 = LoadAndCopy<TCopy>(ref next, ref target, 0) ^ Vector256.CreateScalar((ulong)crc);
+        Vector256<ulong> y1 = LoadAndCopy<TCopy>(ref next, ref target, 32);
+        Vector256<ulong> y2 = LoadAndCopy<TCopy>(ref next, ref target, 64);
+        Vector256<ulong> y3 = LoadAndCopy<TCopy>(ref next, ref target, 96);
         next = ref Unsafe.Add(ref next, 128);
+        target = ref Unsafe.Add(ref target, 128);
         left -= 128;
 
         Vector256<ulong> by1024 = Vector256.Create(Fold1024High, Fold1024Low, Fold1024High, Fold1024Low);
         while (left >= 128)
         {
-            y0 = Fold(y0, by1024) ^ Load256(ref next, 0);
-            y1 = Fold(y1, by1024) ^ Load256(ref next, 32);
-            y2 = Fold(y2, by1024) ^ Load256(ref next, 64);
-            y3 = Fold(y3, by1024) ^ Load256(ref next, 96);
+            y0 = Fold(y0, by1024) ^ LoadAndCopy<TCopy>(ref next, ref target, 0);
+            y1 = Fold(y1, by1024) ^ LoadAndCopy<TCopy>(ref next, ref target, 32);
+            y2 = Fold(y2, by1024) ^ LoadAndCopy<TCopy>(ref next, ref target, 64);
+            y3 = Fold(y3, by1024) ^ LoadAndCopy<TCopy>(ref next, ref target, 96);
             next = ref Unsafe.Add(ref next, 128);
+            target = ref Unsafe.Add(ref target, 128);
             left -= 128;
         }
 
@@ -182,8 +212,11 @@ internal static class Crc32CFolding
         Vector128<ulong> by128 = Vector128.Create(Fold128High, Fold128Low);
         while (left != 0)
         {
-            x = Fold(x, by128) ^ Load128(ref next, 0);
+            Vector128<ulong> loaded = Load128(ref next, 0);
+            TCopy.Store(loaded, ref target);
+            x = Fold(x, by128) ^ loaded;
             next = ref Unsafe.Add(ref next, 16);
+            target = ref Unsafe.Add(ref target, 16);
             left -= 16;
         }
 
@@ -226,13 +259,26 @@ internal static class Crc32CFolding
     private static uint Shift(uint crc, ulong by) =>
         BitOperations.Crc32C(0u, Pclmulqdq.CarrylessMultiply(Vector128.CreateScalar((ulong)crc), Vector128.CreateScalar(by), 0x00).ToScalar());
 
+    /// <summary>Runs 32 bytes at <paramref name="at"/> + <paramref name="offset"/> through a <c>crc32</c> chain (and copies them).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Crc32Of32Bytes(uint crc, ref byte at)
+    private static uint Crc32Of32Bytes<TCopy>(uint crc, ref byte at, ref byte target, nuint offset)
+        where TCopy : struct, ICopy
     {
-        crc = BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref at));
-        crc = BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)));
-        crc = BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 16)));
-        return BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 24)));
+        ref byte start = ref Unsafe.Add(ref at, offset);
+        TCopy.Copy32(ref start, ref Unsafe.Add(ref target, offset));
+        crc = BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref start));
+        crc = BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 8)));
+        crc = BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 16)));
+        return BitOperations.Crc32C(crc, Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, 24)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> LoadAndCopy<TCopy>(ref byte start, ref byte target, nuint offset)
+        where TCopy : struct, ICopy
+    {
+        Vector256<ulong> loaded = Load256(ref start, offset);
+        TCopy.Store(loaded, ref Unsafe.Add(ref target, offset));
+        return loaded;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -242,4 +288,42 @@ internal static class Crc32CFolding
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> Load128(ref byte start, nuint offset) =>
         Vector128.LoadUnsafe(ref start, offset).AsUInt64();
+
+    /// <summary>
+    /// What the loops do with each block they load, chosen at compile time (a struct type
+    /// argument, so the JIT drops the stores of <see cref="NoCopy"/> entirely).
+    /// </summary>
+    private interface ICopy
+    {
+        static abstract void Store(Vector256<ulong> value, ref byte target);
+
+        static abstract void Store(Vector128<ulong> value, ref byte target);
+
+        /// <summary>Copies 32 bytes the <c>crc32</c> chains read as scalars.</summary>
+        static abstract void Copy32(ref byte source, ref byte target);
+    }
+
+    private readonly struct NoCopy : ICopy
+    {
+        public static void Store(Vector256<ulong> value, ref byte target)
+        {
+        }
+
+        public static void Store(Vector128<ulong> value, ref byte target)
+        {
+        }
+
+        public static void Copy32(ref byte source, ref byte target)
+        {
+        }
+    }
+
+    private readonly struct Copy : ICopy
+    {
+        public static void Store(Vector256<ulong> value, ref byte target) => value.AsByte().StoreUnsafe(ref target);
+
+        public static void Store(Vector128<ulong> value, ref byte target) => value.AsByte().StoreUnsafe(ref target);
+
+        public static void Copy32(ref byte source, ref byte target) => Vector256.LoadUnsafe(ref source).StoreUnsafe(ref target);
+    }
 }

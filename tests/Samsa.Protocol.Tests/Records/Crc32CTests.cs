@@ -19,9 +19,12 @@ public class Crc32CTests
 
         /// <summary>Folding alone (no hybrid blocks) over every whole 16-byte block, then the tail.</summary>
         FoldingAlone,
+
+        /// <summary><see cref="Crc32C.UpdateAndCopy"/>: the CRC of the source, and an exact copy of it, nothing past it touched.</summary>
+        Copying,
     }
 
-    public static TheoryData<Path> Paths => [Path.Dispatch, Path.Interleaved, Path.Folding, Path.FoldingAlone];
+    public static TheoryData<Path> Paths => [Path.Dispatch, Path.Interleaved, Path.Folding, Path.FoldingAlone, Path.Copying];
 
     private static readonly uint[] ReferenceTable = BuildReferenceTable();
 
@@ -135,6 +138,14 @@ public class Crc32CTests
             case Path.FoldingAlone when data.Length >= Crc32CFolding.MinLength:
                 int blocks = data.Length & ~15;
                 return Crc32C.UpdateInterleaved(Crc32CFolding.FoldingUpdate(crc, data[..blocks]), data[blocks..]);
+            case Path.Copying:
+                const byte Untouched = 0xA5;
+                var destination = new byte[data.Length + 64];
+                destination.AsSpan().Fill(Untouched);
+                crc = Crc32C.UpdateAndCopy(crc, data, destination);
+                Assert.True(data.SequenceEqual(destination.AsSpan(0, data.Length)), "The copy differs from its source.");
+                Assert.Equal(-1, destination.AsSpan(data.Length).IndexOfAnyExcept(Untouched));
+                return crc;
             default:
                 return Crc32C.UpdateInterleaved(crc, data);
         }
