@@ -7,7 +7,8 @@ namespace Samsa.Benchmarks;
 /// <summary>
 /// Entry point: BenchmarkDotNet picks benchmarks from this assembly by the command-line filter;
 /// <c>storage-breakdown [rounds] [crc|plain|log]</c> and <c>produce-breakdown [rounds]</c> run the stopwatch
-/// breakdowns of the storage append and of the produce path instead.
+/// breakdowns of the storage append and of the produce path instead, and <c>storage-pairs [rounds]</c>
+/// the storage append benchmark in alternating plain/log pairs.
 /// </summary>
 internal static class Program
 {
@@ -16,6 +17,12 @@ internal static class Program
         if (args.Length > 0 && args[0] == "storage-breakdown")
         {
             StorageAppendBreakdown.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 7, args.Length > 2 ? args[2] : null);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "storage-pairs")
+        {
+            StorageAppendPairs.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15);
             return;
         }
 

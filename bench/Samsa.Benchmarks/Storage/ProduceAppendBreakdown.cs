@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using Samsa.Broker.Configuration;
 using Samsa.Broker.Partitions;
 using Samsa.Protocol;
 using Samsa.Storage;
 using Samsa.Storage.Log;
+using static Samsa.Benchmarks.Storage.RoundTimes;
 
 namespace Samsa.Benchmarks.Storage;
 
@@ -86,19 +86,5 @@ internal static class ProduceAppendBreakdown
         });
         log.Delete();
         return ms;
-    }
-
-    private static double Time(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = new List<double>(values);
-        sorted.Sort();
-        return sorted[sorted.Count / 2];
     }
 }

@@ -1,9 +1,9 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using Samsa.Protocol.Records;
 using Samsa.Storage;
 using Samsa.Storage.Log;
+using static Samsa.Benchmarks.Storage.RoundTimes;
 
 namespace Samsa.Benchmarks.Storage;
 
@@ -149,19 +149,5 @@ internal static class StorageAppendBreakdown
         });
         log.Delete();
         return ms;
-    }
-
-    private static double Time(Action action)
-    {
-        long start = Stopwatch.GetTimestamp();
-        action();
-        return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = new List<double>(values);
-        sorted.Sort();
-        return sorted[sorted.Count / 2];
     }
 }
