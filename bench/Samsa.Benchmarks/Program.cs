@@ -7,7 +7,7 @@ namespace Samsa.Benchmarks;
 /// <summary>
 /// Entry point: BenchmarkDotNet picks benchmarks from this assembly by the command-line filter;
 /// <c>storage-breakdown [rounds] [crc|plain|log]</c> and <c>produce-breakdown [rounds]</c> run the stopwatch
-/// breakdowns of the storage append and of the produce path instead, and <c>storage-pairs [rounds]</c>
+/// breakdowns of the storage append and of the produce path instead, and <c>storage-pairs [rounds] [batch bytes]</c>
 /// the storage append benchmark in alternating plain/log pairs.
 /// </summary>
 internal static class Program
@@ -22,7 +22,9 @@ internal static class Program
 
         if (args.Length > 0 && args[0] == "storage-pairs")
         {
-            StorageAppendPairs.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15);
+            StorageAppendPairs.Run(
+                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 15,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : null);
             return;
         }
 

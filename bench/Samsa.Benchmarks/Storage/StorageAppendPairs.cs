@@ -10,16 +10,17 @@ namespace Samsa.Benchmarks.Storage;
 /// ÷ log time), as docs/performance.md asks. BenchmarkDotNet runs all of one side's iterations and
 /// then all of the other's, so on this shared machine the drift between those minutes lands in its
 /// ratio; a pair is seconds apart.
-/// Run with <c>dotnet artifacts/bin/Samsa.Benchmarks/release/Samsa.Benchmarks.dll storage-pairs [rounds]</c>.
+/// Run with <c>dotnet artifacts/bin/Samsa.Benchmarks/release/Samsa.Benchmarks.dll storage-pairs [rounds] [batch bytes]</c>;
+/// a batch size (16384 or 1048576) runs only its rows.
 /// </summary>
 internal static class StorageAppendPairs
 {
     private const int WarmUpRounds = 2;
 
-    public static void Run(int rounds)
+    public static void Run(int rounds, int? onlyBatchBytes = null)
     {
         Console.WriteLine("batch      fsync  received  plain ms  log ms  throughput ratio: median (min-max) of per-round pairs");
-        foreach (int batchBytes in (int[])[16 * 1024, 1024 * 1024])
+        foreach (int batchBytes in onlyBatchBytes is { } only ? [only] : (int[])[16 * 1024, 1024 * 1024])
         {
             foreach (bool finalFsync in (bool[])[false, true])
             {
