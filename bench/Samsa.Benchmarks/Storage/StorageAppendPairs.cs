@@ -7,7 +7,7 @@ namespace Samsa.Benchmarks.Storage;
 /// <see cref="StorageAppendBenchmarks"/> measured in pairs: each round runs the plain write and the
 /// log append back to back (alternating which goes first), with the benchmark's own iteration
 /// setup and cleanup, and the figure is the median of the per-round throughput ratios (plain time
-/// ÷ log time), as docs/performance.md asks. BenchmarkDotNet runs all of one side's iterations and
+/// ÷ log time), as <c>performance.md</c> asks. BenchmarkDotNet runs all of one side's iterations and
 /// then all of the other's, so on this shared machine the drift between those minutes lands in its
 /// ratio; a pair is seconds apart.
 /// Run with <c>dotnet artifacts/bin/Samsa.Benchmarks/release/Samsa.Benchmarks.dll storage-pairs [rounds] [batch bytes]</c>;

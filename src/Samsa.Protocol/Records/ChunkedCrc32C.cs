@@ -5,7 +5,7 @@ namespace Samsa.Protocol.Records;
 
 /// <summary>
 /// The CRC-32C of each 64 KiB chunk of a buffer, taken in the same pass that copies the chunk in
-/// (the CRC's loads feed the copy's stores). The CRC of any range of the buffer (a record batch inside a
+/// (<see cref="Crc32C.UpdateAndCopy"/>). The CRC of any range of the buffer (a record batch inside a
 /// Produce request) is then joined from the whole chunks it covers, at four table look-ups per
 /// chunk, and only its partial first and last chunks are read again. For a 1 MiB batch this costs
 /// about two thirds of a CRC over the whole batch once it has left those caches (measured:
@@ -59,8 +59,8 @@ public sealed class ChunkedCrc32C
         ReadOnlySequence<byte> rest = source;
         for (int i = 0; i < chunks.Length; i++)
         {
-            // Each piece of the source (a receive buffer's segment) is copied by the CRC's own
-            // loads: one read of the bytes for both.
+            // Each piece of the source (a receive buffer's segment) is copied in the CRC's pass:
+            // the folding stores what it loads, the crc32 lanes copy beside their loads from L1.
             Span<byte> chunk = destination.AsSpan(i * ChunkBytes, ChunkBytes);
             uint crc = 0;
             foreach (ReadOnlyMemory<byte> piece in rest.Slice(0, ChunkBytes))

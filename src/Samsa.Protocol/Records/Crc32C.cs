@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -56,12 +57,14 @@ public static class Crc32C
 
     /// <summary>
     /// <see cref="Update"/> over <paramref name="source"/> that also copies it to the start of
-    /// <paramref name="destination"/>. Where the folding path runs, it stores each block it loads,
-    /// so the copy and the CRC read the source once; the short tail is copied, then CRC-ed.
+    /// <paramref name="destination"/> (which must not overlap it). Where the folding path runs, the
+    /// copy happens in the CRC's own pass (<see cref="Crc32CFolding.UpdateAndCopy"/>); the short
+    /// tail is copied, then CRC-ed.
     /// </summary>
     internal static uint UpdateAndCopy(uint crc, ReadOnlySpan<byte> source, Span<byte> destination)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, source.Length);
+        Debug.Assert(!source.Overlaps(destination), "The folding's stores would overwrite source bytes not yet read.");
         int copied = 0;
         if (Crc32CFolding.IsSupported && source.Length >= FoldingThreshold)
         {

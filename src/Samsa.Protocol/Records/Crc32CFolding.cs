@@ -88,13 +88,14 @@ internal static class Crc32CFolding
     /// <see cref="MinLength"/> bytes of them are left. The caller takes the rest, under 128 bytes.
     /// </summary>
     public static uint Update(uint crc, ReadOnlySpan<byte> data, out int consumed) =>
-        Update<NoCopy>(crc, data, ref MemoryMarshal.GetReference(data), out consumed);
+        Update<NoCopy>(crc, data, ref MemoryMarshal.GetReference(data), out consumed); // NoCopy never writes its target
 
     /// <summary>
     /// <see cref="Update(uint, ReadOnlySpan{byte}, out int)"/> that also copies the prefix it
-    /// consumes to <paramref name="destination"/> (at least as long as <paramref name="data"/>),
-    /// storing each block it has loaded: the copy rides on the CRC's loads, so copying and checking
-    /// read the source once.
+    /// consumes to <paramref name="destination"/> (at least as long as <paramref name="data"/>, not
+    /// overlapping it). The folding stores each block it has loaded and the <c>crc32</c> chains copy
+    /// their 32 bytes beside their own loads (from L1 by then), so copying and checking cost one
+    /// pass over the source.
     /// </summary>
     public static uint UpdateAndCopy(uint crc, ReadOnlySpan<byte> data, Span<byte> destination, out int consumed)
     {
@@ -212,9 +213,7 @@ internal static class Crc32CFolding
         Vector128<ulong> by128 = Vector128.Create(Fold128High, Fold128Low);
         while (left != 0)
         {
-            Vector128<ulong> loaded = Load128(ref next, 0);
-            TCopy.Store(loaded, ref target);
-            x = Fold(x, by128) ^ loaded;
+            x = Fold(x, by128) ^ LoadAndCopy128<TCopy>(ref next, ref target);
             next = ref Unsafe.Add(ref next, 16);
             target = ref Unsafe.Add(ref target, 16);
             left -= 16;
@@ -278,6 +277,15 @@ internal static class Crc32CFolding
     {
         Vector256<ulong> loaded = Load256(ref start, offset);
         TCopy.Store(loaded, ref Unsafe.Add(ref target, offset));
+        return loaded;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> LoadAndCopy128<TCopy>(ref byte start, ref byte target)
+        where TCopy : struct, ICopy
+    {
+        Vector128<ulong> loaded = Load128(ref start, 0);
+        TCopy.Store(loaded, ref target);
         return loaded;
     }
 

@@ -146,19 +146,26 @@ public sealed class ClusterFailoverTests
             const int Restarted = 2;
             await cluster.Broker(Restarted).KillAsync();
             Task restart = cluster.Broker(Restarted).RestartAsync(timeout.Token);
-
-            // A client that knows only the restarted broker: its first Metadata request goes there,
-            // as soon as the broker listens, long before the old session expires.
-            AdminClientConfig onlyRestarted = ClientConfigs.Admin(cluster.Broker(Restarted).BootstrapServers);
-            using IAdminClient restartedAdmin = new AdminClientBuilder(onlyRestarted).Build();
-            Metadata first = await Task.Run(() => restartedAdmin.GetMetadata(Topic, TimeSpan.FromMilliseconds(SessionMs * 3)), CancellationToken.None);
-            Assert.Equal([1, 2, 3], first.Brokers.Select(b => b.BrokerId).Order());
-            TopicMetadata topic = Assert.Single(first.Topics);
-            Assert.Equal(ErrorCode.NoError, topic.Error.Code);
-            Assert.Equal(3, topic.Partitions.Count);
-            Assert.All(topic.Partitions, p => Assert.True(p.Leader > 0, $"partition {p.PartitionId} has no leader"));
-
-            await restart;
+            try
+            {
+                // A client that knows only the restarted broker: its first Metadata request goes
+                // there as soon as the broker listens (it retries the connection every 0.5 s at
+                // most), long before the old session expires.
+                AdminClientConfig onlyRestarted = ClientConfigs.Admin(cluster.Broker(Restarted).BootstrapServers);
+                onlyRestarted.ReconnectBackoffMs = 100;
+                onlyRestarted.ReconnectBackoffMaxMs = 500;
+                using IAdminClient restartedAdmin = new AdminClientBuilder(onlyRestarted).Build();
+                Metadata first = await Task.Run(() => restartedAdmin.GetMetadata(Topic, TimeSpan.FromMilliseconds(SessionMs * 3)), CancellationToken.None);
+                Assert.Equal([1, 2, 3], first.Brokers.Select(b => b.BrokerId).Order());
+                TopicMetadata topic = Assert.Single(first.Topics);
+                Assert.Equal(ErrorCode.NoError, topic.Error.Code);
+                Assert.Equal(3, topic.Partitions.Count);
+                Assert.All(topic.Partitions, p => Assert.True(p.Leader > 0, $"partition {p.PartitionId} has no leader"));
+            }
+            finally
+            {
+                await restart;
+            }
             await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
             await producer.WaitForAcknowledgedAsync(500, timeout.Token);
             (List<(int Partition, long Offset, string Value)> acked, List<string> failures) = await producer.StopAsync(timeout.Token);

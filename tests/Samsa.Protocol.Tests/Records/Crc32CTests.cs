@@ -139,12 +139,16 @@ public class Crc32CTests
                 int blocks = data.Length & ~15;
                 return Crc32C.UpdateInterleaved(Crc32CFolding.FoldingUpdate(crc, data[..blocks]), data[blocks..]);
             case Path.Copying:
+                // Into the middle of a larger buffer, at an offset that varies with the length (so
+                // with the alignment): nothing before or after the copy may change.
                 const byte Untouched = 0xA5;
-                var destination = new byte[data.Length + 64];
-                destination.AsSpan().Fill(Untouched);
-                crc = Crc32C.UpdateAndCopy(crc, data, destination);
-                Assert.True(data.SequenceEqual(destination.AsSpan(0, data.Length)), "The copy differs from its source.");
-                Assert.Equal(-1, destination.AsSpan(data.Length).IndexOfAnyExcept(Untouched));
+                int at = 64 + (data.Length % 32);
+                var buffer = new byte[at + data.Length + 64];
+                buffer.AsSpan().Fill(Untouched);
+                crc = Crc32C.UpdateAndCopy(crc, data, buffer.AsSpan(at, data.Length + 32));
+                Assert.True(data.SequenceEqual(buffer.AsSpan(at, data.Length)), "The copy differs from its source.");
+                Assert.Equal(-1, buffer.AsSpan(0, at).IndexOfAnyExcept(Untouched));
+                Assert.Equal(-1, buffer.AsSpan(at + data.Length).IndexOfAnyExcept(Untouched));
                 return crc;
             default:
                 return Crc32C.UpdateInterleaved(crc, data);
