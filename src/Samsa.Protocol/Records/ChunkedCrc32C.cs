@@ -7,9 +7,9 @@ namespace Samsa.Protocol.Records;
 /// The CRC-32C of each 64 KiB chunk of a buffer, taken in the same pass that copies the chunk in
 /// (<see cref="Crc32C.UpdateAndCopy"/>). The CRC of any range of the buffer (a record batch inside a
 /// Produce request) is then joined from the whole chunks it covers, at four table look-ups per
-/// chunk, and only its partial first and last chunks are read again. For a 1 MiB batch this costs
-/// about two thirds of a CRC over the whole batch once it has left those caches (measured:
-/// docs/benchmarks.md, "Checking CRCs as requests arrive").
+/// chunk, and only its partial first and last chunks are read again. For 1 MiB batches this costs
+/// about a quarter of a CRC over each whole batch once it has left the core's caches (measured:
+/// docs/benchmarks.md, "Checking CRCs as requests arrive" and "Copy and CRC in one pass").
 /// </summary>
 /// <remarks>
 /// Joining uses the linearity of the raw CRC register: the register after <c>A‖B</c> is the register
