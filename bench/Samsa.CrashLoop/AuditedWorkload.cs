@@ -205,6 +205,7 @@ internal sealed class AuditedWorkload
             Seed = _options.Seed,
             RoundsCompleted = _journal.ProblemCount == 0 ? round : round - 1,
             Acknowledged = Book.Acknowledged(),
+            AcknowledgedWithoutOffset = Book.PersistedWithoutOffset(),
             DeliveryFailed = Book.Failed(),
             Lost = _totals.Lost,
             Duplicated = _totals.Duplicated,

@@ -11,10 +11,18 @@ internal sealed class DeliveryLedger
     public const long Pending = -1;
     public const long Failed = -2;
 
+    /// <summary>
+    /// Reported persisted but with no offset: librdkafka's implicit acknowledgement of a batch whose
+    /// response was lost, once a later batch of the same producer succeeded (its debug log:
+    /// IMPLICITACK). Must be stored, once; where is unknown.
+    /// </summary>
+    public const long PersistedWithoutOffset = -3;
+
     private readonly Lock _lock = new();
     private readonly List<long>[] _offsets;
     private long _acknowledged;
     private long _failed;
+    private long _persistedWithoutOffset;
 
     public DeliveryLedger(int producer, int partitions)
     {
@@ -32,6 +40,8 @@ internal sealed class DeliveryLedger
     public long Acknowledged => Interlocked.Read(ref _acknowledged);
 
     public long FailedCount => Interlocked.Read(ref _failed);
+
+    public long PersistedWithoutOffsetCount => Interlocked.Read(ref _persistedWithoutOffset);
 
     /// <summary>The next sequence number for <paramref name="partition"/>, recorded as pending.</summary>
     public int Reserve(int partition)
@@ -54,6 +64,10 @@ internal sealed class DeliveryLedger
         if (offset >= 0)
         {
             Interlocked.Increment(ref _acknowledged);
+        }
+        else if (offset == PersistedWithoutOffset)
+        {
+            Interlocked.Increment(ref _persistedWithoutOffset);
         }
         else
         {

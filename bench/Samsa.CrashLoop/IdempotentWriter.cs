@@ -166,18 +166,23 @@ internal sealed class IdempotentWriter
     {
         DeliveryLedger ledger = run.Ledger;
         Interlocked.Decrement(ref _outstanding);
-        if (!report.Error.IsError && report.Status == PersistenceStatus.Persisted && report.Partition.Value == partition && report.Offset.Value >= 0)
+        if (!report.Error.IsError && report.Status == PersistenceStatus.Persisted && report.Partition.Value == partition)
         {
-            ledger.Settle(partition, sequence, report.Offset.Value);
+            if (report.Offset.Value >= 0)
+            {
+                ledger.Settle(partition, sequence, report.Offset.Value);
+                return;
+            }
+
+            // librdkafka's implicit acknowledgement (see DeliveryLedger.PersistedWithoutOffset): the
+            // audit still requires the message to be stored, once.
+            ledger.Settle(partition, sequence, DeliveryLedger.PersistedWithoutOffset);
+            _journal.Tally("delivery acknowledged without an offset (librdkafka's implicit ack)");
             return;
         }
 
-        // A success without an offset (librdkafka's answer to a retry it takes as already written)
-        // is not an acknowledgement the audit can check: counted as failed, tallied apart.
         ledger.Settle(partition, sequence, DeliveryLedger.Failed);
-        _journal.Tally(report.Error.IsError
-            ? $"delivery failed: {report.Error.Code} ({report.Status})"
-            : $"delivery succeeded without an offset ({report.Status}, offset {report.Offset.Value}, partition {report.Partition.Value})");
+        _journal.Tally($"delivery failed: {report.Error.Code} ({report.Status})");
         if (Interlocked.Increment(ref _deliveryFailuresLogged) <= 10)
         {
             _journal.Info($"{_name}: delivery failed for {new MessageValue(ledger.Producer, partition, sequence)}: {report.Error.Code} {report.Error.Reason} ({report.Status})");

@@ -51,6 +51,17 @@ internal sealed class LedgerBook(int partitions)
         return total;
     }
 
+    public long PersistedWithoutOffset()
+    {
+        long total = 0;
+        foreach (DeliveryLedger ledger in All())
+        {
+            total += ledger.PersistedWithoutOffsetCount;
+        }
+
+        return total;
+    }
+
     public long Pending()
     {
         long total = 0;

@@ -15,6 +15,9 @@ public record LoopResult
     /// <summary>Distinct messages whose delivery report said success.</summary>
     public long Acknowledged { get; init; }
 
+    /// <summary>Messages reported persisted without an offset (librdkafka's implicit acknowledgement); audited as acknowledged.</summary>
+    public long AcknowledgedWithoutOffset { get; init; }
+
     /// <summary>Messages whose delivery failed (allowed to be missing, never to be duplicated).</summary>
     public long DeliveryFailed { get; init; }
 
@@ -49,5 +52,5 @@ public record LoopResult
 
     /// <summary>These figures as the second half of a loop's summary line (docs/reliability.md quotes them).</summary>
     public string Figures() => string.Create(CultureInfo.InvariantCulture,
-        $"acknowledged {Acknowledged}, delivery failed {DeliveryFailed}, lost {Lost}, duplicated {Duplicated}, out of order {OutOfOrder}, corrupt/misplaced {CorruptOrMisplaced}; audited {MessagesAudited} messages and {AcknowledgementsChecked} acknowledgements; group consumed {GroupConsumed} with {GroupCommits} commits, {CommitsChecked} committed offsets checked; {ProducerInstances} producer instances; {Problems.Count} problems");
+        $"acknowledged {Acknowledged} (and {AcknowledgedWithoutOffset} without an offset), delivery failed {DeliveryFailed}, lost {Lost}, duplicated {Duplicated}, out of order {OutOfOrder}, corrupt/misplaced {CorruptOrMisplaced}; audited {MessagesAudited} messages and {AcknowledgementsChecked} acknowledgements; group consumed {GroupConsumed} with {GroupCommits} commits, {CommitsChecked} committed offsets checked; {ProducerInstances} producer instances; {Problems.Count} problems");
 }

@@ -8,7 +8,8 @@ namespace Samsa.Integration.Tests.Reliability;
 
 /// <summary>
 /// The crash loop's audits can fail: against a log written to be wrong (a message stored twice, an
-/// acknowledgement with nothing behind it, a value that is not one of ours) and committed offsets
+/// acknowledgement with nothing behind it, with or without an offset, a value that is not one of
+/// ours) and committed offsets
 /// that went backwards or past the log end, they report exactly those problems. Without this a
 /// passing crash loop would prove nothing.
 /// </summary>
@@ -45,10 +46,12 @@ public sealed class CrashLoopAuditTests(ITestOutputHelper output)
             }
         }
 
-        // The ledger claims seq 0-3 acknowledged at offsets 0, 1, 5 and 3: seq 2 has nothing behind it.
+        // The ledger claims seq 0-2 acknowledged at offsets 0, 1 and 5, and seq 3 and 4 acknowledged
+        // without an offset (librdkafka's implicit acknowledgement): seq 2 and seq 4 have nothing
+        // behind them, seq 3 is stored (where does not matter).
         var book = new LedgerBook(options.Partitions);
         DeliveryLedger ledger = book.Open();
-        long[] acknowledgedAt = [0, 1, 5, 3];
+        long[] acknowledgedAt = [0, 1, 5, DeliveryLedger.PersistedWithoutOffset, DeliveryLedger.PersistedWithoutOffset];
         for (int sequence = 0; sequence < acknowledgedAt.Length; sequence++)
         {
             Assert.Equal(sequence, ledger.Reserve(0));
@@ -59,12 +62,14 @@ public sealed class CrashLoopAuditTests(ITestOutputHelper output)
         AuditFigures figures = new LogAudit(broker.BootstrapServers, options, journal).Run(book.All(), "doctored log");
 
         Assert.Equal(stored.Length, figures.MessagesRead);
-        Assert.Equal(4, figures.AcknowledgedChecked);
+        Assert.Equal(5, figures.AcknowledgedChecked);
         Assert.Equal(1, figures.Duplicated);
-        Assert.Equal(1, figures.Lost);
+        Assert.Equal(2, figures.Lost);
         Assert.Equal(1, figures.Corrupt);
         Assert.Equal(0, figures.OutOfOrder);
-        Assert.Equal(3, journal.ProblemCount);
+        Assert.Equal(4, journal.ProblemCount);
+        Assert.Contains(journal.Problems(), p => p.Contains("seq 4 acknowledged without an offset is not in the log", StringComparison.Ordinal));
+        Assert.Equal(2, book.PersistedWithoutOffset());
 
         // The group committed 2 on partition 0 and 100 on partition 1 (past its end, 0), while the
         // harness recorded a successful commit of 4 on partition 0.
