@@ -55,7 +55,7 @@ internal sealed class DeleteRecordsHandler(LocalPartitions partitions, MetadataC
         Partition? partition = partitions.Get(topic, request.PartitionIndex);
         if (partition is null || !partition.IsLeader)
         {
-            return snapshot.Partition(topic, request.PartitionIndex) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower;
+            return snapshot.NotLeaderError(topic, request.PartitionIndex);
         }
 
         if ((partition.Log.Config.CleanupPolicy & CleanupPolicy.Delete) == 0)

@@ -149,7 +149,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
                 Partition? partition = partitions.Get(name, fetch.Partition);
                 if (partition is null || !partition.IsLeader)
                 {
-                    result.ErrorCode = (short)(snapshot.Partition(name, fetch.Partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);
+                    result.ErrorCode = (short)snapshot.NotLeaderError(name, fetch.Partition);
                     if (partition is not null)
                     {
                         result.CurrentLeader = new FetchResponseData.LeaderIdAndEpoch { LeaderId = partition.LeaderId, LeaderEpoch = partition.LeaderEpoch };

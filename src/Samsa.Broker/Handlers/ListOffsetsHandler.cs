@@ -49,7 +49,7 @@ internal sealed class ListOffsetsHandler(LocalPartitions partitions, MetadataCac
                 Partition? partition = partitions.Get(topic.Name, p.PartitionIndex);
                 if (partition is null || !partition.IsLeader)
                 {
-                    result.ErrorCode = (short)(snapshot.Partition(topic.Name, p.PartitionIndex) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);
+                    result.ErrorCode = (short)snapshot.NotLeaderError(topic.Name, p.PartitionIndex);
                     continue;
                 }
 

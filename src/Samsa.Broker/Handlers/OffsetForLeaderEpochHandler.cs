@@ -41,7 +41,7 @@ internal sealed class OffsetForLeaderEpochHandler(LocalPartitions partitions, Me
                 Partition? partition = partitions.Get(topic.Topic, p.Partition);
                 if (partition is null)
                 {
-                    result.ErrorCode = (short)(snapshot.Partition(topic.Topic, p.Partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);
+                    result.ErrorCode = (short)snapshot.NotLeaderError(topic.Topic, p.Partition);
                     continue;
                 }
 

@@ -71,7 +71,7 @@ internal sealed class ProduceHandler(LocalPartitions partitions, MetadataCache m
                 Partition? partition = partitions.Get(topic.Name, data.Index);
                 if (partition is null)
                 {
-                    result.ErrorCode = (short)(metadata.Current.Partition(topic.Name, data.Index) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower);
+                    result.ErrorCode = (short)metadata.Current.NotLeaderError(topic.Name, data.Index);
                     continue;
                 }
 

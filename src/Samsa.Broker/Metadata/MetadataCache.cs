@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
 
@@ -159,5 +160,16 @@ internal sealed class MetadataCache
             TopicState? state = Topic(topic);
             return state is not null && (uint)partition < (uint)state.Partitions.Length ? state.Partitions[partition] : null;
         }
+
+        /// <summary>
+        /// The error for a partition request this broker cannot serve as leader:
+        /// UNKNOWN_TOPIC_OR_PARTITION only when the controller's metadata says there is no such
+        /// partition. Before the controller's first update (a broker just started) the cache knows
+        /// nothing, so the answer is NOT_LEADER_OR_FOLLOWER: retriable, and it sends the client to
+        /// Metadata, which waits for that update. librdkafka reports UNKNOWN_TOPIC_OR_PARTITION to
+        /// the application (a consumer's "Failed to query logical offset", seen in the chaos loop).
+        /// </summary>
+        public ErrorCode NotLeaderError(string topic, int partition) =>
+            ControllerEpoch >= 0 && Partition(topic, partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower;
     }
 }

@@ -58,6 +58,34 @@ public sealed class MetadataFirstUpdateTests
     }
 
     [Fact]
+    public void Before_the_first_UpdateMetadata_a_partition_it_does_not_lead_is_not_called_unknown()
+    {
+        // ListOffsets, Fetch, Produce, OffsetForLeaderEpoch and DeleteRecords answer with this
+        // error. librdkafka reports UNKNOWN_TOPIC_OR_PARTITION to the application; NOT_LEADER makes
+        // it ask Metadata again, which waits for the first update.
+        var fresh = new MetadataCache(LocalBrokerParts.BrokerId, "cluster");
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, fresh.Current.NotLeaderError(Topic, 0));
+
+        fresh.Apply(new UpdateMetadataRequestData
+        {
+            ControllerId = LocalBrokerParts.BrokerId,
+            ControllerEpoch = 1,
+            TopicStates =
+            [
+                new UpdateMetadataRequestData.UpdateMetadataTopicState
+                {
+                    TopicName = Topic,
+                    TopicId = Uuid.NewRandom(),
+                    PartitionStates = [new UpdateMetadataRequestData.UpdateMetadataPartitionState { TopicName = Topic, PartitionIndex = 0, Leader = 2, LeaderEpoch = 0, Replicas = [2], Isr = [2] }],
+                },
+            ],
+        });
+        Assert.Equal(ErrorCode.NotLeaderOrFollower, fresh.Current.NotLeaderError(Topic, 0));
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, fresh.Current.NotLeaderError(Topic, 1));
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, fresh.Current.NotLeaderError("no-such-topic", 0));
+    }
+
+    [Fact]
     public void The_wait_outlasts_the_ZooKeeper_session_a_restarted_broker_may_spend_waiting_for_its_old_registration_to_expire()
     {
         Assert.True(MetadataHandler.FirstUpdateWaitFor(6_000) > TimeSpan.FromSeconds(6));
