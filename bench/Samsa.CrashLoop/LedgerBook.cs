@@ -29,45 +29,20 @@ internal sealed class LedgerBook(int partitions)
         }
     }
 
-    public long Acknowledged()
+    public long Acknowledged() => Sum(ledger => ledger.Acknowledged);
+
+    public long Failed() => Sum(ledger => ledger.FailedCount);
+
+    public long PersistedWithoutOffset() => Sum(ledger => ledger.PersistedWithoutOffsetCount);
+
+    public long Pending() => Sum(ledger => ledger.CountPending());
+
+    private long Sum(Func<DeliveryLedger, long> count)
     {
         long total = 0;
         foreach (DeliveryLedger ledger in All())
         {
-            total += ledger.Acknowledged;
-        }
-
-        return total;
-    }
-
-    public long Failed()
-    {
-        long total = 0;
-        foreach (DeliveryLedger ledger in All())
-        {
-            total += ledger.FailedCount;
-        }
-
-        return total;
-    }
-
-    public long PersistedWithoutOffset()
-    {
-        long total = 0;
-        foreach (DeliveryLedger ledger in All())
-        {
-            total += ledger.PersistedWithoutOffsetCount;
-        }
-
-        return total;
-    }
-
-    public long Pending()
-    {
-        long total = 0;
-        foreach (DeliveryLedger ledger in All())
-        {
-            total += ledger.CountPending();
+            total += count(ledger);
         }
 
         return total;

@@ -242,11 +242,7 @@ internal sealed class LogAudit(string bootstrapServers, CrashLoopOptions options
                         string where = offset >= 0 ? $"at offset {offset}" : "without an offset";
                         report("lost", $"{new MessageValue(producer, partition, sequence)} acknowledged {where} is not in the log");
                     }
-                    else if (offset == DeliveryLedger.PersistedWithoutOffset)
-                    {
-                        // Stored (once: Inspect reports any second copy); no offset to compare.
-                    }
-                    else if (stored != offset)
+                    else if (offset >= 0 && stored != offset)
                     {
                         figures.Misplaced++;
                         report("moved", $"{new MessageValue(producer, partition, sequence)} acknowledged at offset {offset} is stored at {stored}");

@@ -39,7 +39,7 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
     protected override async ValueTask<MetadataResponseData?> HandleAsync(RequestContext context, MetadataRequestData request, CancellationToken cancellationToken)
     {
         MetadataCache.Snapshot snapshot = metadata.Current;
-        if (snapshot.ControllerEpoch < 0)
+        if (snapshot.BeforeFirstUpdate)
         {
             // Just started: the listener is up before the controller's first UpdateMetadata. An
             // answer from the empty cache (no brokers, every topic unknown) makes librdkafka forget

@@ -151,6 +151,9 @@ internal sealed class MetadataCache
         FrozenDictionary<string, TopicState> Topics,
         FrozenDictionary<Uuid, string> TopicNamesById)
     {
+        /// <summary>No UpdateMetadata from a controller yet (a broker just started): the cache knows nothing.</summary>
+        public bool BeforeFirstUpdate => ControllerEpoch < 0;
+
         public TopicState? Topic(string name) => Topics.GetValueOrDefault(name);
 
         public TopicState? Topic(Uuid id) => TopicNamesById.TryGetValue(id, out string? name) ? Topics.GetValueOrDefault(name) : null;
@@ -170,6 +173,6 @@ internal sealed class MetadataCache
         /// the application (a consumer's "Failed to query logical offset", seen in the chaos loop).
         /// </summary>
         public ErrorCode NotLeaderError(string topic, int partition) =>
-            ControllerEpoch >= 0 && Partition(topic, partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower;
+            !BeforeFirstUpdate && Partition(topic, partition) is null ? ErrorCode.UnknownTopicOrPartition : ErrorCode.NotLeaderOrFollower;
     }
 }

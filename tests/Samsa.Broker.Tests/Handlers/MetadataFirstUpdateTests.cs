@@ -26,28 +26,7 @@ public sealed class MetadataFirstUpdateTests
             new MetadataRequestData { Topics = [new MetadataRequestData.MetadataRequestTopic { Name = Topic }] }, 12);
         Assert.False(answer.IsCompleted, "answered from the empty cache");
 
-        fresh.Apply(new UpdateMetadataRequestData
-        {
-            ControllerId = LocalBrokerParts.BrokerId,
-            ControllerEpoch = 1,
-            LiveBrokers =
-            [
-                new UpdateMetadataRequestData.UpdateMetadataBroker
-                {
-                    Id = LocalBrokerParts.BrokerId,
-                    Endpoints = [new UpdateMetadataRequestData.UpdateMetadataEndpoint { Listener = LocalBrokerParts.Listener, Host = LocalBrokerParts.Host, Port = LocalBrokerParts.Port }],
-                },
-            ],
-            TopicStates =
-            [
-                new UpdateMetadataRequestData.UpdateMetadataTopicState
-                {
-                    TopicName = Topic,
-                    TopicId = Uuid.NewRandom(),
-                    PartitionStates = [new UpdateMetadataRequestData.UpdateMetadataPartitionState { TopicName = Topic, PartitionIndex = 0, Leader = LocalBrokerParts.BrokerId, LeaderEpoch = 0, Replicas = [LocalBrokerParts.BrokerId], Isr = [LocalBrokerParts.BrokerId] }],
-                },
-            ],
-        });
+        fresh.Apply(FirstUpdate(leader: LocalBrokerParts.BrokerId));
 
         MetadataResponseData response = await answer.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal(LocalBrokerParts.BrokerId, Assert.Single(response.Brokers).NodeId);
@@ -66,20 +45,7 @@ public sealed class MetadataFirstUpdateTests
         var fresh = new MetadataCache(LocalBrokerParts.BrokerId, "cluster");
         Assert.Equal(ErrorCode.NotLeaderOrFollower, fresh.Current.NotLeaderError(Topic, 0));
 
-        fresh.Apply(new UpdateMetadataRequestData
-        {
-            ControllerId = LocalBrokerParts.BrokerId,
-            ControllerEpoch = 1,
-            TopicStates =
-            [
-                new UpdateMetadataRequestData.UpdateMetadataTopicState
-                {
-                    TopicName = Topic,
-                    TopicId = Uuid.NewRandom(),
-                    PartitionStates = [new UpdateMetadataRequestData.UpdateMetadataPartitionState { TopicName = Topic, PartitionIndex = 0, Leader = 2, LeaderEpoch = 0, Replicas = [2], Isr = [2] }],
-                },
-            ],
-        });
+        fresh.Apply(FirstUpdate(leader: 2));
         Assert.Equal(ErrorCode.NotLeaderOrFollower, fresh.Current.NotLeaderError(Topic, 0));
         Assert.Equal(ErrorCode.UnknownTopicOrPartition, fresh.Current.NotLeaderError(Topic, 1));
         Assert.Equal(ErrorCode.UnknownTopicOrPartition, fresh.Current.NotLeaderError("no-such-topic", 0));
@@ -92,4 +58,28 @@ public sealed class MetadataFirstUpdateTests
         Assert.True(MetadataHandler.FirstUpdateWaitFor(18_000) > TimeSpan.FromSeconds(18));
         Assert.True(MetadataHandler.FirstUpdateWaitFor(0) >= TimeSpan.FromSeconds(1));
     }
+
+    /// <summary>The controller's first UpdateMetadata: this broker live, <see cref="Topic"/> with one partition led by <paramref name="leader"/>.</summary>
+    private static UpdateMetadataRequestData FirstUpdate(int leader) => new()
+    {
+        ControllerId = LocalBrokerParts.BrokerId,
+        ControllerEpoch = 1,
+        LiveBrokers =
+        [
+            new UpdateMetadataRequestData.UpdateMetadataBroker
+            {
+                Id = LocalBrokerParts.BrokerId,
+                Endpoints = [new UpdateMetadataRequestData.UpdateMetadataEndpoint { Listener = LocalBrokerParts.Listener, Host = LocalBrokerParts.Host, Port = LocalBrokerParts.Port }],
+            },
+        ],
+        TopicStates =
+        [
+            new UpdateMetadataRequestData.UpdateMetadataTopicState
+            {
+                TopicName = Topic,
+                TopicId = Uuid.NewRandom(),
+                PartitionStates = [new UpdateMetadataRequestData.UpdateMetadataPartitionState { TopicName = Topic, PartitionIndex = 0, Leader = leader, LeaderEpoch = 0, Replicas = [leader], Isr = [leader] }],
+            },
+        ],
+    };
 }

@@ -28,10 +28,8 @@ public sealed class ClusterFailoverTests
         {
             const string Topic = "failover";
             using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
-
             // Leaders spread over the three brokers, every replica in sync.
-            TopicMetadata topic = await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            TopicMetadata topic = await CreateReplicatedTopicAsync(admin, Topic, timeout.Token);
             Assert.Equal([1, 2, 3], topic.Partitions.Select(p => p.Leader).Order());
 
             // A group consumer runs throughout; its coordinator may be the broker about to die.
@@ -95,8 +93,7 @@ public sealed class ClusterFailoverTests
         {
             const string Topic = "rolling";
             using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
-            await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            await CreateReplicatedTopicAsync(admin, Topic, timeout.Token);
 
             await using ContinuousProducer producer = ContinuousProducer.Start(cluster.BootstrapServers, Topic);
             for (int brokerId = 1; brokerId <= 3; brokerId++)
@@ -137,8 +134,7 @@ public sealed class ClusterFailoverTests
         {
             const string Topic = "restart-at-once";
             using IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin(cluster.BootstrapServers)).Build();
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 3, ReplicationFactor = 3 }]);
-            await WaitForTopicAsync(admin, Topic, t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            await CreateReplicatedTopicAsync(admin, Topic, timeout.Token);
 
             await using ContinuousProducer producer = ContinuousProducer.Start(cluster.BootstrapServers, Topic);
             await producer.WaitForAcknowledgedAsync(500, timeout.Token);
@@ -195,8 +191,7 @@ public sealed class ClusterFailoverTests
 
             Assert.True(zooKeeperLeader >= 0, "no ZooKeeper server reports itself leader");
             cluster.ZooKeeper.Kill(zooKeeperLeader);
-            await admin.CreateTopicsAsync([new TopicSpecification { Name = "zk-down", NumPartitions = 3, ReplicationFactor = 3 }]);
-            await WaitForTopicAsync(admin, "zk-down", t => AllIsr(t, 3), FailoverDeadline * 2, timeout.Token);
+            await CreateReplicatedTopicAsync(admin, "zk-down", timeout.Token);
             List<string> sent = [];
             await ProduceAsync(cluster.BootstrapServers, "zk-down", "a", 100, sent, timeout.Token);
 
@@ -236,6 +231,13 @@ public sealed class ClusterFailoverTests
             List<string> consumed = await ConsumeAllAsync(SurvivorBootstrap(cluster, controller), "zk-down", sent.Count, timeout.Token);
             Assert.Equal(sent.Order(StringComparer.Ordinal), consumed.Order(StringComparer.Ordinal));
         });
+    }
+
+    /// <summary>Creates a topic of 3 partitions with 3 replicas each and waits until every replica is in sync.</summary>
+    private static async Task<TopicMetadata> CreateReplicatedTopicAsync(IAdminClient admin, string topic, CancellationToken cancellationToken)
+    {
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = 3, ReplicationFactor = 3 }]);
+        return await WaitForTopicAsync(admin, topic, t => AllIsr(t, 3), FailoverDeadline * 2, cancellationToken);
     }
 
     private static bool AllIsr(TopicMetadata topic, int replicas) =>
