@@ -12,7 +12,8 @@ namespace Samsa.Coordination.ZooKeeper;
 /// xid is not the oldest outstanding one means a broken stream). Notifications (xid -1), ping
 /// replies (-2) and SetWatches replies (-8) are handled in the loop. A ping goes out when nothing
 /// was sent for a third of the session timeout; if nothing is heard for two thirds of it, the
-/// connection is dropped (ClientCnxn's readTimeout). On teardown every outstanding request
+/// connection is dropped (ClientCnxn's readTimeout; time this process was stalled does not count,
+/// see <see cref="ServerSilenceWatch"/>). On teardown every outstanding request
 /// completes with a local ConnectionLoss.
 /// </summary>
 internal sealed class ZooKeeperConnection : IDisposable
@@ -457,12 +458,13 @@ internal sealed class ZooKeeperConnection : IDisposable
         int readTimeoutMs = NegotiatedTimeoutMs * 2 / 3;
         int pingIntervalMs = NegotiatedTimeoutMs / 3;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(10, NegotiatedTimeoutMs / 12)));
+        var silence = new ServerSilenceWatch(pingIntervalMs, Environment.TickCount64);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
                 long now = Environment.TickCount64;
-                long silentFor = now - Volatile.Read(ref _lastReceiveTicks);
+                long silentFor = silence.SilentFor(now, Volatile.Read(ref _lastReceiveTicks));
                 if (silentFor > readTimeoutMs)
                 {
                     Abort($"no answer from the server for {silentFor} ms");
