@@ -56,7 +56,13 @@ public static class RecordBatch
     public static RecordBatchStatus TryValidate(ReadOnlyMemory<byte> batch, ChunkedCrc32C? checksums) =>
         TryValidate(batch.Span, batch, checksums);
 
-    private static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch, ReadOnlyMemory<byte> memory, ChunkedCrc32C? checksums)
+    /// <summary>
+    /// <see cref="TryValidate(ReadOnlySpan{byte})"/> without the CRC, for a caller that checks it
+    /// later with a <see cref="BatchCrcCursor"/> and acts on nothing the CRC covers until then.
+    /// </summary>
+    public static RecordBatchStatus TryValidateExceptCrc(ReadOnlySpan<byte> batch) => TryValidate(batch, default, null, checkCrc: false);
+
+    private static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch, ReadOnlyMemory<byte> memory, ChunkedCrc32C? checksums, bool checkCrc = true)
     {
         if (batch.Length < HeaderSize)
         {
@@ -75,7 +81,7 @@ public static class RecordBatch
         }
 
         uint stored = BinaryPrimitives.ReadUInt32BigEndian(batch[CrcOffset..]);
-        if (checksums is null ? stored != Crc32C.Compute(batch[AttributesOffset..]) : !checksums.Matches(memory[AttributesOffset..], stored))
+        if (checkCrc && (checksums is null ? stored != Crc32C.Compute(batch[AttributesOffset..]) : !checksums.Matches(memory[AttributesOffset..], stored)))
         {
             return RecordBatchStatus.CrcMismatch;
         }
