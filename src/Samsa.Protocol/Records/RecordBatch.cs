@@ -56,13 +56,7 @@ public static class RecordBatch
     public static RecordBatchStatus TryValidate(ReadOnlyMemory<byte> batch, ChunkedCrc32C? checksums) =>
         TryValidate(batch.Span, batch, checksums);
 
-    /// <summary>
-    /// <see cref="TryValidate(ReadOnlySpan{byte})"/> without the CRC, for a caller that checks it
-    /// later with a <see cref="BatchCrcCursor"/> and acts on nothing the CRC covers until then.
-    /// </summary>
-    public static RecordBatchStatus TryValidateExceptCrc(ReadOnlySpan<byte> batch) => TryValidate(batch, default, null, checkCrc: false);
-
-    private static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch, ReadOnlyMemory<byte> memory, ChunkedCrc32C? checksums, bool checkCrc = true)
+    private static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch, ReadOnlyMemory<byte> memory, ChunkedCrc32C? checksums)
     {
         if (batch.Length < HeaderSize)
         {
@@ -81,7 +75,7 @@ public static class RecordBatch
         }
 
         uint stored = BinaryPrimitives.ReadUInt32BigEndian(batch[CrcOffset..]);
-        if (checkCrc && (checksums is null ? stored != Crc32C.Compute(batch[AttributesOffset..]) : !checksums.Matches(memory[AttributesOffset..], stored)))
+        if (checksums is null ? stored != Crc32C.Compute(batch[AttributesOffset..]) : !checksums.Matches(memory[AttributesOffset..], stored))
         {
             return RecordBatchStatus.CrcMismatch;
         }

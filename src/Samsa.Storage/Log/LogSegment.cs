@@ -28,13 +28,6 @@ internal sealed partial class LogSegment
     /// <summary>Bytes read per step when scanning headers: one index interval plus a header.</summary>
     internal const int ScanBufferSize = 4096 + RecordBatch.HeaderSize;
 
-    /// <summary>
-    /// The piece a CRC-checking append checks and then writes: well inside the 1 MiB second-level
-    /// cache, so the kernel's copy reads it from there, and long enough that a write call per
-    /// piece costs little beside the copy (measured: docs/benchmarks.md, "Checking CRCs as the log writes").
-    /// </summary>
-    internal const int CheckedWriteBytes = 128 * 1024;
-
     private const long NoReadHint = -1;
 
     private readonly LogConfig _config;
@@ -245,13 +238,7 @@ internal sealed partial class LogSegment
     /// The new size is not visible to readers until the log publishes it with
     /// <see cref="PublishSize"/>, together with the new log end offset. Writer only.
     /// </summary>
-    /// <param name="checkCrcs">
-    /// Whether the batches' CRCs are still to be checked: each piece is checked just before it is
-    /// written (<see cref="BatchCrcCursor"/>). On a mismatch nothing of these batches stays in the
-    /// file, nothing is indexed, and the result is -1.
-    /// </param>
-    /// <returns>The segment's size with the batches, or -1 for a CRC mismatch.</returns>
-    public int Append(ReadOnlySpan<byte> records, long nowMs, bool checkCrcs = false)
+    public int Append(ReadOnlySpan<byte> records, long nowMs)
     {
         SafeFileHandle handle = AcquireHandle() ?? throw new StorageException($"Segment {LogPath} is closed.");
         try
@@ -259,15 +246,7 @@ internal sealed partial class LogSegment
             int position = _size;
             try
             {
-                if (!checkCrcs)
-                {
-                    RandomAccess.Write(handle, records, position);
-                }
-                else if (!WriteCheckingCrcs(handle, records, position))
-                {
-                    RandomAccess.SetLength(handle, position);
-                    return -1;
-                }
+                RandomAccess.Write(handle, records, position);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -298,27 +277,6 @@ internal sealed partial class LogSegment
         {
             handle.DangerousRelease();
         }
-    }
-
-    /// <summary>
-    /// Writes <paramref name="records"/> in pieces of <see cref="CheckedWriteBytes"/>, each after
-    /// its CRC bytes were taken: false, with the bad batch's piece not written, when a CRC does not match.
-    /// </summary>
-    private static bool WriteCheckingCrcs(SafeFileHandle handle, ReadOnlySpan<byte> records, int position)
-    {
-        var crcs = new BatchCrcCursor(records);
-        for (int start = 0; start < records.Length; start += CheckedWriteBytes)
-        {
-            int end = Math.Min(start + CheckedWriteBytes, records.Length);
-            if (!crcs.CheckThrough(end))
-            {
-                return false;
-            }
-
-            RandomAccess.Write(handle, records[start..end], position + start);
-        }
-
-        return true;
     }
 
     public void PublishSize(int size) => Volatile.Write(ref _size, size);

@@ -6,15 +6,6 @@ namespace Samsa.Storage.Log;
 public sealed partial class PartitionLog
 {
     /// <summary>
-    /// From this many bytes on, an append whose CRCs no receive copy took checks them while it
-    /// writes (<see cref="LogSegment.Append"/>), a piece at a time under the append lock, instead of
-    /// all before it: such a request has left the core's caches by the time of the write, and a
-    /// separate check read it from memory once more. Smaller ones are checked before the lock, where
-    /// concurrent appenders' checks run in parallel, and are still cached when written.
-    /// </summary>
-    internal const int CrcWhileWritingMinBytes = 256 * 1024;
-
-    /// <summary>
     /// Appends client batches the broker has already checked against topic policy: checks their
     /// structure (never throws for bad input), assigns offsets from the log end and stamps
     /// <paramref name="leaderEpoch"/> in place (and LogAppendTime when the topic says so), rolls
@@ -30,11 +21,7 @@ public sealed partial class PartitionLog
     /// </param>
     public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, ChunkedCrc32C? checksums = null)
     {
-        bool logAppendTime = Config.MessageTimestampType == TimestampType.LogAppendTime;
-
-        // LogAppendTime rewrites each batch's CRC, so the stored one must be checked first.
-        bool crcWhileWriting = checksums is null && !logAppendTime && records.Length >= CrcWhileWritingMinBytes;
-        LogAppendStatus status = CheckStructure(records, checksums, crcWhileWriting, out int recordCount);
+        LogAppendStatus status = CheckStructure(records, checksums, out int recordCount);
         if (status != LogAppendStatus.Success)
         {
             return LogAppendInfo.Failed(status, LogStartOffset);
@@ -45,6 +32,7 @@ public sealed partial class PartitionLog
             return new LogAppendInfo(LogAppendStatus.Success, -1, -1, -1, -1, 0, -1, LogStartOffset);
         }
 
+        bool logAppendTime = Config.MessageTimestampType == TimestampType.LogAppendTime;
         LogAppendInfo info;
         lock (_lock)
         {
@@ -58,10 +46,7 @@ public sealed partial class PartitionLog
             ProducerCheckResult producers = CheckProducers(span);
             if (producers.Outcome != ProducerAppendCheck.Append)
             {
-                // The producer fields are CRC-covered: a corrupt batch is not answered as a duplicate.
-                return crcWhileWriting && !CrcsMatch(span)
-                    ? LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset)
-                    : ProducerOutcome(producers, logAppendTime);
+                return ProducerOutcome(producers, logAppendTime);
             }
 
             long now = NowMs;
@@ -102,10 +87,7 @@ public sealed partial class PartitionLog
                     _epochCache.Assign(leaderEpoch, firstOffset);
                 }
 
-                if (!AppendLocked(span, firstOffset, next - 1, now, crcWhileWriting))
-                {
-                    return CrcMismatchWhileWriting();
-                }
+                AppendLocked(span, firstOffset, next - 1, now);
             }
             catch (Exception e) when (IsIoFailure(e))
             {
@@ -136,8 +118,7 @@ public sealed partial class PartitionLog
     /// </summary>
     public LogAppendInfo AppendAsFollower(ReadOnlyMemory<byte> records)
     {
-        bool crcWhileWriting = records.Length >= CrcWhileWritingMinBytes;
-        LogAppendStatus status = CheckStructure(records, null, crcWhileWriting, out int recordCount);
+        LogAppendStatus status = CheckStructure(records, null, out int recordCount);
         if (status != LogAppendStatus.Success)
         {
             return LogAppendInfo.Failed(status, LogStartOffset);
@@ -200,10 +181,7 @@ public sealed partial class PartitionLog
                     p += (int)header.SizeInBytes;
                 }
 
-                if (!AppendLocked(span, firstOffset, previousLast, NowMs, crcWhileWriting))
-                {
-                    return CrcMismatchWhileWriting();
-                }
+                AppendLocked(span, firstOffset, previousLast, NowMs);
             }
             catch (Exception e) when (IsIoFailure(e))
             {
@@ -225,8 +203,7 @@ public sealed partial class PartitionLog
     /// checks policy only), so the log protects itself whoever calls it. Runs before the append
     /// lock: CRCs are the costly part.
     /// </summary>
-    /// <param name="crcWhileWriting">Leave the CRCs to the write (<see cref="CrcWhileWritingMinBytes"/>).</param>
-    private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, ChunkedCrc32C? checksums, bool crcWhileWriting, out int recordCount)
+    private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, ChunkedCrc32C? checksums, out int recordCount)
     {
         recordCount = 0;
         LogConfig config = Config;
@@ -239,7 +216,7 @@ public sealed partial class PartitionLog
         while (batches.MoveNext())
         {
             ReadOnlyMemory<byte> batch = batches.Current;
-            LogAppendStatus status = CheckBatchStructure(batch, config.MaxMessageBytes, checksums, crcWhileWriting);
+            LogAppendStatus status = CheckBatchStructure(batch, config.MaxMessageBytes, checksums);
             if (status != LogAppendStatus.Success)
             {
                 return status;
@@ -259,13 +236,9 @@ public sealed partial class PartitionLog
     /// policy one (its error path only).
     /// </summary>
     /// <param name="checksums">As in <see cref="AppendAsLeader"/>: the CRC is joined from them when the batch lies in their buffer.</param>
-    public static LogAppendStatus CheckBatchStructure(ReadOnlyMemory<byte> batch, int maxMessageBytes, ChunkedCrc32C? checksums = null) =>
-        CheckBatchStructure(batch, maxMessageBytes, checksums, crcLater: false);
-
-    private static LogAppendStatus CheckBatchStructure(ReadOnlyMemory<byte> batch, int maxMessageBytes, ChunkedCrc32C? checksums, bool crcLater)
+    public static LogAppendStatus CheckBatchStructure(ReadOnlyMemory<byte> batch, int maxMessageBytes, ChunkedCrc32C? checksums = null)
     {
-        RecordBatchStatus valid = crcLater ? RecordBatch.TryValidateExceptCrc(batch.Span) : RecordBatch.TryValidate(batch, checksums);
-        if (valid != RecordBatchStatus.Valid)
+        if (RecordBatch.TryValidate(batch, checksums) != RecordBatchStatus.Valid)
         {
             return LogAppendStatus.CorruptMessage;
         }
@@ -289,11 +262,8 @@ public sealed partial class PartitionLog
     private LogAppendInfo FinishAppend(in LogAppendInfo appended) =>
         MaybeFlushAfterAppend() ? appended : LogAppendInfo.Failed(LogAppendStatus.Offline, appended.LogStartOffset);
 
-    /// <summary>
-    /// Rolls if needed, writes, and publishes the new end; false, with nothing written or published,
-    /// when <paramref name="checkCrcs"/> found a CRC that does not match. Under _lock.
-    /// </summary>
-    private bool AppendLocked(ReadOnlySpan<byte> records, long firstOffset, long lastOffset, long nowMs, bool checkCrcs)
+    /// <summary>Rolls if needed, writes, and publishes the new end. Under _lock.</summary>
+    private void AppendLocked(ReadOnlySpan<byte> records, long firstOffset, long lastOffset, long nowMs)
     {
         LogSegment active = _activeSegment;
         if (ShouldRoll(active, records.Length, lastOffset, nowMs))
@@ -301,26 +271,9 @@ public sealed partial class PartitionLog
             active = Roll(firstOffset);
         }
 
-        int size = active.Append(records, nowMs, checkCrcs);
-        if (size < 0)
-        {
-            return false;
-        }
-
+        int size = active.Append(records, nowMs);
         PublishEnd(lastOffset + 1, active, size);
-        return true;
     }
-
-    /// <summary>
-    /// A batch whose CRC the write found bad: nothing was written or published. What was decided
-    /// from CRC-covered fields before stays: the roll a corrupt offset asked for leaves an empty
-    /// active segment, and an epoch entry at or past the log end is what the out-of-space failure
-    /// leaves too (an entry at the log end is what becoming leader writes anyway). Under _lock.
-    /// </summary>
-    private LogAppendInfo CrcMismatchWhileWriting() => LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
-
-    /// <summary>Whether every batch in <paramref name="records"/> has its stored CRC.</summary>
-    private static bool CrcsMatch(ReadOnlySpan<byte> records) => new BatchCrcCursor(records).CheckThrough(records.Length);
 
     /// <summary>Kafka's roll rules, checked before each append.</summary>
     private bool ShouldRoll(LogSegment active, int appendBytes, long lastOffset, long nowMs)
