@@ -455,19 +455,18 @@ internal sealed class ZooKeeperConnection : IDisposable
 
     private async Task PingLoopAsync()
     {
-        int readTimeoutMs = NegotiatedTimeoutMs * 2 / 3;
         int pingIntervalMs = NegotiatedTimeoutMs / 3;
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(10, NegotiatedTimeoutMs / 12)));
-        var silence = new ServerSilenceWatch(pingIntervalMs, Environment.TickCount64);
+        var silence = new ServerSilenceWatch(NegotiatedTimeoutMs, Environment.TickCount64);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
             {
                 long now = Environment.TickCount64;
-                long silentFor = silence.SilentFor(now, Volatile.Read(ref _lastReceiveTicks));
-                if (silentFor > readTimeoutMs)
+                long lastReceive = Volatile.Read(ref _lastReceiveTicks);
+                if (silence.ShouldDrop(now, lastReceive))
                 {
-                    Abort($"no answer from the server for {silentFor} ms");
+                    Abort($"no answer from the server for {now - lastReceive} ms");
                     return;
                 }
 

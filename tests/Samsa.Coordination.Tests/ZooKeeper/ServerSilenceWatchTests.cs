@@ -4,52 +4,63 @@ namespace Samsa.Coordination.Tests.ZooKeeper;
 
 /// <summary>
 /// The read timeout's clock, with a 4-s session: pings every 1,333 ms, the loop ticking every
-/// 333 ms, a connection dropped after 2,666 ms of silence.
+/// 333 ms, a connection dropped after more than 2,666 ms of silence.
 /// </summary>
 public sealed class ServerSilenceWatchTests
 {
-    private const int PingIntervalMs = 1333;
+    private const int SessionTimeoutMs = 4000;
     private const int TickMs = 333;
 
     [Fact]
-    public void Silence_counts_from_the_last_frame_while_the_loop_runs_on_time()
+    public void While_the_loop_runs_on_time_silence_counts_from_the_last_frame()
     {
-        var watch = new ServerSilenceWatch(PingIntervalMs, startTicks: 0);
-        long silentFor = 0;
-        for (long now = TickMs; now <= 3000; now += TickMs)
-        {
-            silentFor = watch.SilentFor(now, lastReceiveTicks: 0);
-        }
-
-        Assert.Equal(2997, silentFor);
-        Assert.Equal(3330 - 1330, watch.SilentFor(3330, lastReceiveTicks: 1330));
+        var watch = new ServerSilenceWatch(SessionTimeoutMs, startTicks: 0);
+        // The first tick past 2,666 ms of silence: 2,997 ms, and 4,329 ms after a frame at 1,330 ms.
+        Assert.Equal(9 * TickMs, FirstDrop(ref watch, from: 0, lastReceiveTicks: 0));
+        var heard = new ServerSilenceWatch(SessionTimeoutMs, startTicks: 0);
+        Assert.Equal(13 * TickMs, FirstDrop(ref heard, from: 0, lastReceiveTicks: 1330));
     }
 
     [Fact]
     public void A_stall_of_the_process_does_not_count_as_the_servers_silence()
     {
-        var watch = new ServerSilenceWatch(PingIntervalMs, startTicks: 0);
-        Assert.Equal(1332, watch.SilentFor(1332, lastReceiveTicks: 0));
+        // The last answer came at 1,340 ms; the process then ran nothing until 4,500 ms. Counted
+        // plainly that is 3,160 ms of silence, past 2,666, but the server may well have answered.
+        var watch = new ServerSilenceWatch(SessionTimeoutMs, startTicks: 0);
+        Assert.False(watch.ShouldDrop(1332, lastReceiveTicks: 0));
+        Assert.False(watch.ShouldDrop(4500, lastReceiveTicks: 1340));
 
-        // The last answer came at 1,340 ms; the process then ran nothing until 4,500 ms. The plain
-        // clock would say 3,160 ms: past the timeout although the server may have answered.
-        Assert.Equal(PingIntervalMs, watch.SilentFor(4500, lastReceiveTicks: 1340));
+        // An answer after it keeps the connection; a server still silent gets the usual window
+        // from the stall's end (one ping interval, as for a ping sent on time) and is dropped then.
+        Assert.False(watch.ShouldDrop(4500 + TickMs, lastReceiveTicks: 4600));
+        var silent = new ServerSilenceWatch(SessionTimeoutMs, startTicks: 0);
+        Assert.False(silent.ShouldDrop(1332, lastReceiveTicks: 0));
+        Assert.False(silent.ShouldDrop(3500, lastReceiveTicks: 1340));
+        Assert.Equal(3500 + (5 * TickMs), FirstDrop(ref silent, from: 3500, lastReceiveTicks: 1340));
+    }
 
-        // The server gets the usual window from there: a frame resets the clock, none drops the
-        // connection one more ping interval later.
-        Assert.Equal(PingIntervalMs + TickMs, watch.SilentFor(4500 + TickMs, lastReceiveTicks: 1340));
-        Assert.Equal(TickMs, watch.SilentFor(4500 + (2 * TickMs), lastReceiveTicks: 4500 + TickMs));
+    [Fact]
+    public void A_whole_session_timeout_of_silence_drops_the_connection_however_the_process_was_stalled()
+    {
+        // Every tick late: each stall alone would be forgiven, but after 4 s without a word the
+        // server has expired the session, and the client must not go on believing it is connected.
+        var watch = new ServerSilenceWatch(SessionTimeoutMs, startTicks: 0);
+        Assert.False(watch.ShouldDrop(1500, lastReceiveTicks: 0));
+        Assert.False(watch.ShouldDrop(3000, lastReceiveTicks: 0));
+        Assert.True(watch.ShouldDrop(4500, lastReceiveTicks: 0));
+    }
 
-        var silent = new ServerSilenceWatch(PingIntervalMs, startTicks: 0);
-        _ = silent.SilentFor(4500, lastReceiveTicks: 0);
-        long now = 4500;
-        long silentFor;
-        do
+    /// <summary>Ticks on time from <paramref name="from"/> with nothing heard; the first tick that drops.</summary>
+    private static long FirstDrop(ref ServerSilenceWatch watch, long from, long lastReceiveTicks)
+    {
+        for (long now = from + TickMs; now < 60_000; now += TickMs)
         {
-            now += TickMs;
-            silentFor = silent.SilentFor(now, lastReceiveTicks: 0);
+            if (watch.ShouldDrop(now, lastReceiveTicks))
+            {
+                return now;
+            }
         }
-        while (silentFor <= 2 * PingIntervalMs);
-        Assert.Equal(4500 + (5 * TickMs), now);
+
+        return -1;
     }
 }
