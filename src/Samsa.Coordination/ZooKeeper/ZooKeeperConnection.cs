@@ -11,9 +11,10 @@ namespace Samsa.Coordination.ZooKeeper;
 /// receive loop (ZooKeeper answers a session's requests in the order they were sent; a reply whose
 /// xid is not the oldest outstanding one means a broken stream). Notifications (xid -1), ping
 /// replies (-2) and SetWatches replies (-8) are handled in the loop. A ping goes out when nothing
-/// was sent for a third of the session timeout; if nothing is heard for two thirds of it, the
-/// connection is dropped (ClientCnxn's readTimeout; time this process was stalled does not count,
-/// see <see cref="ServerSilenceWatch"/>). On teardown every outstanding request
+/// was sent for about a third of the session timeout; if nothing is heard for two thirds of it,
+/// the connection is dropped (ClientCnxn's readTimeout), except that after a stall of this process
+/// the server gets a fresh window, and five sixths of it without a word always drop
+/// (<see cref="ServerSilenceWatch"/>). On teardown every outstanding request
 /// completes with a local ConnectionLoss.
 /// </summary>
 internal sealed class ZooKeeperConnection : IDisposable
@@ -40,6 +41,7 @@ internal sealed class ZooKeeperConnection : IDisposable
     private readonly byte[] _pingFrame = new byte[12];
     private bool _isClosed;
     private int _nextXid;
+    private readonly long _openedTicks;
     private long _lastSendTicks;
     private long _lastReceiveTicks;
 
@@ -65,7 +67,7 @@ internal sealed class ZooKeeperConnection : IDisposable
         _watches = watches;
         _onNotification = onNotification;
         _onZxid = onZxid;
-        _lastSendTicks = _lastReceiveTicks = Environment.TickCount64;
+        _openedTicks = _lastSendTicks = _lastReceiveTicks = Environment.TickCount64;
 
         // A ping is a bare RequestHeader: xid -2, type ping (11).
         BinaryPrimitives.WriteInt32BigEndian(_pingFrame, 8);
@@ -455,9 +457,14 @@ internal sealed class ZooKeeperConnection : IDisposable
 
     private async Task PingLoopAsync()
     {
-        int pingIntervalMs = NegotiatedTimeoutMs / 3;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Max(10, NegotiatedTimeoutMs / 12)));
-        var silence = new ServerSilenceWatch(NegotiatedTimeoutMs, Environment.TickCount64);
+        int tickMs = Math.Max(10, NegotiatedTimeoutMs / 12);
+
+        // Due half a tick early: ticks never land exactly a third of the timeout after the last
+        // send, and a ping that waited for the fifth tick would leave the server a quarter of the
+        // timeout to answer instead of a third.
+        int pingDueMs = (NegotiatedTimeoutMs / 3) - (tickMs / 2);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(tickMs));
+        var silence = new ServerSilenceWatch(NegotiatedTimeoutMs, _openedTicks);
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
@@ -470,23 +477,31 @@ internal sealed class ZooKeeperConnection : IDisposable
                     return;
                 }
 
-                if (now - Volatile.Read(ref _lastSendTicks) >= pingIntervalMs)
+                // Never waits for the write lock or a write: a request stuck on a server that
+                // stopped reading must not stop the silence checks (the abort frees it). While a
+                // request is being written there is traffic anyway, so this tick sends no ping.
+                if (now - Volatile.Read(ref _lastSendTicks) >= pingDueMs && _writeLock.Wait(0))
                 {
-                    await _writeLock.WaitAsync(_stop.Token).ConfigureAwait(false);
-                    try
-                    {
-                        await WriteAsync(_pingFrame).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        _writeLock.Release();
-                    }
+                    _ = SendPingAsync();
                 }
             }
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
             // The connection ended; pings end with it.
+        }
+    }
+
+    /// <summary>Writes a ping under the write lock the caller took, and releases it.</summary>
+    private async Task SendPingAsync()
+    {
+        try
+        {
+            await WriteAsync(_pingFrame).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 }

@@ -13,11 +13,11 @@ public sealed class ZooKeeperSessionTests(ZooKeeperEnsembleFixture ensemble)
     public async Task Pings_keep_an_idle_session_alive_past_its_timeout()
     {
         await using ZooKeeperTestNamespace ns = await ZooKeeperTestNamespace.CreateAsync(ensemble);
-        // 10 s, not the 2 s minimum: the client drops a connection silent for 2/3 of the timeout,
-        // which leaves a ping 1/3 of it to be answered. The suite runs beside the cluster tests'
-        // brokers and JVMs on 2 cores, where a 4-s session's 1.3 s once was not enough (CI,
-        // 2026-11-27: Disconnected, Connected). Stalls of this process itself no longer count
-        // (ServerSilenceWatch); the server's still do, as in the Java client.
+        // A ping goes out after a third of the timeout without traffic and must be answered
+        // within the next third. The suite runs beside the cluster tests' brokers and JVMs on 2
+        // cores, where a 4-s session (about 1 s to answer, with the pings of the time) once lost its
+        // connection (CI, 2026-11-27: Disconnected, Connected). With 10 s there are 3.3 s; stalls
+        // of this process itself no longer count (ServerSilenceWatch), the server's still do.
         TimeSpan timeout = TimeSpan.FromSeconds(10);
         ZooKeeperClient idle = await ns.OpenSessionAsync(timeout);
         Assert.Equal(timeout, idle.NegotiatedSessionTimeout);
