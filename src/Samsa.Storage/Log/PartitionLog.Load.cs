@@ -51,6 +51,10 @@ public sealed partial class PartitionLog
             // The marker said clean, yet the tail does not parse: validate it as after a crash.
             RecoverSegment(segments, segments.Count - 1, topicPartition, recoveryPoint);
             (nextOffset, _) = last.LoadAsActive(nowMs);
+
+            // The recovery point claims the log end below: make the cut durable now (a clean
+            // close flushes nothing the recovery point covers).
+            last.FlushLog();
         }
 
         long logEnd = nextOffset >= 0 ? nextOffset : last.BaseOffset;
@@ -80,7 +84,13 @@ public sealed partial class PartitionLog
         log._recoveryPoint = newRecoveryPoint;
         log._lastFlushMs = nowMs;
         log.PublishEnd(logEnd, last, last.Size);
-        log.LoadProducerState(logEnd);
+        long snapshot = log.LoadProducerState(logEnd);
+        if (hadCleanShutdown && snapshot == logEnd)
+        {
+            // The last clean close wrote it with an fsync (or found it so); it describes the log end.
+            log._durableSnapshotOffset = snapshot;
+        }
+
         epochCache.TruncateFromEnd(logEnd);
         epochCache.TruncateFromStart(start);
 

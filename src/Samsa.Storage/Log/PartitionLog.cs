@@ -192,8 +192,13 @@ public sealed partial class PartitionLog
                         bool indexesSaved = true;
                         for (int i = 0; i < segments.Length; i++)
                         {
-                            if (i == segments.Length - 1 || segments[i + 1].BaseOffset > recoveryPoint)
+                            // Only what the recovery point does not cover yet (Kafka's flush at shutdown
+                            // skips a log with nothing past it): below it all is synced already, and a
+                            // truncation syncs itself.
+                            long segmentEnd = i == segments.Length - 1 ? _logEndOffset : segments[i + 1].BaseOffset;
+                            if (segmentEnd > recoveryPoint)
                             {
+                                FsyncStarting?.Invoke(segments[i].LogPath);
                                 segments[i].FlushLog();
                             }
 
@@ -208,7 +213,7 @@ public sealed partial class PartitionLog
 
                         try
                         {
-                            TakeProducerSnapshot(_logEndOffset, fsync: true);
+                            TakeCloseSnapshot();
                         }
                         catch (StorageException e) when (OutOfSpace.IsCause(e))
                         {
