@@ -344,7 +344,7 @@ public sealed partial class LogDirectory : IDisposable
                 // of different files, which the file system commits together, and with thousands of
                 // partitions one after the other took longer than a shutdown may (bench/fuzz.sh).
                 var closeLock = new Lock();
-                Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = CloseParallelism }, log =>
+                Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = CloseParallelism, TaskScheduler = TaskScheduler.Default }, log =>
                 {
                     string? failure = null;
                     try
@@ -415,7 +415,11 @@ public sealed partial class LogDirectory : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log dir {Directory} was not shut down cleanly, {Count} thing(s) could not be written: {Unwritten}. The next start recovers its logs from the last recovery points")]
     private static partial void LogShutdownIncomplete(ILogger logger, string directory, int count, string unwritten);
 
-    /// <summary>Publishes a loaded or created log, counted from now on if it goes offline.</summary>
+    /// <summary>
+    /// Publishes a loaded or created log, counted from now on if it goes offline. WentOffline
+    /// handlers must not take _lifecycleLock: at shutdown logs close on pool threads while
+    /// <see cref="Dispose"/> holds it.
+    /// </summary>
     private void Attach(PartitionLog log)
     {
         log.WentOffline += OnLogWentOffline;

@@ -251,9 +251,11 @@ internal sealed partial class LogSegment
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // A full disk fails the write part way (short write, then ENOSPC): cut what got in so
-                // the file ends at its last whole batch again. Cutting needs no space; if even that
-                // fails, its exception replaces this one and the log goes offline.
+                // the file ends at its last whole batch again, and sync the cut (the recovery point
+                // may already cover this end, and a clean close syncs nothing it covers). Neither
+                // needs space; if either fails, its exception replaces this one and the log goes offline.
                 RandomAccess.SetLength(handle, position);
+                RandomAccess.FlushToDisk(handle);
                 throw;
             }
 

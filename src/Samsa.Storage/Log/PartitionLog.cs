@@ -217,7 +217,10 @@ public sealed partial class PartitionLog
                         }
                         catch (StorageException e) when (OutOfSpace.IsCause(e))
                         {
-                            // The next load replays the producer state from an older snapshot instead.
+                            // The next load replays the producer state from an older snapshot instead;
+                            // but one a roll left at the log end unsynced is synced now (no space
+                            // needed), or the next clean load would count it durable.
+                            SyncProducerSnapshot(_logEndOffset);
                         }
                     }
                 }
