@@ -81,7 +81,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
         // The change signals were taken before the reads (see ReadAll), so an append that lands
         // between a read and this wait still wakes it at once instead of after MaxWaitMs.
         using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(request.MaxWaitMs), time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, cancellationToken);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, context.Draining, cancellationToken);
         while (true)
         {
             try
@@ -90,7 +90,7 @@ internal sealed class FetchHandler(LocalPartitions partitions, MetadataCache met
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                // Out of time: answer with whatever there is now.
+                // Out of time, or the broker is shutting down: answer with whatever there is now.
                 context.ReturnResponseBuffers();
                 return ReadAll(context, request, topics, recordFollowerProgress: false, out _, out _);
             }

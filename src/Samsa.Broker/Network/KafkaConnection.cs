@@ -39,6 +39,7 @@ internal sealed partial class KafkaConnection
     private readonly Channel<PendingResponse> _pending;
     private readonly RequestBudget _budget;
     private readonly ReleaseSignal _drained = new();
+    private readonly CancellationToken _draining;
     private readonly Func<bool> _nothingInHandlers;
     private readonly string _client;
     private readonly ChunkCrcPolicy _chunkCrcs = new();
@@ -66,8 +67,10 @@ internal sealed partial class KafkaConnection
     private readonly List<ArraySegment<byte>> _segments = [];
     private long _lastActivityTimestamp;
 
-    public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, RequestBudget budget, string listenerName, TimeProvider time, ILogger logger)
+    /// <param name="draining">Cancelled when the server stops reading requests: <see cref="RequestContext.Draining"/>.</param>
+    public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, RequestBudget budget, string listenerName, TimeProvider time, ILogger logger, CancellationToken draining = default)
     {
+        _draining = draining;
         _budget = budget;
         _nothingInHandlers = () => Volatile.Read(ref _inHandlers) == 0;
         _socket = socket;
@@ -383,7 +386,7 @@ internal sealed partial class KafkaConnection
             return false;
         }
 
-        var context = new RequestContext(header, _socket.RemoteEndPoint, _listenerName) { SendsFileRegions = SocketFileSender.IsSupported, ReceivedChecksums = checksums };
+        var context = new RequestContext(header, _socket.RemoteEndPoint, _listenerName) { SendsFileRegions = SocketFileSender.IsSupported, ReceivedChecksums = checksums, Draining = _draining };
         Interlocked.Increment(ref _inHandlers);
         ValueTask<IResponseData?> response = Track(handler!.HandleAsync(context, body, cancellationToken), context, frameLength);
         var pending = new PendingResponse(header.CorrelationId, header.ApiKey, header.ApiVersion, frame, frameLength, context, response);

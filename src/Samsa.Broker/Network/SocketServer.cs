@@ -21,6 +21,9 @@ internal sealed partial class SocketServer : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+
+    // Cancelled when the server stops reading requests: parked long polls answer at once (RequestContext.Draining).
+    private readonly CancellationTokenSource _draining = new();
     private readonly ConcurrentDictionary<KafkaConnection, Task> _connections = new();
     private readonly List<(Socket Socket, string Name)> _listeners = [];
     private readonly List<Task> _loops = [];
@@ -168,7 +171,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
             }
 
             client.NoDelay = true;
-            var connection = new KafkaConnection(client, _router, _options, _budget, name, _time, _logger);
+            var connection = new KafkaConnection(client, _router, _options, _budget, name, _time, _logger, _draining.Token);
             _connections[connection] = RunConnectionAsync(connection, remote.Address, stopping);
         }
     }
@@ -238,6 +241,9 @@ internal sealed partial class SocketServer : IAsyncDisposable
             connection.StopReceiving();
         }
 
+        // In-flight requests are answered within the grace; a long poll is answered by ending its wait now.
+        await _draining.CancelAsync().ConfigureAwait(false);
+
         Task all = Task.WhenAll(_connections.Values);
         if (await Task.WhenAny(all, Task.Delay(grace, _time)).ConfigureAwait(false) != all)
         {
@@ -260,6 +266,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        _draining.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Awaiting socket connections on {Endpoint} ({Listener}).")]

@@ -40,6 +40,13 @@ internal sealed class RequestContext(RequestHeader header, EndPoint? clientAddre
     /// </summary>
     public ChunkedCrc32C? ReceivedChecksums { get; init; }
 
+    /// <summary>
+    /// Cancelled when the connection stops reading requests for a clean shutdown: a request parked
+    /// for a long poll (a Fetch waiting up to its MaxWaitMs) answers now with what it has, as if its
+    /// wait were over, instead of holding the shutdown for the rest of its wait.
+    /// </summary>
+    public CancellationToken Draining { get; init; }
+
     /// <summary>A file range as response data (fetched records), disposed with the pooled buffers once the response is written.</summary>
     public void AddResponseRegion(FileRegion region)
     {

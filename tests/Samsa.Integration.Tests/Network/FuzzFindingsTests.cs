@@ -102,6 +102,35 @@ public sealed class FuzzFindingsTests(BrokerFixture fixture) : IClassFixture<Bro
         Assert.True(open <= baseline + (Parked / 3), $"the broker holds {open} files, {baseline} before {Parked} parked fetches whose clients closed");
     }
 
+    [Fact]
+    public async Task A_fetch_parked_for_days_is_answered_when_the_broker_shuts_down_and_does_not_hold_the_shutdown()
+    {
+        // A broker of its own: this one is stopped. Before the fix the parked fetch held the
+        // shutdown for its whole 10-s grace and was then cut off unanswered.
+        using var timeout = new CancellationTokenSource(TestTimeout);
+        await using BrokerProcess broker = await BrokerProcess.StartAsync(cancellationToken: timeout.Token);
+        const string Topic = "fuzz-finding-parked-at-shutdown";
+        using (IAdminClient admin = new AdminClientBuilder(ClientConfigs.Admin("127.0.0.1:" + broker.Port.ToString(CultureInfo.InvariantCulture))).Build())
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification { Name = Topic, NumPartitions = 1, ReplicationFactor = 1 }]).WaitAsync(TestTimeout);
+        }
+
+        using RawKafkaConnection connection = await RawKafkaConnection.ConnectAsync(broker.Port, timeout.Token);
+        await connection.SendAsync(ParkedFetchV4(Topic, 7), timeout.Token);
+        Task<byte[]?> answer = connection.ReceiveFrameAsync(timeout.Token);
+
+        // Parked (no answer while the broker runs), then SIGTERM: answered, and the broker exits
+        // within the grace the fetch would otherwise have used up.
+        Assert.NotSame(answer, await Task.WhenAny(answer, Task.Delay(TimeSpan.FromSeconds(1), timeout.Token)));
+        long stopping = Environment.TickCount64;
+        Task<int> stopped = broker.StopAsync(timeout.Token);
+        byte[]? frame = await answer;
+        Assert.NotNull(frame);
+        Assert.Equal(7, BinaryPrimitives.ReadInt32BigEndian(frame)); // the correlation id: the fetch's own answer
+        Assert.Equal(0, await stopped);
+        Assert.InRange(Environment.TickCount64 - stopping, 0, 9_000);
+    }
+
     private int OpenFiles() => Directory.GetFiles("/proc/" + fixture.Broker.ProcessId.ToString(CultureInfo.InvariantCulture) + "/fd").Length;
 
     /// <summary>Fetch v4 for partition 0 from offset 0 that waits 2^31-1 ms for 1 GiB: it parks until cancelled.</summary>
