@@ -346,25 +346,8 @@ public sealed partial class LogDirectory : IDisposable
                 var closeLock = new Lock();
                 Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = CloseParallelism, TaskScheduler = TaskScheduler.Default }, log =>
                 {
-                    string? failure = null;
-                    try
-                    {
-                        log.Close();
-                    }
-                    catch (Exception e) when (PartitionLog.IsIoFailure(e))
-                    {
-                        // Close took the log offline (or could not delete a removed segment); the others still close.
-                        failure = $"{log.TopicPartition}: {e.Message}";
-                    }
-
-                    // A log whose index files could not be saved (full disk) kept its old recovery point.
-                    if (failure is null && !log.IsOffline && log.RecoveryPoint < log.LogEndOffset)
-                    {
-                        failure = $"{log.TopicPartition}: index files (recovery point stays at {log.RecoveryPoint})";
-                    }
-
-                    bool closedClean = failure is null && !log.IsOffline && log.RecoveryPoint >= log.LogEndOffset;
-                    if (failure is not null || !closedClean)
+                    string? failure = CloseForShutdown(log);
+                    if (failure is not null || log.IsOffline)
                     {
                         lock (closeLock)
                         {
@@ -410,6 +393,25 @@ public sealed partial class LogDirectory : IDisposable
                 LogShutdownIncomplete(_logger, Path, unwritten.Count, string.Join("; ", unwritten));
             }
         }
+    }
+
+    /// <summary>Closes one log at shutdown: what could not be written, or null when it closed clean (or was offline already).</summary>
+    private static string? CloseForShutdown(PartitionLog log)
+    {
+        try
+        {
+            log.Close();
+        }
+        catch (Exception e) when (PartitionLog.IsIoFailure(e))
+        {
+            // Close took the log offline (or could not delete a removed segment); the others still close.
+            return $"{log.TopicPartition}: {e.Message}";
+        }
+
+        // A log whose index files could not be saved (full disk) kept its old recovery point.
+        return !log.IsOffline && log.RecoveryPoint < log.LogEndOffset
+            ? $"{log.TopicPartition}: index files (recovery point stays at {log.RecoveryPoint})"
+            : null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Log dir {Directory} was not shut down cleanly, {Count} thing(s) could not be written: {Unwritten}. The next start recovers its logs from the last recovery points")]

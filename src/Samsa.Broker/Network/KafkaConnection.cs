@@ -68,7 +68,7 @@ internal sealed partial class KafkaConnection
     private long _lastActivityTimestamp;
 
     /// <param name="draining">Cancelled when the server stops reading requests: <see cref="RequestContext.Draining"/>.</param>
-    public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, RequestBudget budget, string listenerName, TimeProvider time, ILogger logger, CancellationToken draining = default)
+    public KafkaConnection(Socket socket, RequestRouter router, NetworkOptions options, RequestBudget budget, string listenerName, TimeProvider time, ILogger logger, CancellationToken draining)
     {
         _draining = draining;
         _budget = budget;

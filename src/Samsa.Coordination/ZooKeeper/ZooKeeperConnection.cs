@@ -39,9 +39,9 @@ internal sealed class ZooKeeperConnection : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource<string> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly byte[] _pingFrame = new byte[12];
+    private readonly long _openedTicks;
     private bool _isClosed;
     private int _nextXid;
-    private readonly long _openedTicks;
     private long _lastSendTicks;
     private long _lastReceiveTicks;
 

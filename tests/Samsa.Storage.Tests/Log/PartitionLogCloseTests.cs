@@ -11,7 +11,6 @@ namespace Samsa.Storage.Tests.Log;
 /// </summary>
 public sealed class PartitionLogCloseTests
 {
-    private const string LogFile = "00000000000000000000.log";
     private static readonly DateTime LongAgo = new(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc);
     private readonly ManualClock _clock = new();
 
@@ -30,8 +29,9 @@ public sealed class PartitionLogCloseTests
         // Appended: the log file is synced and the producer state snapshotted at the log end.
         (log, synced) = Open(dir, recoveryPoint: 0);
         Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(ProducerTestKit.Batch(producerId: 7, epoch: 0, baseSequence: 0, count: 3), 0).Status);
+        string active = ActiveLogFile(log);
         log.Close();
-        Assert.Equal(LogFile, string.Join(", ", synced.Select(Path.GetFileName)));
+        Assert.Equal(active, SyncedFiles(synced));
         Assert.Equal([3L], ProducerSnapshotFile.ListOffsets(partitionDir));
         string snapshot = ProducerSnapshotFile.PathFor(partitionDir, 3);
         File.SetLastWriteTimeUtc(snapshot, LongAgo);
@@ -46,9 +46,9 @@ public sealed class PartitionLogCloseTests
         // One more batch: synced and snapshotted again, and the producer's state survives it all.
         (log, synced) = Open(dir, recoveryPoint: 3);
         Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(ProducerTestKit.Batch(producerId: 7, epoch: 0, baseSequence: 3, count: 2), 0).Status);
-        string active = Path.GetFileName(LogFileNames.LogPath(partitionDir, log.Segments[^1].BaseOffset)); // the old batches' timestamps may roll it
+        active = ActiveLogFile(log); // the old batches' timestamps may have rolled it
         log.Close();
-        Assert.Equal(active, string.Join(", ", synced.Select(Path.GetFileName)));
+        Assert.Equal(active, SyncedFiles(synced));
         Assert.Contains(5L, ProducerSnapshotFile.ListOffsets(partitionDir));
         (log, _) = Open(dir, recoveryPoint: 5);
         Assert.Equal(LogAppendStatus.DuplicateSequence, log.AppendAsLeader(ProducerTestKit.Batch(producerId: 7, epoch: 0, baseSequence: 3, count: 2), 0).Status);
@@ -71,6 +71,10 @@ public sealed class PartitionLogCloseTests
         log.Close();
         Assert.NotEqual(LongAgo, File.GetLastWriteTimeUtc(snapshot));
     }
+
+    private static string ActiveLogFile(PartitionLog log) => LogFileNames.FileName(log.Segments[^1].BaseOffset, LogFileNames.LogSuffix);
+
+    private static string SyncedFiles(List<string> synced) => string.Join(", ", synced.Select(Path.GetFileName));
 
     private (PartitionLog Log, List<string> Synced) Open(TempDirectory dir, long recoveryPoint)
     {
