@@ -483,25 +483,27 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         }
 
         LogStopping(_logger, _options.BrokerId);
+        var steps = new ShutdownSequence(_options.BrokerId, _logger);
         if (controlledShutdown)
         {
-            await ControlledShutdownAsync().ConfigureAwait(false);
+            await steps.RunAsync("controlled shutdown", async () => await ControlledShutdownAsync().ConfigureAwait(false)).ConfigureAwait(false);
         }
 
         // Parked JoinGroup/SyncGroup requests are answered first, so in-flight requests can drain.
-        await _groups.DisposeAsync().ConfigureAwait(false);
-        await _network.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        await steps.RunAsync("group coordinator", _groups.DisposeAsync).ConfigureAwait(false);
+        await steps.RunAsync("network", async () => await _network.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false)).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _maintenance.ConfigureAwait(false);
+        await steps.RunAsync("log maintenance", async () => await _maintenance.ConfigureAwait(false)).ConfigureAwait(false);
         _store.SessionStateChanged -= OnSessionStateChanged;
-        await _cluster.Reregistering.ConfigureAwait(false);
-        await _controller.DisposeAsync().ConfigureAwait(false);
-        await _cluster.DisposeAsync().ConfigureAwait(false);
-        await _configWatcher.DisposeAsync().ConfigureAwait(false);
-        await _brokerConfigWatcher.DisposeAsync().ConfigureAwait(false);
-        _logs.Dispose();
-        await _store.DisposeAsync().ConfigureAwait(false);
+        await steps.RunAsync("broker registration", async () => await _cluster.Reregistering.ConfigureAwait(false)).ConfigureAwait(false);
+        await steps.RunAsync("controller", _controller.DisposeAsync).ConfigureAwait(false);
+        await steps.RunAsync("replication", _cluster.DisposeAsync).ConfigureAwait(false);
+        await steps.RunAsync("topic config watcher", _configWatcher.DisposeAsync).ConfigureAwait(false);
+        await steps.RunAsync("broker config watcher", _brokerConfigWatcher.DisposeAsync).ConfigureAwait(false);
+        await steps.RunAsync("logs", _logs.Dispose).ConfigureAwait(false);
+        await steps.RunAsync("coordination session", _store.DisposeAsync).ConfigureAwait(false);
         LogStopped(_logger, _options.BrokerId);
+        steps.ThrowIfAnyFailed();
     }
 
     public async ValueTask DisposeAsync()

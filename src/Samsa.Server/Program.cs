@@ -98,7 +98,15 @@ await using (broker)
     {
     }
 
-    await broker.StopAsync();
+    try
+    {
+        await broker.StopAsync();
+    }
+    catch (AggregateException)
+    {
+        // Each failed part was logged as it failed; the rest stopped, logs closed and marked.
+        return 1;
+    }
 }
 
 return 0;

@@ -54,7 +54,16 @@ internal sealed partial class ControllerAlterPartitionChannel(
     {
         if (controller.IsActive)
         {
-            return await controller.AlterPartitionAsync(request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await controller.AlterPartitionAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The controller stopped under the request (this broker is stopping or resigned):
+                // no controller here any more; after the backoff, ask whoever the metadata names.
+                return null;
+            }
         }
 
         MetadataCache.Snapshot snapshot = metadata.Current;

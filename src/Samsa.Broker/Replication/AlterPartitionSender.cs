@@ -86,9 +86,11 @@ internal sealed partial class AlterPartitionSender : IIsrChangeSubmitter, IAsync
             {
                 response = await channel.SendAsync(request, stopping).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
-                // The loop must outlive any one failure: the proposals wait for an answer.
+                // The loop must outlive any one failure, a cancellation that is not its own stop
+                // included (an in-process controller that is stopping cancels with its own token):
+                // the proposals wait for an answer.
                 LogSendFailed(_logger, _brokerId, e.Message);
             }
         }
