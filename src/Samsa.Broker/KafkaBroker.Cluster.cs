@@ -299,9 +299,9 @@ public sealed partial class KafkaBroker
     /// <summary>
     /// What a broker has for talking with the rest of the cluster: the receiver of control requests,
     /// the network controller channel (cluster mode only) and the AlterPartition channel. Disposed
-    /// after the controller, which uses them.
+    /// after the controller, which uses them, each part on its own (see <see cref="StopAsync"/>).
     /// </summary>
-    private sealed class ClusterParts(ControlRequestReceiver receiver, MetadataCache metadata, NetworkControllerChannel? channel) : IAsyncDisposable
+    private sealed class ClusterParts(ControlRequestReceiver receiver, MetadataCache metadata, NetworkControllerChannel? channel)
     {
         public ControlRequestReceiver Receiver { get; } = receiver;
 
@@ -325,26 +325,27 @@ public sealed partial class KafkaBroker
         /// <summary>Tells the controller when a replica's log goes offline (cluster mode only).</summary>
         public LogDirEventNotifier? LogDirEvents { get; set; }
 
-        public async ValueTask DisposeAsync()
+        /// <summary>Each part its own step: one that fails to stop must not leave the fetchers running into closing logs.</summary>
+        public async ValueTask StopAsync(ShutdownSequence steps)
         {
             if (LogDirEvents is not null)
             {
-                await LogDirEvents.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("log-dir event notifier", LogDirEvents.DisposeAsync).ConfigureAwait(false);
             }
 
             if (Replication is not null)
             {
-                await Replication.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("replication", Replication.DisposeAsync).ConfigureAwait(false);
             }
 
             if (AlterPartitions is not null)
             {
-                await AlterPartitions.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("AlterPartition channel", AlterPartitions.DisposeAsync).ConfigureAwait(false);
             }
 
             if (channel is not null)
             {
-                await channel.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("controller channel", channel.DisposeAsync).ConfigureAwait(false);
             }
         }
     }

@@ -243,38 +243,45 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         }
         catch
         {
+            // Close what was opened, each part even when another fails to (those are logged); the
+            // start-up failure is what the caller hears.
+            var steps = new ShutdownSequence(options.BrokerId, logger);
             if (network is not null)
             {
-                await network.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("network", network.DisposeAsync).ConfigureAwait(false);
             }
 
             if (groups is not null)
             {
-                await groups.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("group coordinator", groups.DisposeAsync).ConfigureAwait(false);
             }
 
             if (controller is not null)
             {
-                await controller.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("controller", controller.DisposeAsync).ConfigureAwait(false);
             }
 
             if (cluster is not null)
             {
-                await cluster.DisposeAsync().ConfigureAwait(false);
+                await cluster.StopAsync(steps).ConfigureAwait(false);
             }
 
             if (configWatcher is not null)
             {
-                await configWatcher.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("topic config watcher", configWatcher.DisposeAsync).ConfigureAwait(false);
             }
 
             if (brokerConfigWatcher is not null)
             {
-                await brokerConfigWatcher.DisposeAsync().ConfigureAwait(false);
+                await steps.RunAsync("broker config watcher", brokerConfigWatcher.DisposeAsync).ConfigureAwait(false);
             }
 
-            logs?.Dispose();
-            await store.DisposeAsync().ConfigureAwait(false);
+            if (logs is not null)
+            {
+                await steps.RunAsync("logs", logs.Dispose).ConfigureAwait(false);
+            }
+
+            await steps.RunAsync("coordination session", store.DisposeAsync).ConfigureAwait(false);
             throw;
         }
     }
@@ -497,7 +504,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         _store.SessionStateChanged -= OnSessionStateChanged;
         await steps.RunAsync("broker registration", async () => await _cluster.Reregistering.ConfigureAwait(false)).ConfigureAwait(false);
         await steps.RunAsync("controller", _controller.DisposeAsync).ConfigureAwait(false);
-        await steps.RunAsync("replication", _cluster.DisposeAsync).ConfigureAwait(false);
+        await _cluster.StopAsync(steps).ConfigureAwait(false);
         await steps.RunAsync("topic config watcher", _configWatcher.DisposeAsync).ConfigureAwait(false);
         await steps.RunAsync("broker config watcher", _brokerConfigWatcher.DisposeAsync).ConfigureAwait(false);
         await steps.RunAsync("logs", _logs.Dispose).ConfigureAwait(false);

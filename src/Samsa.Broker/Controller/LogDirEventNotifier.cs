@@ -61,7 +61,9 @@ internal sealed partial class LogDirEventNotifier : IAsyncDisposable
                 }
             }
         }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+#pragma warning disable CA1031 // Once stopping, whatever the store threw (connection loss as the session closes) only ends the loop.
+        catch (Exception) when (stopping.IsCancellationRequested)
+#pragma warning restore CA1031
         {
         }
     }

@@ -55,7 +55,8 @@ internal sealed partial class GroupCoordinator
             }
 
             KafkaController controller = _controller;
-            creation = _topicCreation ??= Task.Run(() => CreateOffsetsTopicAsync(controller), CancellationToken.None);
+            CancellationToken stopping = _stopping.Token; // read under the lock: DisposeAsync disposes it after _shutDown
+            creation = _topicCreation ??= Task.Run(() => CreateOffsetsTopicAsync(controller, stopping), CancellationToken.None);
         }
 
         try
@@ -68,7 +69,7 @@ internal sealed partial class GroupCoordinator
         }
     }
 
-    private async Task CreateOffsetsTopicAsync(KafkaController controller)
+    private async Task CreateOffsetsTopicAsync(KafkaController controller, CancellationToken stopping)
     {
         try
         {
@@ -82,7 +83,7 @@ internal sealed partial class GroupCoordinator
             };
             IReadOnlyList<TopicCreationResult> results = await controller.AutoCreateTopicsAsync(
                 [new TopicCreation(OffsetsTopic.Name, _options.OffsetsTopicNumPartitions, replicationFactor, null, configs)],
-                _stopping.Token).ConfigureAwait(false);
+                stopping).ConfigureAwait(false);
             TopicCreationResult result = results[0];
             if (result.Error == ErrorCode.None)
             {
@@ -95,6 +96,12 @@ internal sealed partial class GroupCoordinator
         }
         catch (OperationCanceledException)
         {
+        }
+#pragma warning disable CA1031 // Any failure (connection loss, a controller that stopped) is retried by the next lookup.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Warn($"Could not create {OffsetsTopic.Name}, the next coordinator lookup tries again: {e.Message}");
         }
         finally
         {

@@ -149,6 +149,7 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Task[] loads;
+        Task creation;
         lock (_lock)
         {
             if (_shutDown)
@@ -165,6 +166,7 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
             _groups.Clear();
             _owned.Clear();
             loads = [.. _loads.Values];
+            creation = _topicCreation ?? Task.CompletedTask;
         }
 
         _partitions.LeadershipChanged -= OnLeadershipChanged;
@@ -186,6 +188,7 @@ internal sealed partial class GroupCoordinator : IAsyncDisposable
             }
         }
 
+        await creation.ConfigureAwait(false); // ends on cancellation or failure without throwing
         _stopping.Dispose();
     }
 

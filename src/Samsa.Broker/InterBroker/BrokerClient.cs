@@ -93,7 +93,17 @@ internal sealed partial class BrokerClient : IAsyncDisposable
             int correlationId = _nextCorrelationId++;
             pending = new PendingRequest(correlationId, request.ApiKey, version, pooled);
             using var frame = new PooledBufferWriter();
-            Frame.WriteRequest(frame, new RequestHeader { ApiKey = request.ApiKey, ApiVersion = version, CorrelationId = correlationId, ClientId = _clientId }, request);
+            try
+            {
+                Frame.WriteRequest(frame, new RequestHeader { ApiKey = request.ApiKey, ApiVersion = version, CorrelationId = correlationId, ClientId = _clientId }, request);
+            }
+            catch (ProtocolException e)
+            {
+                // A request this version cannot carry: a failed send like any other (callers' loops
+                // survive those), not an exception that ends them. Nothing went on the wire.
+                throw new BrokerClientException($"Cannot encode {request.ApiKey} v{version}: {e.Message}", e);
+            }
+
             lock (connection.Pending)
             {
                 // The read loop may have just failed this connection (and cleared its queue): a

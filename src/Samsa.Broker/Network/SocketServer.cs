@@ -170,7 +170,18 @@ internal sealed partial class SocketServer : IAsyncDisposable
                 return;
             }
 
-            client.NoDelay = true;
+            try
+            {
+                client.NoDelay = true;
+            }
+            catch (SocketException)
+            {
+                // Reset before we got to it (macOS refuses the option then): gone, and its slot with it.
+                client.Dispose();
+                _quotas.Remove(remote.Address);
+                continue;
+            }
+
             var connection = new KafkaConnection(client, _router, _options, _budget, name, _time, _logger, _draining.Token);
             _connections[connection] = RunConnectionAsync(connection, remote.Address, stopping);
         }

@@ -8,11 +8,15 @@ namespace Samsa.Broker.Partitions;
 /// The loop behind a config watcher (<see cref="TopicConfigWatcher"/>, <see cref="BrokerConfigWatcher"/>):
 /// watch events, and a new session (which has none of the old one's watches), only signal it; one
 /// loop, owned by this object and ended by <see cref="DisposeAsync"/>, runs the watcher's reload for
-/// them one at a time, and signals that come during a reload make one more. A reload that fails on
-/// the store is tried again a second later (its next successful read sets the watches again).
+/// them one at a time, and signals that come during a reload make one more. A reload that fails
+/// (on the store, or anything else) is tried again a second later, then ever more slowly up to
+/// half a minute while it keeps failing (its next successful read sets the watches again).
 /// </summary>
 internal sealed partial class ReloadOnWatchLoop : IWatcher, IAsyncDisposable
 {
+    private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(30);
+
     private readonly ICoordinationStore _store;
     private readonly Func<CancellationToken, Task> _reload;
     private readonly string _what;
@@ -53,6 +57,7 @@ internal sealed partial class ReloadOnWatchLoop : IWatcher, IAsyncDisposable
 
     private async Task RunAsync(CancellationToken stopping)
     {
+        TimeSpan retryAfter = FirstRetry;
         try
         {
             while (await _signals.Reader.WaitToReadAsync(stopping).ConfigureAwait(false))
@@ -61,16 +66,22 @@ internal sealed partial class ReloadOnWatchLoop : IWatcher, IAsyncDisposable
                 try
                 {
                     await _reload(stopping).ConfigureAwait(false);
+                    retryAfter = FirstRetry;
                 }
-                catch (CoordinationException e)
+#pragma warning disable CA1031 // Any failure (the store's, or a config that does not apply) is retried: the loop must not end while the broker runs.
+                catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
+#pragma warning restore CA1031
                 {
-                    LogReloadFailed(_logger, _what, e);
-                    await Task.Delay(TimeSpan.FromSeconds(1), _time, stopping).ConfigureAwait(false);
+                    // A lost connection heals within a second or so; a failure that stays (a config
+                    // that cannot apply) is retried ever more slowly rather than logged every second.
+                    LogReloadFailed(_logger, _what, retryAfter.TotalSeconds, e);
+                    await Task.Delay(retryAfter, _time, stopping).ConfigureAwait(false);
+                    retryAfter = retryAfter * 2 < LastRetry ? retryAfter * 2 : LastRetry;
                     Signal();
                 }
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
     }
@@ -88,6 +99,6 @@ internal sealed partial class ReloadOnWatchLoop : IWatcher, IAsyncDisposable
         _stopping.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {What} failed; retrying.")]
-    private static partial void LogReloadFailed(ILogger logger, string what, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading {What} failed; retrying in {Seconds} s.")]
+    private static partial void LogReloadFailed(ILogger logger, string what, double seconds, Exception exception);
 }

@@ -15,6 +15,7 @@ namespace Samsa.Broker.Replication;
 /// </summary>
 internal sealed partial class BrokerReplication : IAsyncDisposable
 {
+    private readonly int _brokerId;
     private readonly AlterPartitionSender _sender;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -33,6 +34,7 @@ internal sealed partial class BrokerReplication : IAsyncDisposable
     /// <param name="checkpointDir">The log dir holding replication-offset-checkpoint; null keeps no high watermark checkpoint.</param>
     public BrokerReplication(ReplicaFetcherOptions fetching, long replicaLagTimeMaxMs, MetadataCache metadata, TimeProvider time, ILogger logger, string? checkpointDir = null, long checkpointIntervalMs = 5000)
     {
+        _brokerId = fetching.BrokerId;
         _time = time;
         _logger = logger;
         _sender = new AlterPartitionSender(fetching.BrokerId, time, logger, TimeSpan.FromMilliseconds(Math.Max(fetching.FetchBackoffMs, 50)));
@@ -132,11 +134,13 @@ internal sealed partial class BrokerReplication : IAsyncDisposable
             return;
         }
 
+        // Each part on its own: one that failed must not leave the fetchers running into logs that close next.
         await _stopping.CancelAsync().ConfigureAwait(false);
-        await _isrCheck.ConfigureAwait(false);
-        await _checkpoints.ConfigureAwait(false);
-        await Fetchers.DisposeAsync().ConfigureAwait(false);
-        await _sender.DisposeAsync().ConfigureAwait(false);
+        var steps = new ShutdownSequence(_brokerId, _logger);
+        await steps.RunAsync("ISR check", async () => await _isrCheck.ConfigureAwait(false)).ConfigureAwait(false);
+        await steps.RunAsync("high watermark checkpoints", async () => await _checkpoints.ConfigureAwait(false)).ConfigureAwait(false);
+        await steps.RunAsync("replica fetchers", Fetchers.DisposeAsync).ConfigureAwait(false);
+        await steps.RunAsync("AlterPartition sender", _sender.DisposeAsync).ConfigureAwait(false);
 
         // The last high watermarks, once nothing moves them any more (the logs close after this).
         if (_highWatermarks is not null && _partitions is not null)
@@ -146,6 +150,7 @@ internal sealed partial class BrokerReplication : IAsyncDisposable
 
         _stopping.Dispose();
         LogStopped(_logger);
+        steps.ThrowIfAnyFailed();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing the high watermark checkpoint failed.")]
