@@ -335,7 +335,7 @@ public sealed partial class KafkaBroker
 
             if (Replication is not null)
             {
-                await steps.RunAsync("replication", Replication.DisposeAsync).ConfigureAwait(false);
+                await Replication.StopAsync(steps).ConfigureAwait(false);
             }
 
             if (AlterPartitions is not null)

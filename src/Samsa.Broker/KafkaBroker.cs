@@ -278,7 +278,7 @@ public sealed partial class KafkaBroker : IAsyncDisposable
 
             if (logs is not null)
             {
-                await steps.RunAsync("logs", logs.Dispose).ConfigureAwait(false);
+                steps.Run("logs", logs.Dispose);
             }
 
             await steps.RunAsync("coordination session", store.DisposeAsync).ConfigureAwait(false);
@@ -493,31 +493,45 @@ public sealed partial class KafkaBroker : IAsyncDisposable
         var steps = new ShutdownSequence(_options.BrokerId, _logger);
         if (controlledShutdown)
         {
-            await steps.RunAsync("controlled shutdown", async () => await ControlledShutdownAsync().ConfigureAwait(false)).ConfigureAwait(false);
+            await steps.RunAsync("controlled shutdown", ControlledShutdownAsync).ConfigureAwait(false);
         }
 
         // Parked JoinGroup/SyncGroup requests are answered first, so in-flight requests can drain.
         await steps.RunAsync("group coordinator", _groups.DisposeAsync).ConfigureAwait(false);
-        await steps.RunAsync("network", async () => await _network.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false)).ConfigureAwait(false);
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await steps.RunAsync("log maintenance", async () => await _maintenance.ConfigureAwait(false)).ConfigureAwait(false);
+        await steps.RunAsync("network", () => _network.StopAsync(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        await steps.RunAsync("background work", _stopping.CancelAsync).ConfigureAwait(false);
+        await steps.RunAsync("log maintenance", () => _maintenance).ConfigureAwait(false);
         _store.SessionStateChanged -= OnSessionStateChanged;
-        await steps.RunAsync("broker registration", async () => await _cluster.Reregistering.ConfigureAwait(false)).ConfigureAwait(false);
+        await steps.RunAsync("broker registration", () => _cluster.Reregistering).ConfigureAwait(false);
         await steps.RunAsync("controller", _controller.DisposeAsync).ConfigureAwait(false);
         await _cluster.StopAsync(steps).ConfigureAwait(false);
         await steps.RunAsync("topic config watcher", _configWatcher.DisposeAsync).ConfigureAwait(false);
         await steps.RunAsync("broker config watcher", _brokerConfigWatcher.DisposeAsync).ConfigureAwait(false);
-        await steps.RunAsync("logs", _logs.Dispose).ConfigureAwait(false);
+        steps.Run("logs", _logs.Dispose);
         await steps.RunAsync("coordination session", _store.DisposeAsync).ConfigureAwait(false);
-        LogStopped(_logger, _options.BrokerId);
+        if (steps.FailedCount == 0)
+        {
+            LogStopped(_logger, _options.BrokerId);
+        }
+        else
+        {
+            LogStoppedWithFailures(_logger, _options.BrokerId, steps.FailedCount);
+        }
+
         steps.ThrowIfAnyFailed();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync().ConfigureAwait(false);
-        await _network.DisposeAsync().ConfigureAwait(false);
-        _stopping.Dispose();
+        try
+        {
+            await StopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await _network.DisposeAsync().ConfigureAwait(false);
+            _stopping.Dispose();
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] started (kafka.server.KafkaServer)")]
@@ -531,6 +545,9 @@ public sealed partial class KafkaBroker : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "[KafkaServer id={BrokerId}] shut down completed (kafka.server.KafkaServer)")]
     private static partial void LogStopped(ILogger logger, int brokerId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "[KafkaServer id={BrokerId}] shut down, but {Failed} parts failed to stop cleanly (logged above) (kafka.server.KafkaServer)")]
+    private static partial void LogStoppedWithFailures(ILogger logger, int brokerId, int failed);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Log maintenance failed.")]
     private static partial void LogMaintenanceFailed(ILogger logger, Exception exception);

@@ -22,25 +22,44 @@ internal sealed partial class ShutdownSequence(int brokerId, ILogger logger)
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            LogStepFailed(logger, brokerId, part, e);
-            (_failures ??= []).Add(e);
+            Failed(part, e);
         }
     }
 
-    public ValueTask RunAsync(string part, Action step) => RunAsync(part, () =>
+    public ValueTask RunAsync(string part, Func<Task> step) => RunAsync(part, () => new ValueTask(step()));
+
+    /// <summary>A synchronous step (named apart so a lambda returning a task can never bind here and go unawaited).</summary>
+    public void Run(string part, Action step)
     {
-        step();
-        return ValueTask.CompletedTask;
-    });
+        try
+        {
+            step();
+        }
+#pragma warning disable CA1031 // Every failure is kept and rethrown by ThrowIfAnyFailed.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Failed(part, e);
+        }
+    }
+
+    /// <summary>How many steps failed so far.</summary>
+    public int FailedCount => _failures?.Count ?? 0;
 
     public void ThrowIfAnyFailed()
     {
         if (_failures is not null)
         {
-            throw new AggregateException("The broker stopped, but some of its parts failed to stop cleanly.", _failures);
+            throw new AggregateException($"{_failures.Count} parts failed to stop cleanly.", _failures);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "[KafkaServer id={BrokerId}] Stopping {Part} failed; stopping the rest (kafka.server.KafkaServer)")]
+    private void Failed(string part, Exception e)
+    {
+        LogStepFailed(logger, brokerId, part, e);
+        (_failures ??= []).Add(e);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "[KafkaServer id={BrokerId}] Closing {Part} failed; closing the rest (kafka.server.KafkaServer)")]
     private static partial void LogStepFailed(ILogger logger, int brokerId, string part, Exception exception);
 }

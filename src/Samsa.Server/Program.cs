@@ -104,7 +104,8 @@ await using (broker)
     }
     catch (AggregateException)
     {
-        // Each failed part was logged as it failed; the rest stopped, logs closed and marked.
+        // Each failed part was logged as it failed and the others still stopped (the logs closed
+        // and marked clean, unless closing them is what failed).
         return 1;
     }
 }

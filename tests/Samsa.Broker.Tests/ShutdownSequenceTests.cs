@@ -11,8 +11,14 @@ public sealed class ShutdownSequenceTests
         var ran = new List<string>();
         var steps = new ShutdownSequence(1, NullLogger.Instance);
         await steps.RunAsync("replication", () => ValueTask.FromException(new OperationCanceledException("the controller stopped first")));
-        await steps.RunAsync("config watcher", () => throw new InvalidOperationException("broken watcher"));
-        await steps.RunAsync("logs", () => ran.Add("logs"));
+        await steps.RunAsync("config watcher", async ValueTask () =>
+        {
+            // Fails only after it went asynchronous: the step is awaited, not just started.
+            await Task.Yield();
+            throw new InvalidOperationException("broken watcher");
+        });
+        await steps.RunAsync("maintenance", () => Task.FromException(new IOException("disk gone")));
+        steps.Run("logs", () => ran.Add("logs"));
         await steps.RunAsync("coordination session", () =>
         {
             ran.Add("coordination session");
@@ -20,11 +26,13 @@ public sealed class ShutdownSequenceTests
         });
 
         Assert.Equal(["logs", "coordination session"], ran);
+        Assert.Equal(3, steps.FailedCount);
         AggregateException failed = Assert.Throws<AggregateException>(steps.ThrowIfAnyFailed);
         Assert.Collection(
             failed.InnerExceptions,
             e => Assert.IsType<OperationCanceledException>(e),
-            e => Assert.Equal("broken watcher", e.Message));
+            e => Assert.Equal("broken watcher", e.Message),
+            e => Assert.IsType<IOException>(e));
     }
 
     [Fact]
@@ -32,10 +40,15 @@ public sealed class ShutdownSequenceTests
     {
         var steps = new ShutdownSequence(1, NullLogger.Instance);
         int ran = 0;
-        await steps.RunAsync("network", () => ran++);
-        await steps.RunAsync("logs", () => ran++);
+        steps.Run("network", () => ran++);
+        await steps.RunAsync("logs", async Task () =>
+        {
+            await Task.Yield();
+            ran++;
+        });
 
         steps.ThrowIfAnyFailed();
+        Assert.Equal(0, steps.FailedCount);
         Assert.Equal(2, ran);
     }
 }

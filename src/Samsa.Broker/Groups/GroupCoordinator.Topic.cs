@@ -59,14 +59,8 @@ internal sealed partial class GroupCoordinator
             creation = _topicCreation ??= Task.Run(() => CreateOffsetsTopicAsync(controller, stopping), CancellationToken.None);
         }
 
-        try
-        {
-            await creation.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // Shutting down: the lookup answers COORDINATOR_NOT_AVAILABLE.
-        }
+        // The creation never throws (it logs and ends); a lookup that runs out waits no longer.
+        await creation.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task CreateOffsetsTopicAsync(KafkaController controller, CancellationToken stopping)

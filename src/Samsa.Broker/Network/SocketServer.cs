@@ -177,6 +177,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
             catch (SocketException)
             {
                 // Reset before we got to it (macOS refuses the option then): gone, and its slot with it.
+                LogGoneBeforeServed(_logger, remote);
                 client.Dispose();
                 _quotas.Remove(remote.Address);
                 continue;
@@ -288,4 +289,7 @@ internal sealed partial class SocketServer : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Accepting a connection failed: {Error}")]
     private static partial void LogAcceptFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Connection from {Remote} was reset before it could be served.")]
+    private static partial void LogGoneBeforeServed(ILogger logger, IPEndPoint remote);
 }

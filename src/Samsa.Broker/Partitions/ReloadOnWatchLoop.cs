@@ -73,9 +73,10 @@ internal sealed partial class ReloadOnWatchLoop : IWatcher, IAsyncDisposable
 #pragma warning restore CA1031
                 {
                     // A lost connection heals within a second or so; a failure that stays (a config
-                    // that cannot apply) is retried ever more slowly rather than logged every second.
+                    // that cannot apply) is retried ever more slowly rather than logged every second,
+                    // but a change (a signal: the operator's fix) is read at once.
                     LogReloadFailed(_logger, _what, retryAfter.TotalSeconds, e);
-                    await Task.Delay(retryAfter, _time, stopping).ConfigureAwait(false);
+                    await RetryPauseAsync(retryAfter, stopping).ConfigureAwait(false);
                     retryAfter = retryAfter * 2 < LastRetry ? retryAfter * 2 : LastRetry;
                     Signal();
                 }
@@ -84,6 +85,17 @@ internal sealed partial class ReloadOnWatchLoop : IWatcher, IAsyncDisposable
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Waits <paramref name="pause"/> or until the next signal, whichever comes first.</summary>
+    private async Task RetryPauseAsync(TimeSpan pause, CancellationToken stopping)
+    {
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        Task delay = Task.Delay(pause, _time, ended.Token);
+        Task signal = _signals.Reader.WaitToReadAsync(ended.Token).AsTask();
+        await Task.WhenAny(delay, signal).ConfigureAwait(false);
+        await ended.CancelAsync().ConfigureAwait(false);
+        stopping.ThrowIfCancellationRequested();
     }
 
     public async ValueTask DisposeAsync()

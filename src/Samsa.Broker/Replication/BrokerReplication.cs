@@ -129,28 +129,36 @@ internal sealed partial class BrokerReplication : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        var steps = new ShutdownSequence(_brokerId, _logger);
+        await StopAsync(steps).ConfigureAwait(false);
+        steps.ThrowIfAnyFailed();
+    }
+
+    /// <summary>Each part its own step of the broker's stop: one that failed must not leave the fetchers running into logs that close next.</summary>
+    public async ValueTask StopAsync(ShutdownSequence steps)
+    {
+        ArgumentNullException.ThrowIfNull(steps);
         if (_stopping.IsCancellationRequested)
         {
             return;
         }
 
-        // Each part on its own: one that failed must not leave the fetchers running into logs that close next.
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        var steps = new ShutdownSequence(_brokerId, _logger);
-        await steps.RunAsync("ISR check", async () => await _isrCheck.ConfigureAwait(false)).ConfigureAwait(false);
-        await steps.RunAsync("high watermark checkpoints", async () => await _checkpoints.ConfigureAwait(false)).ConfigureAwait(false);
+        await steps.RunAsync("replication's background work", _stopping.CancelAsync).ConfigureAwait(false);
+        await steps.RunAsync("ISR check", () => _isrCheck).ConfigureAwait(false);
+        await steps.RunAsync("high watermark checkpoints", () => _checkpoints).ConfigureAwait(false);
         await steps.RunAsync("replica fetchers", Fetchers.DisposeAsync).ConfigureAwait(false);
         await steps.RunAsync("AlterPartition sender", _sender.DisposeAsync).ConfigureAwait(false);
 
         // The last high watermarks, once nothing moves them any more (the logs close after this).
         if (_highWatermarks is not null && _partitions is not null)
         {
-            WriteCheckpoint(_highWatermarks, _partitions);
+            HighWatermarkCheckpoint checkpoint = _highWatermarks;
+            LocalPartitions partitions = _partitions;
+            steps.Run("last high watermark checkpoint", () => WriteCheckpoint(checkpoint, partitions));
         }
 
         _stopping.Dispose();
         LogStopped(_logger);
-        steps.ThrowIfAnyFailed();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Writing the high watermark checkpoint failed.")]

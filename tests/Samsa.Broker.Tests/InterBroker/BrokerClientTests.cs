@@ -55,6 +55,22 @@ public sealed class BrokerClientTests
     }
 
     [Fact]
+    public async Task A_request_its_version_cannot_carry_fails_as_a_send_and_the_connection_goes_on()
+    {
+        using var dir = new TempDirectory();
+        await using KafkaBroker broker = await StartBrokerAsync(dir.Path);
+        await using var client = new BrokerClient("127.0.0.1", broker.BoundEndpoints[0].Port, "test", FastOptions, NullLogger.Instance);
+
+        // Metadata v0 has no "all topics" null: callers' loops catch BrokerClientException, so that is what this must be.
+        BrokerClientException e = await Assert.ThrowsAsync<BrokerClientException>(() => Send<MetadataResponseData>(client, new MetadataRequestData { Topics = null }, 0));
+        Assert.Contains("Cannot encode Metadata v0", e.Message, StringComparison.Ordinal);
+
+        // Nothing went on the wire: the next request on the same client is answered.
+        var metadata = (MetadataResponseData)await Send<MetadataResponseData>(client, new MetadataRequestData { Topics = [] }, 12);
+        Assert.Equal(broker.ClusterId, metadata.ClusterId);
+    }
+
+    [Fact]
     public async Task An_unreachable_broker_fails_with_BrokerClientException()
     {
         int port = FreePort();

@@ -23,24 +23,36 @@ public sealed class AlterPartitionSenderTests
         var controller = new TestController();
         var stoppingOnce = new StoppingOnceController(controller);
         ReplicaNode one = ReplicaNode.Start(1, stoppingOnce);
+        bool oneStopped = false;
         await using ReplicaNode two = ReplicaNode.Start(2, controller);
-        var id = new TopicPartition("expanding", 0);
-        Uuid topicId = Uuid.NewRandom();
-        one.UpdateLiveBrokers(1, one, two);
-        two.UpdateLiveBrokers(1, one, two);
-        controller.Set(id, 1, 0, [1]);
-        one.LeaderAndIsr(1, id, topicId, 1, 1, 0, [1, 2], [1]);
-        Partition leader = one.Partition(id);
-        Assert.Equal(ErrorCode.None, leader.AppendAsLeader(PartitionTestBed.Batch(3), -1, 1).Error);
+        try
+        {
+            var id = new TopicPartition("expanding", 0);
+            Uuid topicId = Uuid.NewRandom();
+            one.UpdateLiveBrokers(1, one, two);
+            two.UpdateLiveBrokers(1, one, two);
+            controller.Set(id, 1, 0, [1]);
+            one.LeaderAndIsr(1, id, topicId, 1, 1, 0, [1, 2], [1]);
+            Partition leader = one.Partition(id);
+            Assert.Equal(ErrorCode.None, leader.AppendAsLeader(PartitionTestBed.Batch(3), -1, 1).Error);
 
-        // The follower catches up; the leader proposes it back into the ISR and the first send is cancelled.
-        two.LeaderAndIsr(1, id, topicId, 1, 1, 0, [1, 2], [1]);
-        await Polling.UntilAsync(() => leader.Isr.Count == 2, Deadline, "the follower joins the ISR after the cancelled send");
-        Assert.Equal(1, stoppingOnce.Cancelled);
-        Assert.Equal([1, 2], controller.Get(id).Isr);
+            // The follower catches up; the leader proposes it back into the ISR and the first send is cancelled.
+            two.LeaderAndIsr(1, id, topicId, 1, 1, 0, [1, 2], [1]);
+            await Polling.UntilAsync(() => leader.Isr.Count == 2, Deadline, "the follower joins the ISR after the cancelled send");
+            Assert.Equal(1, stoppingOnce.Cancelled);
+            Assert.Equal([1, 2], controller.Get(id).Isr);
 
-        // Before the fix the sender's loop had died with the foreign cancellation and rethrew it here.
-        await one.DisposeAsync();
+            // Before the fix the sender's loop had died with the foreign cancellation and rethrew it here.
+            oneStopped = true;
+            await one.DisposeAsync();
+        }
+        finally
+        {
+            if (!oneStopped)
+            {
+                await one.DisposeAsync();
+            }
+        }
     }
 
     /// <summary>Answers the first AlterPartition as a controller that is stopping does, then as <paramref name="inner"/>.</summary>
