@@ -283,21 +283,30 @@ internal sealed class ZooKeeperConnection : IDisposable
             _inFlight.Clear();
         }
 
-        _stop.Cancel();
-        Dispose(_socket, _stream);
-        foreach (PendingRequest request in outstanding)
+        try
         {
-            request.Complete(ZooKeeperReply.Local(CoordinationError.ConnectionLoss));
+            _stop.Cancel();
+            Dispose(_socket, _stream);
         }
+        finally
+        {
+            // Whatever the above threw, the requests and whoever waits on Closed must hear: a
+            // closed flag without Closed completed held a broker's shutdown for good.
+            foreach (PendingRequest request in outstanding)
+            {
+                request.Complete(ZooKeeperReply.Local(CoordinationError.ConnectionLoss));
+            }
 
-        _closed.TrySetResult(reason);
+            _closed.TrySetResult(reason);
+
+            // Disposed here, by the one thread that cancelled it: Dispose racing an abort from the
+            // receive loop (the server closes the socket right after answering closeSession) used
+            // to dispose it between that abort's closed flag and its Cancel, which then threw.
+            _stop.Dispose();
+        }
     }
 
-    public void Dispose()
-    {
-        Abort("closed by the client");
-        _stop.Dispose();
-    }
+    public void Dispose() => Abort("closed by the client");
 
     private static int WriteBatch(JuteWriter frame, List<string> paths, int start, ref int budget)
     {
