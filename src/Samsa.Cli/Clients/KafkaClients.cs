@@ -13,6 +13,13 @@ internal static class KafkaClients
     /// <summary>Every admin call gets this long; the tools never wait on a broker without a limit.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Creating, growing and deleting topics gets Kafka's admin default (default.api.timeout.ms,
+    /// 60 s): a broker creating thousands of partitions' logs answers after that work, and a
+    /// shorter limit reported a timeout for a topic that was then created.
+    /// </summary>
+    public static readonly TimeSpan TopicOperationTimeout = TimeSpan.FromSeconds(60);
+
     public static IAdminClient Admin(string bootstrapServers, IReadOnlyDictionary<string, string> properties)
     {
         var config = new AdminClientConfig { BootstrapServers = bootstrapServers, ClientId = "adminclient-1" };

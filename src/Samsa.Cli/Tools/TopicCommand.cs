@@ -212,7 +212,7 @@ internal sealed partial class TopicCommand
 
         try
         {
-            await admin.CreateTopicsAsync([spec], new CreateTopicsOptions { RequestTimeout = KafkaClients.RequestTimeout, OperationTimeout = KafkaClients.RequestTimeout })
+            await admin.CreateTopicsAsync([spec], new CreateTopicsOptions { RequestTimeout = KafkaClients.TopicOperationTimeout, OperationTimeout = KafkaClients.TopicOperationTimeout })
                 .ConfigureAwait(false);
             Console.WriteLine($"Created topic {name}.");
         }
@@ -258,7 +258,7 @@ internal sealed partial class TopicCommand
 
         try
         {
-            await admin.CreatePartitionsAsync(specs, new CreatePartitionsOptions { RequestTimeout = KafkaClients.RequestTimeout, OperationTimeout = KafkaClients.RequestTimeout })
+            await admin.CreatePartitionsAsync(specs, new CreatePartitionsOptions { RequestTimeout = KafkaClients.TopicOperationTimeout, OperationTimeout = KafkaClients.TopicOperationTimeout })
                 .ConfigureAwait(false);
         }
         catch (CreatePartitionsException e)
@@ -285,7 +285,7 @@ internal sealed partial class TopicCommand
 
         try
         {
-            await admin.DeleteTopicsAsync(topics, new DeleteTopicsOptions { RequestTimeout = KafkaClients.RequestTimeout, OperationTimeout = KafkaClients.RequestTimeout })
+            await admin.DeleteTopicsAsync(topics, new DeleteTopicsOptions { RequestTimeout = KafkaClients.TopicOperationTimeout, OperationTimeout = KafkaClients.TopicOperationTimeout })
                 .ConfigureAwait(false);
         }
         catch (DeleteTopicsException e)
