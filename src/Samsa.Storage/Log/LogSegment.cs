@@ -95,11 +95,12 @@ internal sealed partial class LogSegment
     public static LogSegment CreateNew(string dir, long baseOffset, LogConfig config, IndexStorage recycled = default)
     {
         var segment = new LogSegment(dir, baseOffset, config, 0);
-        DeleteLeftover(segment._indexPath);
-        DeleteLeftover(segment._timeIndexPath);
+
+        // A leftover's entries could come back after a crash unless its emptied file is synced.
+        bool indexesNew = !DeleteLeftover(segment._indexPath) & !DeleteLeftover(segment._timeIndexPath);
         segment._handle = EmptyFile.Create(segment._logPath, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        segment._offsetIndex = new OffsetIndex(baseOffset, config.MaxOffsetIndexEntries, recycled.Offsets);
-        segment._timeIndex = new TimeIndex(baseOffset, config.MaxTimeIndexEntries, recycled.Times);
+        segment._offsetIndex = new OffsetIndex(baseOffset, config.MaxOffsetIndexEntries, recycled.Offsets, fileIsNew: indexesNew);
+        segment._timeIndex = new TimeIndex(baseOffset, config.MaxTimeIndexEntries, recycled.Times, fileIsNew: indexesNew);
         segment._maxTimestampKnown = true;
         segment._active = true;
         return segment;
@@ -110,12 +111,16 @@ internal sealed partial class LogSegment
     /// (none for a name the kernel has cached), an unlink takes it exclusively even for an absent
     /// name, and at a roll such unlinks waited up to 0.6 s behind a busy disk.
     /// </summary>
-    private static void DeleteLeftover(string path)
+    /// <returns>Whether there was one.</returns>
+    private static bool DeleteLeftover(string path)
     {
-        if (File.Exists(path))
+        if (!File.Exists(path))
         {
-            File.Delete(path);
+            return false;
         }
+
+        File.Delete(path);
+        return true;
     }
 
     /// <summary>An existing segment file of the given size; nothing is opened or read yet.</summary>

@@ -35,10 +35,15 @@ internal sealed class OffsetIndex
     private int _persistedCount;
     private int _generation;
 
+    // False only while the file is known to have never held an entry (see Save).
+    private bool _fileMayHoldEntries = true;
+
     /// <summary>An empty index; <paramref name="recycled"/> is a retired index's array to fill (its contents are ignored).</summary>
-    public OffsetIndex(long baseOffset, int maxEntries, long[]? recycled = null)
+    /// <param name="fileIsNew">No file of this name exists (a new segment's): until an entry is saved, its file needs no fsync.</param>
+    public OffsetIndex(long baseOffset, int maxEntries, long[]? recycled = null, bool fileIsNew = false)
         : this(baseOffset, maxEntries, recycled ?? [], 0)
     {
+        _fileMayHoldEntries = !fileIsNew;
     }
 
     private OffsetIndex(long baseOffset, int maxEntries, long[] entries, int count)
@@ -181,7 +186,8 @@ internal sealed class OffsetIndex
     /// Brings the file up to date: appends the entries not yet written (the common case: a few at
     /// the tail) and cuts the file when truncation left it longer. Writer only.
     /// </summary>
-    public void Save(string path, bool fsync)
+    /// <returns>Whether the file was fsynced.</returns>
+    public bool Save(string path, bool fsync)
     {
         int count = _count;
         using SafeFileHandle file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
@@ -190,6 +196,11 @@ internal sealed class OffsetIndex
         if (RandomAccess.GetLength(file) != expectedLength)
         {
             RandomAccess.SetLength(file, expectedLength);
+        }
+
+        if (count > 0)
+        {
+            _fileMayHoldEntries = true;
         }
 
         if (count > from)
@@ -213,12 +224,18 @@ internal sealed class OffsetIndex
             }
         }
 
-        if (fsync)
+        // An empty file that never held an entry has nothing to make durable: lost in a crash, it
+        // is rebuilt from the log at load like any missing index. One that did hold entries is
+        // synced even when empty, or a crash could bring stale entries back. (6,000 new, empty
+        // partitions: 12,000 fsyncs at their first close.)
+        bool sync = fsync && _fileMayHoldEntries;
+        if (sync)
         {
             RandomAccess.FlushToDisk(file);
         }
 
         _persistedCount = count;
+        return sync;
     }
 
     /// <summary>

@@ -24,10 +24,15 @@ internal sealed class TimeIndex
     private int _persistedCount;
     private int _generation;
 
+    // False only while the file is known to have never held an entry (see OffsetIndex.Save).
+    private bool _fileMayHoldEntries = true;
+
     /// <summary>An empty index; <paramref name="recycled"/> is a retired index's storage to fill (its contents are ignored).</summary>
-    public TimeIndex(long baseOffset, int maxEntries, Entries? recycled = null)
+    /// <param name="fileIsNew">No file of this name exists (a new segment's): until an entry is saved, its file needs no fsync.</param>
+    public TimeIndex(long baseOffset, int maxEntries, Entries? recycled = null, bool fileIsNew = false)
         : this(baseOffset, maxEntries, recycled ?? new Entries([], []), 0)
     {
+        _fileMayHoldEntries = !fileIsNew;
     }
 
     private TimeIndex(long baseOffset, int maxEntries, Entries entries, int count)
@@ -146,7 +151,8 @@ internal sealed class TimeIndex
     }
 
     /// <summary>Writes the entries not yet on disk and cuts a longer file; see <see cref="OffsetIndex.Save"/>. Writer only.</summary>
-    public void Save(string path, bool fsync)
+    /// <returns>Whether the file was fsynced.</returns>
+    public bool Save(string path, bool fsync)
     {
         int count = _count;
         using SafeFileHandle file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
@@ -155,6 +161,11 @@ internal sealed class TimeIndex
         if (RandomAccess.GetLength(file) != expectedLength)
         {
             RandomAccess.SetLength(file, expectedLength);
+        }
+
+        if (count > 0)
+        {
+            _fileMayHoldEntries = true;
         }
 
         if (count > from)
@@ -178,12 +189,14 @@ internal sealed class TimeIndex
             }
         }
 
-        if (fsync)
+        bool sync = fsync && _fileMayHoldEntries;
+        if (sync)
         {
             RandomAccess.FlushToDisk(file);
         }
 
         _persistedCount = count;
+        return sync;
     }
 
     /// <summary>Reads a time index file, or null when missing or failing the sanity check (timestamps and offsets must grow).</summary>
