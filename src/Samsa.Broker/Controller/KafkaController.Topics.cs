@@ -52,17 +52,7 @@ internal sealed partial class KafkaController
             }
 
             Uuid topicId = Uuid.NewRandom();
-            try
-            {
-                // Config first, then the assignment: a broker that sees the topic finds its config.
-                await WriteFencedAsync(
-                    [
-                        CoordinationOp.Create(ZkPaths.TopicConfig(topic.Name), new ConfigZNode(topic.Configs).Encode(), CreateMode.Persistent),
-                        CoordinationOp.Create(ZkPaths.Topic(topic.Name), new TopicAssignmentZNode(topicId, assignment!).Encode(), CreateMode.Persistent),
-                    ],
-                    cancellationToken).ConfigureAwait(false);
-            }
-            catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+            if (!await CreateTopicZNodesAsync(topic, topicId, assignment!, cancellationToken).ConfigureAwait(false))
             {
                 results.Add(TopicCreationResult.Failed(topic.Name, ErrorCode.TopicAlreadyExists, $"Topic '{topic.Name}' already exists."));
                 continue;
@@ -80,6 +70,46 @@ internal sealed partial class KafkaController
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Writes a new topic's config and assignment in one transaction. A connection lost before the
+    /// answer (a ZooKeeper leader election, say) leaves it unknown whether the write happened: it is
+    /// sent again once the session is connected, and a topic found there with this topic id is the
+    /// first attempt's (Kafka's controller would answer TOPIC_ALREADY_EXISTS for its own topic).
+    /// </summary>
+    /// <returns>False when the topic existed before.</returns>
+    private async Task<bool> CreateTopicZNodesAsync(TopicCreation topic, Uuid topicId, Dictionary<int, int[]> assignment, CancellationToken cancellationToken)
+    {
+        // Config first, then the assignment: a broker that sees the topic finds its config.
+        CoordinationOp[] operations =
+        [
+            CoordinationOp.Create(ZkPaths.TopicConfig(topic.Name), new ConfigZNode(topic.Configs).Encode(), CreateMode.Persistent),
+            CoordinationOp.Create(ZkPaths.Topic(topic.Name), new TopicAssignmentZNode(topicId, assignment).Encode(), CreateMode.Persistent),
+        ];
+        bool mayHaveWritten = false;
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await WriteFencedAsync(operations, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (CoordinationException e) when (e.Error == CoordinationError.ConnectionLoss && attempt < MaxWriteAttempts)
+            {
+                mayHaveWritten = true;
+            }
+            catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+            {
+                if (!mayHaveWritten)
+                {
+                    return false;
+                }
+
+                NodeData? existing = await _store.GetDataAsync(ZkPaths.Topic(topic.Name), null, cancellationToken).ConfigureAwait(false);
+                return existing is not null && TopicAssignmentZNode.Decode(existing.Data.Span).TopicId == topicId;
+            }
+        }
     }
 
     /// <summary>

@@ -17,6 +17,9 @@ namespace Samsa.Broker.Controller;
 /// </summary>
 internal sealed partial class KafkaController : IAsyncDisposable
 {
+    /// <summary>How often a write whose answer was lost is sent again before the loss is the caller's.</summary>
+    private const int MaxWriteAttempts = 5;
+
     private readonly int _brokerId;
     private readonly ICoordinationStore _store;
     private readonly IControllerChannel _channel;
@@ -295,8 +298,9 @@ internal sealed partial class KafkaController : IAsyncDisposable
                     _partitions[(topic, fresh[i].Partition)] = new PartitionLeadership(fresh[i].State, 0);
                 }
             }
-            catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+            catch (CoordinationException e) when (e.Error is CoordinationError.NodeExists or CoordinationError.ConnectionLoss)
             {
+                // Written before, or maybe just now (the answer was lost): one at a time, taking what is there.
                 for (int i = first; i < first + count; i++)
                 {
                     await CreatePartitionStateAsync(topic, fresh[i].Partition, fresh[i].State, cancellationToken).ConfigureAwait(false);
@@ -310,7 +314,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
         await CreatePathAsync(ZkPaths.TopicPartition(topic, partition), cancellationToken).ConfigureAwait(false);
         try
         {
-            await _store.CreateAsync(ZkPaths.TopicPartitionState(topic, partition), state.Encode(), CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+            await CreateRetryingAsync(ZkPaths.TopicPartitionState(topic, partition), state.Encode(), cancellationToken).ConfigureAwait(false);
             _partitions[(topic, partition)] = new PartitionLeadership(state, 0);
         }
         catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
@@ -327,10 +331,30 @@ internal sealed partial class KafkaController : IAsyncDisposable
     {
         try
         {
-            await _store.CreateAsync(path, ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+            await CreateRetryingAsync(path, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
         }
         catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
         {
+        }
+    }
+
+    /// <summary>
+    /// Creates a persistent node, sent again (once the session is connected) when the connection
+    /// was lost before the answer. NodeExists after such a loss may be this call's own first
+    /// attempt: only callers for whom an existing node is as good as a new one use this.
+    /// </summary>
+    private async Task CreateRetryingAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _store.CreateAsync(path, data, CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (CoordinationException e) when (e.Error == CoordinationError.ConnectionLoss && attempt < MaxWriteAttempts)
+            {
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using Samsa.Broker.Controller;
 using Samsa.Broker.Requests;
+using Samsa.Coordination;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 
@@ -59,7 +60,7 @@ internal sealed class CreateTopicsHandler(KafkaController controller) : RequestH
 
         IReadOnlyList<TopicCreationResult> results = creations.Count == 0
             ? []
-            : await controller.CreateTopicsAsync(creations, request.ValidateOnly, cancellationToken).ConfigureAwait(false);
+            : await CreateAsync(creations, request.ValidateOnly, cancellationToken).ConfigureAwait(false);
         foreach (TopicCreationResult result in results)
         {
             var entry = new CreateTopicsResponseData.CreatableTopicResult
@@ -89,5 +90,29 @@ internal sealed class CreateTopicsHandler(KafkaController controller) : RequestH
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// The controller's creation; a ZooKeeper failure it could not ride out (the session expired,
+    /// the connection kept dropping) answers every topic REQUEST_TIMED_OUT, as Kafka's create does
+    /// when it runs out of time, instead of dropping the client's connection. The topics may or may
+    /// not exist afterwards; the client's retry finds out.
+    /// </summary>
+    private async ValueTask<IReadOnlyList<TopicCreationResult>> CreateAsync(List<TopicCreation> creations, bool validateOnly, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await controller.CreateTopicsAsync(creations, validateOnly, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CoordinationException e)
+        {
+            var failed = new List<TopicCreationResult>(creations.Count);
+            foreach (TopicCreation creation in creations)
+            {
+                failed.Add(TopicCreationResult.Failed(creation.Name, ErrorCode.RequestTimedOut, $"The cluster metadata store failed: {e.Message}"));
+            }
+
+            return failed;
+        }
     }
 }

@@ -13,6 +13,7 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
 {
     private volatile bool _failWrites;
     private int _refusedWrites;
+    private int _loseMultiAnswers;
 
     public bool FailWrites
     {
@@ -22,6 +23,16 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
 
     /// <summary>Called once a Multi has been written, before its caller goes on.</summary>
     public Action? AfterMulti { get; set; }
+
+    /// <summary>
+    /// How many of the next Multis are applied but answered with ConnectionLoss, as when the
+    /// connection drops after the server committed the transaction (a ZooKeeper leader election).
+    /// </summary>
+    public int LoseMultiAnswers
+    {
+        get => Volatile.Read(ref _loseMultiAnswers);
+        set => Volatile.Write(ref _loseMultiAnswers, value);
+    }
 
     /// <summary>How many writes were refused so far: a test waits on it instead of sleeping.</summary>
     public int RefusedWrites => Volatile.Read(ref _refusedWrites);
@@ -63,6 +74,12 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
 
         IReadOnlyList<CoordinationOpResult> results = await inner.MultiAsync(operations, cancellationToken).ConfigureAwait(false);
         AfterMulti?.Invoke();
+        if (Interlocked.Decrement(ref _loseMultiAnswers) >= 0)
+        {
+            throw new CoordinationException(CoordinationError.ConnectionLoss, "injected loss of the answer to an applied transaction", null);
+        }
+
+        Interlocked.Increment(ref _loseMultiAnswers);
         return results;
     }
 

@@ -1,16 +1,21 @@
+using Samsa.Broker.Handlers;
+using Samsa.Broker.Tests.Handlers;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
+using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Protocol.Primitives;
 
 namespace Samsa.Broker.Tests.Controller;
 
 /// <summary>
-/// A new topic's partition states are written many per transaction; a transaction that meets a
-/// state a controller before this one already wrote falls back to one partition at a time and
-/// takes what is there.
+/// A new topic's znodes on a store that misbehaves: partition states are written many per
+/// transaction, and a transaction that meets a state a controller before this one wrote falls
+/// back to one partition at a time and takes what is there; writes whose answers were lost (a
+/// ZooKeeper leader election) are sent again and recognised as this creation's own; a store that
+/// keeps failing answers the client REQUEST_TIMED_OUT.
 /// </summary>
-public sealed class PartitionStateCreationTests
+public sealed class TopicCreationTests
 {
     private const int Partitions = 450; // three transactions: 200, 200, 50
 
@@ -61,6 +66,44 @@ public sealed class PartitionStateCreationTests
         }
 
         Assert.Equal(Partitions, sent.Count);
+    }
+
+    [Fact]
+    public async Task A_topic_whose_writes_were_applied_but_their_answers_lost_is_created_once_with_its_id()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+
+        // The topic's transaction and the first partition-state transaction are committed, but the
+        // connection drops before each answer (as in a ZooKeeper leader election).
+        bed.Session.LoseMultiAnswers = 2;
+        Uuid topicId = await bed.CreateTopicAsync(Assignment());
+
+        NodeData stored = (await bed.Store.GetDataAsync(ZkPaths.Topic(ControllerBed.Topic)))!;
+        Assert.Equal(topicId, TopicAssignmentZNode.Decode(stored.Data.Span).TopicId);
+        for (int partition = 0; partition < Partitions; partition++)
+        {
+            (PartitionStateZNode state, int version) = await bed.StateAsync(partition);
+            Assert.Equal(0, version);
+            Assert.Equal(Replicas(partition)[0], state.Leader);
+        }
+
+        Assert.Equal(Partitions, LeadersSent(bed).Count);
+        Assert.Equal(0, bed.Session.LoseMultiAnswers);
+    }
+
+    [Fact]
+    public async Task A_store_that_keeps_failing_gets_the_client_REQUEST_TIMED_OUT_not_a_dropped_connection()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        bed.Session.FailWrites = true;
+        var request = new CreateTopicsRequestData { TimeoutMs = 30_000 };
+        request.Topics.Add(new CreateTopicsRequestData.CreatableTopic { Name = "unlucky", NumPartitions = 3, ReplicationFactor = 2 });
+
+        CreateTopicsResponseData response = await new CreateTopicsHandler(bed.Controller).CallAsync<CreateTopicsResponseData>(request, 7);
+
+        CreateTopicsResponseData.CreatableTopicResult result = Assert.Single(response.Topics);
+        Assert.Equal((short)ErrorCode.RequestTimedOut, result.ErrorCode);
+        Assert.Contains("ConnectionLoss", result.ErrorMessage, StringComparison.Ordinal);
     }
 
     private static int[] Replicas(int partition) => [1 + (partition % 3), 1 + ((partition + 1) % 3)];
