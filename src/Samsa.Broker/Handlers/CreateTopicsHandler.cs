@@ -95,8 +95,8 @@ internal sealed class CreateTopicsHandler(KafkaController controller) : RequestH
     /// <summary>
     /// The controller's creation; a ZooKeeper failure it could not ride out (the session expired,
     /// the connection kept dropping) answers every topic REQUEST_TIMED_OUT, as Kafka's create does
-    /// when it runs out of time, instead of dropping the client's connection. The topics may or may
-    /// not exist afterwards; the client's retry finds out.
+    /// when it runs out of time, or NOT_CONTROLLER once it resigned, instead of dropping the
+    /// client's connection. The topics may or may not exist afterwards; the client's retry finds out.
     /// </summary>
     private async ValueTask<IReadOnlyList<TopicCreationResult>> CreateAsync(List<TopicCreation> creations, bool validateOnly, CancellationToken cancellationToken)
     {
@@ -106,10 +106,12 @@ internal sealed class CreateTopicsHandler(KafkaController controller) : RequestH
         }
         catch (CoordinationException e)
         {
+            // A controller fenced by a newer one (its epoch check failed) resigned: the client asks the new one.
+            ErrorCode error = controller.IsActive ? ErrorCode.RequestTimedOut : ErrorCode.NotController;
             var failed = new List<TopicCreationResult>(creations.Count);
             foreach (TopicCreation creation in creations)
             {
-                failed.Add(TopicCreationResult.Failed(creation.Name, ErrorCode.RequestTimedOut, $"The cluster metadata store failed: {e.Message}"));
+                failed.Add(TopicCreationResult.Failed(creation.Name, error, $"The cluster metadata store failed: {e.Message}"));
             }
 
             return failed;

@@ -13,7 +13,7 @@ namespace Samsa.Broker.Tests.Controller;
 /// transaction, and a transaction that meets a state a controller before this one wrote falls
 /// back to one partition at a time and takes what is there; writes whose answers were lost (a
 /// ZooKeeper leader election) are sent again and recognised as this creation's own; a store that
-/// keeps failing answers the client REQUEST_TIMED_OUT.
+/// keeps failing answers the client REQUEST_TIMED_OUT, and a fenced controller NOT_CONTROLLER.
 /// </summary>
 public sealed class TopicCreationTests
 {
@@ -104,6 +104,24 @@ public sealed class TopicCreationTests
         CreateTopicsResponseData.CreatableTopicResult result = Assert.Single(response.Topics);
         Assert.Equal((short)ErrorCode.RequestTimedOut, result.ErrorCode);
         Assert.Contains("ConnectionLoss", result.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_controller_fenced_by_a_newer_one_answers_NOT_CONTROLLER()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+
+        // Another controller took over meanwhile: the controller epoch znode moved on.
+        NodeData epoch = (await bed.Store.GetDataAsync(ZkPaths.ControllerEpoch))!;
+        await bed.Store.SetDataAsync(ZkPaths.ControllerEpoch, epoch.Data);
+        var request = new CreateTopicsRequestData { TimeoutMs = 30_000 };
+        request.Topics.Add(new CreateTopicsRequestData.CreatableTopic { Name = "late", NumPartitions = 1, ReplicationFactor = 1 });
+
+        CreateTopicsResponseData response = await new CreateTopicsHandler(bed.Controller).CallAsync<CreateTopicsResponseData>(request, 7);
+
+        Assert.Equal((short)ErrorCode.NotController, Assert.Single(response.Topics).ErrorCode);
+        Assert.False(bed.Controller.IsActive);
+        Assert.Null(await bed.Store.ExistsAsync(ZkPaths.Topic("late")));
     }
 
     private static int[] Replicas(int partition) => [1 + (partition % 3), 1 + ((partition + 1) % 3)];
