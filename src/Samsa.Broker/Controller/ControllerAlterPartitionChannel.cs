@@ -54,16 +54,7 @@ internal sealed partial class ControllerAlterPartitionChannel(
     {
         if (controller.IsActive)
         {
-            try
-            {
-                return await controller.AlterPartitionAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                // The controller stopped under the request (this broker is stopping or resigned):
-                // no controller here any more; after the backoff, ask whoever the metadata names.
-                return null;
-            }
+            return await controller.AlterPartitionAsync(request, cancellationToken).ConfigureAwait(false);
         }
 
         MetadataCache.Snapshot snapshot = metadata.Current;

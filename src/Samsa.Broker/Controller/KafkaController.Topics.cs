@@ -87,28 +87,25 @@ internal sealed partial class KafkaController
             CoordinationOp.Create(ZkPaths.TopicConfig(topic.Name), new ConfigZNode(topic.Configs).Encode(), CreateMode.Persistent),
             CoordinationOp.Create(ZkPaths.Topic(topic.Name), new TopicAssignmentZNode(topicId, assignment).Encode(), CreateMode.Persistent),
         ];
-        bool mayHaveWritten = false;
-        for (int attempt = 1; ; attempt++)
+        int attempts = 0;
+        try
         {
-            try
+            await ResendOnConnectionLossAsync(() =>
             {
-                await WriteFencedAsync(operations, cancellationToken).ConfigureAwait(false);
-                return true;
+                attempts++;
+                return WriteFencedAsync(operations, cancellationToken);
+            }).ConfigureAwait(false);
+            return true;
+        }
+        catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
+        {
+            if (attempts == 1)
+            {
+                return false;
             }
-            catch (CoordinationException e) when (e.Error == CoordinationError.ConnectionLoss && attempt < MaxWriteAttempts)
-            {
-                mayHaveWritten = true;
-            }
-            catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
-            {
-                if (!mayHaveWritten)
-                {
-                    return false;
-                }
 
-                NodeData? existing = await _store.GetDataAsync(ZkPaths.Topic(topic.Name), null, cancellationToken).ConfigureAwait(false);
-                return existing is not null && TopicAssignmentZNode.Decode(existing.Data.Span).TopicId == topicId;
-            }
+            NodeData? existing = await _store.GetDataAsync(ZkPaths.Topic(topic.Name), null, cancellationToken).ConfigureAwait(false);
+            return existing is not null && TopicAssignmentZNode.Decode(existing.Data.Span).TopicId == topicId;
         }
     }
 

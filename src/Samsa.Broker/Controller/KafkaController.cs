@@ -339,17 +339,26 @@ internal sealed partial class KafkaController : IAsyncDisposable
     }
 
     /// <summary>
-    /// Creates a persistent node, sent again (once the session is connected) when the connection
-    /// was lost before the answer. NodeExists after such a loss may be this call's own first
-    /// attempt: only callers for whom an existing node is as good as a new one use this.
+    /// Creates a persistent node, sent again when the answer was lost. NodeExists after such a loss
+    /// may be this call's own first attempt: only callers for whom an existing node is as good as a
+    /// new one use this.
     /// </summary>
-    private async Task CreateRetryingAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private Task CreateRetryingAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
+        ResendOnConnectionLossAsync(() => _store.CreateAsync(path, data, CreateMode.Persistent, cancellationToken).AsTask());
+
+    /// <summary>
+    /// Runs a write, again (the client first waits for the session to be connected) while the
+    /// connection was lost before its answer, up to <see cref="MaxWriteAttempts"/> times. The write
+    /// may have been applied by an attempt whose answer was lost: the caller reads a NodeExists
+    /// or BadVersion that follows such a loss accordingly.
+    /// </summary>
+    private static async Task ResendOnConnectionLossAsync(Func<Task> write)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                await _store.CreateAsync(path, data, CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
+                await write().ConfigureAwait(false);
                 return;
             }
             catch (CoordinationException e) when (e.Error == CoordinationError.ConnectionLoss && attempt < MaxWriteAttempts)

@@ -74,12 +74,13 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
 
         IReadOnlyList<CoordinationOpResult> results = await inner.MultiAsync(operations, cancellationToken).ConfigureAwait(false);
         AfterMulti?.Invoke();
-        if (Interlocked.Decrement(ref _loseMultiAnswers) >= 0)
+        // The controller writes from its single loop: no two Multis race for the count.
+        if (LoseMultiAnswers > 0)
         {
+            LoseMultiAnswers--;
             throw new CoordinationException(CoordinationError.ConnectionLoss, "injected loss of the answer to an applied transaction", null);
         }
 
-        Interlocked.Increment(ref _loseMultiAnswers);
         return results;
     }
 
