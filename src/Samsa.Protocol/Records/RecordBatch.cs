@@ -56,7 +56,12 @@ public static class RecordBatch
     public static RecordBatchStatus TryValidate(ReadOnlyMemory<byte> batch, ChunkedCrc32C? checksums) =>
         TryValidate(batch.Span, batch, checksums);
 
-    private static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch, ReadOnlyMemory<byte> memory, ChunkedCrc32C? checksums)
+    /// <summary>
+    /// The part of <see cref="TryValidate(ReadOnlySpan{byte})"/> before the CRC: size, length and
+    /// magic, the fields the CRC does not cover. For a caller that checks the CRC elsewhere
+    /// (beside the write that stores the batch) and must know the framing first.
+    /// </summary>
+    public static RecordBatchStatus TryValidateFrame(ReadOnlySpan<byte> batch)
     {
         if (batch.Length < HeaderSize)
         {
@@ -69,9 +74,15 @@ public static class RecordBatch
             return RecordBatchStatus.LengthMismatch;
         }
 
-        if (batch[MagicOffset] != CurrentMagic)
+        return batch[MagicOffset] != CurrentMagic ? RecordBatchStatus.UnsupportedMagic : RecordBatchStatus.Valid;
+    }
+
+    private static RecordBatchStatus TryValidate(ReadOnlySpan<byte> batch, ReadOnlyMemory<byte> memory, ChunkedCrc32C? checksums)
+    {
+        RecordBatchStatus frame = TryValidateFrame(batch);
+        if (frame != RecordBatchStatus.Valid)
         {
-            return RecordBatchStatus.UnsupportedMagic;
+            return frame;
         }
 
         uint stored = BinaryPrimitives.ReadUInt32BigEndian(batch[CrcOffset..]);

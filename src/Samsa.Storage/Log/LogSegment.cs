@@ -242,8 +242,10 @@ internal sealed partial class LogSegment
     /// Writes whole, already validated and offset-assigned batches at the end and indexes them.
     /// The new size is not visible to readers until the log publishes it with
     /// <see cref="PublishSize"/>, together with the new log end offset. Writer only.
+    /// With <paramref name="crc"/> (the batches' CRC check, running beside this write), returns -1
+    /// when it fails: the written bytes are cut off again and nothing is indexed.
     /// </summary>
-    public int Append(ReadOnlySpan<byte> records, long nowMs)
+    public int Append(ReadOnlySpan<byte> records, long nowMs, BackgroundCrcCheck? crc = null)
     {
         SafeFileHandle handle = AcquireHandle() ?? throw new StorageException($"Segment {LogPath} is closed.");
         try
@@ -262,6 +264,15 @@ internal sealed partial class LogSegment
                 RandomAccess.SetLength(handle, position);
                 RandomAccess.FlushToDisk(handle);
                 throw;
+            }
+
+            if (crc is not null && !crc.Complete())
+            {
+                // Past the published size, so no reader saw these bytes; cut and synced as above,
+                // or a clean close (which trusts the framing, not the CRCs) would keep them.
+                RandomAccess.SetLength(handle, position);
+                RandomAccess.FlushToDisk(handle);
+                return -1;
             }
 
             if (position == 0 || _rollingBaseTimeMs < 0)

@@ -21,7 +21,11 @@ public sealed partial class PartitionLog
     /// </param>
     public LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, ChunkedCrc32C? checksums = null)
     {
-        LogAppendStatus status = CheckStructure(records, checksums, out int recordCount);
+        bool logAppendTime = Config.MessageTimestampType == TimestampType.LogAppendTime;
+
+        // LogAppendTime rewrites CRC-covered bytes (and the CRC), so its check must come first.
+        bool checkBesideWrite = checksums is null && !logAppendTime && BackgroundCrcCheck.Suits(records.Length);
+        LogAppendStatus status = CheckStructure(records, checksums, ref checkBesideWrite, out int recordCount);
         if (status != LogAppendStatus.Success)
         {
             return LogAppendInfo.Failed(status, LogStartOffset);
@@ -32,21 +36,37 @@ public sealed partial class PartitionLog
             return new LogAppendInfo(LogAppendStatus.Success, -1, -1, -1, -1, 0, -1, LogStartOffset);
         }
 
-        bool logAppendTime = Config.MessageTimestampType == TimestampType.LogAppendTime;
+        BackgroundCrcCheck? crc = checkBesideWrite ? BackgroundCrcCheck.Start(records) : null;
+        try
+        {
+            return AppendAsLeader(records, leaderEpoch, logAppendTime, recordCount, crc);
+        }
+        finally
+        {
+            crc?.Complete();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AppendAsLeader(Memory{byte}, int, ChunkedCrc32C?)"/> after the structure check,
+    /// with the batches' CRC check still running beside it when <paramref name="crc"/> is set.
+    /// </summary>
+    private LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, bool logAppendTime, int recordCount, BackgroundCrcCheck? crc)
+    {
         LogAppendInfo info;
         lock (_lock)
         {
             LogAppendStatus refusal = AppendRefusal();
             if (refusal != LogAppendStatus.Success)
             {
-                return LogAppendInfo.Failed(refusal, _logStartOffset);
+                return FailedUnlessCorrupt(crc, refusal);
             }
 
             Span<byte> span = records.Span;
             ProducerCheckResult producers = CheckProducers(span);
             if (producers.Outcome != ProducerAppendCheck.Append)
             {
-                return ProducerOutcome(producers, logAppendTime);
+                return Corrupt(crc) ? LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset) : ProducerOutcome(producers, logAppendTime);
             }
 
             long now = NowMs;
@@ -84,10 +104,18 @@ public sealed partial class PartitionLog
             {
                 if (leaderEpoch >= 0 && _epochCache.LatestEpoch != leaderEpoch)
                 {
+                    if (Corrupt(crc))
+                    {
+                        return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                    }
+
                     _epochCache.Assign(leaderEpoch, firstOffset);
                 }
 
-                AppendLocked(span, firstOffset, next - 1, now);
+                if (!AppendLocked(span, firstOffset, next - 1, now, crc))
+                {
+                    return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                }
             }
             catch (Exception e) when (IsIoFailure(e))
             {
@@ -118,7 +146,8 @@ public sealed partial class PartitionLog
     /// </summary>
     public LogAppendInfo AppendAsFollower(ReadOnlyMemory<byte> records)
     {
-        LogAppendStatus status = CheckStructure(records, null, out int recordCount);
+        bool checkBesideWrite = BackgroundCrcCheck.Suits(records.Length);
+        LogAppendStatus status = CheckStructure(records, null, ref checkBesideWrite, out int recordCount);
         if (status != LogAppendStatus.Success)
         {
             return LogAppendInfo.Failed(status, LogStartOffset);
@@ -129,13 +158,30 @@ public sealed partial class PartitionLog
             return new LogAppendInfo(LogAppendStatus.Success, -1, -1, -1, -1, 0, -1, LogStartOffset);
         }
 
+        BackgroundCrcCheck? crc = checkBesideWrite ? BackgroundCrcCheck.Start(records) : null;
+        try
+        {
+            return AppendAsFollower(records, recordCount, crc);
+        }
+        finally
+        {
+            crc?.Complete();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="AppendAsFollower(ReadOnlyMemory{byte})"/> after the structure check, with the
+    /// batches' CRC check still running beside it when <paramref name="crc"/> is set.
+    /// </summary>
+    private LogAppendInfo AppendAsFollower(ReadOnlyMemory<byte> records, int recordCount, BackgroundCrcCheck? crc)
+    {
         LogAppendInfo info;
         lock (_lock)
         {
             LogAppendStatus refusal = AppendRefusal();
             if (refusal != LogAppendStatus.Success)
             {
-                return LogAppendInfo.Failed(refusal, _logStartOffset);
+                return FailedUnlessCorrupt(crc, refusal);
             }
 
             ReadOnlySpan<byte> span = records.Span;
@@ -148,7 +194,7 @@ public sealed partial class PartitionLog
                 var header = new RecordBatchHeader(span[p..]);
                 if (header.BaseOffset <= previousLast)
                 {
-                    return LogAppendInfo.Failed(LogAppendStatus.OffsetOutOfOrder, _logStartOffset);
+                    return FailedUnlessCorrupt(crc, LogAppendStatus.OffsetOutOfOrder);
                 }
 
                 if (firstOffset < 0)
@@ -175,13 +221,21 @@ public sealed partial class PartitionLog
                     int epoch = header.PartitionLeaderEpoch;
                     if (epoch >= 0 && (_epochCache.LatestEpoch is not int latest || epoch > latest))
                     {
+                        if (Corrupt(crc))
+                        {
+                            return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                        }
+
                         _epochCache.Assign(epoch, header.BaseOffset);
                     }
 
                     p += (int)header.SizeInBytes;
                 }
 
-                AppendLocked(span, firstOffset, previousLast, NowMs);
+                if (!AppendLocked(span, firstOffset, previousLast, NowMs, crc))
+                {
+                    return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                }
             }
             catch (Exception e) when (IsIoFailure(e))
             {
@@ -202,13 +256,19 @@ public sealed partial class PartitionLog
     /// whole at most segment.bytes. The only place batches are checked on the way in (the broker
     /// checks policy only), so the log protects itself whoever calls it. Runs before the append
     /// lock: CRCs are the costly part.
+    /// With <paramref name="crcLater"/>, the CRCs (and the fields they cover) are left to a
+    /// <see cref="BackgroundCrcCheck"/> beside the write when all else passes; on any fault the
+    /// whole check runs here instead (<paramref name="crcLater"/> comes back false), so the status
+    /// is the one the full check gives (a bad CRC before a later batch's size). The record count
+    /// read without the CRC is only used once the check has passed.
     /// </summary>
-    private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, ChunkedCrc32C? checksums, out int recordCount)
+    private LogAppendStatus CheckStructure(ReadOnlyMemory<byte> records, ChunkedCrc32C? checksums, ref bool crcLater, out int recordCount)
     {
         recordCount = 0;
         LogConfig config = Config;
         if (records.Length > config.SegmentBytes)
         {
+            crcLater = false;
             return LogAppendStatus.RecordListTooLarge;
         }
 
@@ -216,17 +276,46 @@ public sealed partial class PartitionLog
         while (batches.MoveNext())
         {
             ReadOnlyMemory<byte> batch = batches.Current;
-            LogAppendStatus status = CheckBatchStructure(batch, config.MaxMessageBytes, checksums);
+            LogAppendStatus status = crcLater ? CheckBatchFrame(batch, config.MaxMessageBytes) : CheckBatchStructure(batch, config.MaxMessageBytes, checksums);
             if (status != LogAppendStatus.Success)
             {
+                if (crcLater)
+                {
+                    crcLater = false;
+                    return CheckStructure(records, checksums, ref crcLater, out recordCount);
+                }
+
                 return status;
             }
 
             recordCount += new RecordBatchHeader(batch.Span).RecordCount;
         }
 
-        return batches.Status == RecordBatchEnumeratorStatus.Complete ? LogAppendStatus.Success : LogAppendStatus.CorruptMessage;
+        if (batches.Status == RecordBatchEnumeratorStatus.Complete)
+        {
+            return LogAppendStatus.Success;
+        }
+
+        crcLater = false;
+        return LogAppendStatus.CorruptMessage;
     }
+
+    /// <summary><see cref="CheckBatchStructure"/> without the CRC and what it covers, except lastOffsetDelta (the append needs it).</summary>
+    private static LogAppendStatus CheckBatchFrame(ReadOnlyMemory<byte> batch, int maxMessageBytes) =>
+        RecordBatch.TryValidateFrame(batch.Span) != RecordBatchStatus.Valid || new RecordBatchHeader(batch.Span).LastOffsetDelta < 0 ? LogAppendStatus.CorruptMessage
+        : batch.Length > maxMessageBytes ? LogAppendStatus.MessageTooLarge
+        : LogAppendStatus.Success;
+
+    /// <summary>
+    /// Whether the batches failed a CRC check running beside the append (waiting for it). Every
+    /// answer but a stored append asks first, so a corrupt batch is answered CORRUPT_MESSAGE as
+    /// when its CRC is checked before the lock.
+    /// </summary>
+    private static bool Corrupt(BackgroundCrcCheck? crc) => crc is not null && !crc.Complete();
+
+    /// <summary>A failed append answered <paramref name="status"/>, or CORRUPT_MESSAGE if its batches were corrupt. Under _lock.</summary>
+    private LogAppendInfo FailedUnlessCorrupt(BackgroundCrcCheck? crc, LogAppendStatus status) =>
+        LogAppendInfo.Failed(Corrupt(crc) ? LogAppendStatus.CorruptMessage : status, _logStartOffset);
 
     /// <summary>
     /// The structural check of one whole batch (exactly its bytes, as <see cref="RecordBatch.Enumerate"/>
@@ -262,8 +351,11 @@ public sealed partial class PartitionLog
     private LogAppendInfo FinishAppend(in LogAppendInfo appended) =>
         MaybeFlushAfterAppend() ? appended : LogAppendInfo.Failed(LogAppendStatus.Offline, appended.LogStartOffset);
 
-    /// <summary>Rolls if needed, writes, and publishes the new end. Under _lock.</summary>
-    private void AppendLocked(ReadOnlySpan<byte> records, long firstOffset, long lastOffset, long nowMs)
+    /// <summary>
+    /// Rolls if needed, writes, and publishes the new end; false (nothing stored or published)
+    /// when <paramref name="crc"/>, running beside the write, finds a batch corrupt. Under _lock.
+    /// </summary>
+    private bool AppendLocked(ReadOnlySpan<byte> records, long firstOffset, long lastOffset, long nowMs, BackgroundCrcCheck? crc)
     {
         LogSegment active = _activeSegment;
         if (ShouldRoll(active, records.Length, lastOffset, nowMs))
@@ -271,8 +363,14 @@ public sealed partial class PartitionLog
             active = Roll(firstOffset);
         }
 
-        int size = active.Append(records, nowMs);
+        int size = active.Append(records, nowMs, crc);
+        if (size < 0)
+        {
+            return false;
+        }
+
         PublishEnd(lastOffset + 1, active, size);
+        return true;
     }
 
     /// <summary>Kafka's roll rules, checked before each append.</summary>
