@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
 
 namespace Samsa.Storage.Log;
 
@@ -23,7 +21,7 @@ namespace Samsa.Storage.Log;
 /// lookup) and answers with the segment start, which is always a correct place to scan from.
 /// </para>
 /// </summary>
-internal sealed class OffsetIndex
+internal sealed class OffsetIndex : IIndexEntries
 {
     private const int EntrySize = LogConfig.OffsetIndexEntrySize;
     private const int InitialCapacity = 16;
@@ -187,55 +185,13 @@ internal sealed class OffsetIndex
     /// the tail) and cuts the file when truncation left it longer. Writer only.
     /// </summary>
     /// <returns>Whether the file was fsynced.</returns>
-    public bool Save(string path, bool fsync)
+    public bool Save(string path, bool fsync) =>
+        IndexFile.Save(path, fsync, EntrySize, _count, ref _persistedCount, ref _fileMayHoldEntries, this);
+
+    void IIndexEntries.WriteEntry(int index, Span<byte> slot)
     {
-        int count = _count;
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        long expectedLength = (long)count * EntrySize;
-        int from = RandomAccess.GetLength(file) < (long)_persistedCount * EntrySize ? 0 : _persistedCount;
-        if (RandomAccess.GetLength(file) != expectedLength)
-        {
-            RandomAccess.SetLength(file, expectedLength);
-        }
-
-        if (count > 0)
-        {
-            _fileMayHoldEntries = true;
-        }
-
-        if (count > from)
-        {
-            byte[] buffer = ArrayPool<byte>.Shared.Rent((count - from) * EntrySize);
-            try
-            {
-                Span<byte> span = buffer.AsSpan(0, (count - from) * EntrySize);
-                for (int i = from; i < count; i++)
-                {
-                    Span<byte> slot = span[((i - from) * EntrySize)..];
-                    BinaryPrimitives.WriteInt32BigEndian(slot, RelativeOffset(_entries[i]));
-                    BinaryPrimitives.WriteInt32BigEndian(slot[4..], Position(_entries[i]));
-                }
-
-                RandomAccess.Write(file, span, (long)from * EntrySize);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        // An empty file that never held an entry has nothing to make durable: lost in a crash, it
-        // is rebuilt from the log at load like any missing index. One that did hold entries is
-        // synced even when empty, or a crash could bring stale entries back. (6,000 new, empty
-        // partitions: 12,000 fsyncs at their first close.)
-        bool sync = fsync && _fileMayHoldEntries;
-        if (sync)
-        {
-            RandomAccess.FlushToDisk(file);
-        }
-
-        _persistedCount = count;
-        return sync;
+        BinaryPrimitives.WriteInt32BigEndian(slot, RelativeOffset(_entries[index]));
+        BinaryPrimitives.WriteInt32BigEndian(slot[4..], Position(_entries[index]));
     }
 
     /// <summary>

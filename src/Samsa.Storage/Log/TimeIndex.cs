@@ -1,6 +1,4 @@
-using System.Buffers;
 using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
 
 namespace Samsa.Storage.Log;
 
@@ -12,7 +10,7 @@ namespace Samsa.Storage.Log;
 /// reader never pairs a timestamp with another entry's offset. The arrays pass to the next active
 /// segment at roll like <see cref="OffsetIndex"/>'s (<see cref="Retire"/>), with the same check.
 /// </summary>
-internal sealed class TimeIndex
+internal sealed class TimeIndex : IIndexEntries
 {
     private const int EntrySize = LogConfig.TimeIndexEntrySize;
     private const int InitialCapacity = 16;
@@ -152,51 +150,13 @@ internal sealed class TimeIndex
 
     /// <summary>Writes the entries not yet on disk and cuts a longer file; see <see cref="OffsetIndex.Save"/>. Writer only.</summary>
     /// <returns>Whether the file was fsynced.</returns>
-    public bool Save(string path, bool fsync)
+    public bool Save(string path, bool fsync) =>
+        IndexFile.Save(path, fsync, EntrySize, _count, ref _persistedCount, ref _fileMayHoldEntries, this);
+
+    void IIndexEntries.WriteEntry(int index, Span<byte> slot)
     {
-        int count = _count;
-        using SafeFileHandle file = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        long expectedLength = (long)count * EntrySize;
-        int from = RandomAccess.GetLength(file) < (long)_persistedCount * EntrySize ? 0 : _persistedCount;
-        if (RandomAccess.GetLength(file) != expectedLength)
-        {
-            RandomAccess.SetLength(file, expectedLength);
-        }
-
-        if (count > 0)
-        {
-            _fileMayHoldEntries = true;
-        }
-
-        if (count > from)
-        {
-            byte[] buffer = ArrayPool<byte>.Shared.Rent((count - from) * EntrySize);
-            try
-            {
-                Span<byte> span = buffer.AsSpan(0, (count - from) * EntrySize);
-                for (int i = from; i < count; i++)
-                {
-                    Span<byte> slot = span[((i - from) * EntrySize)..];
-                    BinaryPrimitives.WriteInt64BigEndian(slot, _entries.Timestamps[i]);
-                    BinaryPrimitives.WriteInt32BigEndian(slot[8..], _entries.Offsets[i]);
-                }
-
-                RandomAccess.Write(file, span, (long)from * EntrySize);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        bool sync = fsync && _fileMayHoldEntries;
-        if (sync)
-        {
-            RandomAccess.FlushToDisk(file);
-        }
-
-        _persistedCount = count;
-        return sync;
+        BinaryPrimitives.WriteInt64BigEndian(slot, _entries.Timestamps[index]);
+        BinaryPrimitives.WriteInt32BigEndian(slot[8..], _entries.Offsets[index]);
     }
 
     /// <summary>Reads a time index file, or null when missing or failing the sanity check (timestamps and offsets must grow).</summary>
