@@ -1,3 +1,4 @@
+using Samsa.Broker.Controller;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
 
@@ -51,7 +52,11 @@ internal sealed class TopicConfigStore(ICoordinationStore store)
     /// <summary>
     /// Replaces the topic's overrides if the node is still at <paramref name="expectedVersion"/>
     /// (-1: the node must not exist yet) and notifies every broker. Returns false when someone else
-    /// changed it first: read again and retry.
+    /// changed it first: read again and retry. Sent again when the answer was lost; if the first
+    /// attempt was applied, the second fails its compare-and-set and this answers false too: the
+    /// caller's edit, re-applied to what it wrote, writes the same set once more (one more change
+    /// notification, which brokers read as a reload). Every edit (a replacement, SET, DELETE, and
+    /// APPEND and SUBTRACT, which skip what is there or gone) gives its own result back when re-applied.
     /// </summary>
     public async ValueTask<bool> TryReplaceAsync(string topic, IReadOnlyDictionary<string, string> config, int expectedVersion, CancellationToken cancellationToken)
     {
@@ -59,14 +64,14 @@ internal sealed class TopicConfigStore(ICoordinationStore store)
         CoordinationOp write = expectedVersion < 0
             ? CoordinationOp.Create(ZkPaths.TopicConfig(topic), data, CreateMode.Persistent)
             : CoordinationOp.SetData(ZkPaths.TopicConfig(topic), data, expectedVersion);
+        CoordinationOp[] operations =
+        [
+            write,
+            CoordinationOp.Create(ConfigChangeZNode.PathPrefix, ConfigChangeZNode.Encode(ConfigChangeZNode.TopicsEntityPrefix + topic), CreateMode.PersistentSequential),
+        ];
         try
         {
-            await store.MultiAsync(
-                [
-                    write,
-                    CoordinationOp.Create(ConfigChangeZNode.PathPrefix, ConfigChangeZNode.Encode(ConfigChangeZNode.TopicsEntityPrefix + topic), CreateMode.PersistentSequential),
-                ],
-                cancellationToken).ConfigureAwait(false);
+            await ConnectionLoss.ResendAsync(() => store.MultiAsync(operations, cancellationToken).AsTask()).ConfigureAwait(false);
             return true;
         }
         catch (CoordinationException e) when (e.FailedOperationIndex == 0 && e.Error is CoordinationError.BadVersion or CoordinationError.NodeExists or CoordinationError.NoNode)

@@ -208,15 +208,24 @@ internal sealed partial class KafkaController
 
     /// <summary>
     /// Writes a partition's new state with compare-and-set on the version we last saw. False (and
-    /// our copy refreshed) when someone else wrote it in between; the caller then skips it.
+    /// our copy refreshed) when someone else wrote it in between; the caller then skips it. A write
+    /// whose answer was lost is sent again; the BadVersion that meets it when the first attempt was
+    /// applied is recognised by the stored state being exactly ours, one version on.
     /// </summary>
     private async Task<bool> WritePartitionStateAsync(string topic, int partition, PartitionStateZNode state, CancellationToken cancellationToken)
     {
         PartitionLeadership current = _partitions[(topic, partition)];
         string path = ZkPaths.TopicPartitionState(topic, partition);
+        ReadOnlyMemory<byte> data = state.Encode();
+        CoordinationOp[] write = [CoordinationOp.SetData(path, data, current.ZkVersion)];
+        int attempts = 0;
         try
         {
-            IReadOnlyList<CoordinationOpResult> results = await WriteFencedAsync([CoordinationOp.SetData(path, state.Encode(), current.ZkVersion)], cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<CoordinationOpResult> results = await ConnectionLoss.ResendAsync(() =>
+            {
+                attempts++;
+                return WriteFencedAsync(write, cancellationToken);
+            }).ConfigureAwait(false);
             int version = results[^1].Stat?.Version ?? current.ZkVersion + 1;
             _partitions[(topic, partition)] = new PartitionLeadership(state, version);
             return true;
@@ -224,12 +233,13 @@ internal sealed partial class KafkaController
         catch (CoordinationException e) when (e.Error is CoordinationError.BadVersion or CoordinationError.NoNode && _isActive)
         {
             NodeData? stored = await _store.GetDataAsync(path, null, cancellationToken).ConfigureAwait(false);
-            if (stored is not null)
+            if (stored is null)
             {
-                _partitions[(topic, partition)] = new PartitionLeadership(PartitionStateZNode.Decode(stored.Data.Span), stored.Stat.Version);
+                return false;
             }
 
-            return false;
+            _partitions[(topic, partition)] = new PartitionLeadership(PartitionStateZNode.Decode(stored.Data.Span), stored.Stat.Version);
+            return attempts > 1 && stored.Stat.Version == current.ZkVersion + 1 && stored.Data.Span.SequenceEqual(data.Span);
         }
     }
 

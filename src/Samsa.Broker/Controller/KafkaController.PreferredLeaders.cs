@@ -1,4 +1,5 @@
 using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
 using Samsa.Protocol;
 
 namespace Samsa.Broker.Controller;
@@ -30,9 +31,32 @@ internal sealed partial class KafkaController
         partitions ??= AllPartitions();
         var results = new List<PartitionElectionResult>(partitions.Count);
         var changed = new List<(string, int)>();
+        string? storeFailure = null;
         foreach ((string topic, int partition) in partitions)
         {
-            (ErrorCode error, string? message) = await ElectOneAsync(electionType, topic, partition, cancellationToken).ConfigureAwait(false);
+            ErrorCode error;
+            string? message;
+            if (storeFailure is not null)
+            {
+                (error, message) = (ErrorCode.RequestTimedOut, storeFailure);
+            }
+            else
+            {
+                try
+                {
+                    (error, message) = await ElectOneAsync(electionType, topic, partition, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CoordinationException e) when (_isActive)
+                {
+                    // The store failed for good (a fenced controller resigned and lets it through: the
+                    // handler answers NOT_CONTROLLER). Kafka answers a partition whose election did not
+                    // complete in time REQUEST_TIMED_OUT (DelayedElectLeader); those elected before
+                    // stand and are still sent, the rest are not tried on a store that is down.
+                    storeFailure = StoreFailure.Message(e);
+                    (error, message) = (ErrorCode.RequestTimedOut, storeFailure);
+                }
+            }
+
             if (error == ErrorCode.None)
             {
                 changed.Add((topic, partition));

@@ -90,7 +90,7 @@ internal sealed partial class KafkaController
         int attempts = 0;
         try
         {
-            await ResendOnConnectionLossAsync(() =>
+            await ConnectionLoss.ResendAsync(() =>
             {
                 attempts++;
                 return WriteFencedAsync(operations, cancellationToken);
@@ -367,7 +367,9 @@ internal sealed partial class KafkaController
             return (ErrorCode.None, null);
         }
 
-        await WriteFencedAsync([CoordinationOp.SetData(ZkPaths.Topic(topic), new TopicAssignmentZNode(info.TopicId, assignment).Encode())], cancellationToken).ConfigureAwait(false);
+        // An unconditional write of the whole assignment: sent again after a lost answer, it only writes the same again.
+        CoordinationOp[] grow = [CoordinationOp.SetData(ZkPaths.Topic(topic), new TopicAssignmentZNode(info.TopicId, assignment).Encode())];
+        await ConnectionLoss.ResendAsync(() => WriteFencedAsync(grow, cancellationToken)).ConfigureAwait(false);
         _topics[topic] = info with { Partitions = assignment };
         await InitializeMissingLeadershipAsync(cancellationToken).ConfigureAwait(false);
 
@@ -405,14 +407,8 @@ internal sealed partial class KafkaController
             }
             else
             {
-                try
-                {
-                    await _store.CreateAsync(ZkPaths.DeleteTopic(topic), ReadOnlyMemory<byte>.Empty, CreateMode.Persistent, cancellationToken).ConfigureAwait(false);
-                }
-                catch (CoordinationException e) when (e.Error == CoordinationError.NodeExists)
-                {
-                }
-
+                // Sent again after a lost answer: a marker or a deletion already there is as good.
+                await CreatePathAsync(ZkPaths.DeleteTopic(topic), cancellationToken).ConfigureAwait(false);
                 await CompleteDeletionAsync(topic, cancellationToken).ConfigureAwait(false);
                 results.Add((topic, info.TopicId, ErrorCode.None, null));
             }
@@ -463,7 +459,8 @@ internal sealed partial class KafkaController
     {
         try
         {
-            await _store.DeleteAsync(path, -1, cancellationToken).ConfigureAwait(false);
+            // Sent again after a lost answer: NoNode then may be the first attempt's deletion.
+            await ConnectionLoss.ResendAsync(() => _store.DeleteAsync(path, -1, cancellationToken).AsTask()).ConfigureAwait(false);
         }
         catch (CoordinationException e) when (e.Error == CoordinationError.NoNode)
         {

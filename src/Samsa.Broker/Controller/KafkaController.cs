@@ -17,9 +17,6 @@ namespace Samsa.Broker.Controller;
 /// </summary>
 internal sealed partial class KafkaController : IAsyncDisposable
 {
-    /// <summary>How often a write whose answer was lost is sent again before the loss is the caller's.</summary>
-    private const int MaxWriteAttempts = 5;
-
     private readonly int _brokerId;
     private readonly ICoordinationStore _store;
     private readonly IControllerChannel _channel;
@@ -344,28 +341,7 @@ internal sealed partial class KafkaController : IAsyncDisposable
     /// new one use this.
     /// </summary>
     private Task CreateRetryingAsync(string path, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
-        ResendOnConnectionLossAsync(() => _store.CreateAsync(path, data, CreateMode.Persistent, cancellationToken).AsTask());
-
-    /// <summary>
-    /// Runs a write, again (the client first waits for the session to be connected) while the
-    /// connection was lost before its answer, up to <see cref="MaxWriteAttempts"/> times. The write
-    /// may have been applied by an attempt whose answer was lost: the caller reads a NodeExists
-    /// or BadVersion that follows such a loss accordingly.
-    /// </summary>
-    private static async Task ResendOnConnectionLossAsync(Func<Task> write)
-    {
-        for (int attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await write().ConfigureAwait(false);
-                return;
-            }
-            catch (CoordinationException e) when (e.Error == CoordinationError.ConnectionLoss && attempt < MaxWriteAttempts)
-            {
-            }
-        }
-    }
+        ConnectionLoss.ResendAsync(() => _store.CreateAsync(path, data, CreateMode.Persistent, cancellationToken).AsTask());
 
     /// <summary>
     /// /brokers/ids changed: brokers that disappeared failed; new ones started; one whose registration

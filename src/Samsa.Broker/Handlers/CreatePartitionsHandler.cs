@@ -43,7 +43,7 @@ internal sealed class CreatePartitionsHandler(KafkaController controller, Metada
             (ErrorCode error, string? message) = ValidateAssignments(topic, ref assignments);
             if (error == ErrorCode.None)
             {
-                (error, message) = await controller.CreatePartitionsAsync(topic.Name, topic.Count, assignments, request.ValidateOnly, cancellationToken).ConfigureAwait(false);
+                (error, message) = await StoreFailure.AnswerAsync(() => controller.CreatePartitionsAsync(topic.Name, topic.Count, assignments, request.ValidateOnly, cancellationToken), controller).ConfigureAwait(false);
             }
 
             response.Results.Add(new CreatePartitionsResponseData.CreatePartitionsTopicResult { Name = topic.Name, ErrorCode = (short)error, ErrorMessage = message });

@@ -1,6 +1,5 @@
 using Samsa.Broker.Controller;
 using Samsa.Broker.Requests;
-using Samsa.Coordination;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 
@@ -93,28 +92,12 @@ internal sealed class CreateTopicsHandler(KafkaController controller) : RequestH
     }
 
     /// <summary>
-    /// The controller's creation; a ZooKeeper failure it could not ride out (the session expired,
-    /// the connection kept dropping) answers every topic REQUEST_TIMED_OUT, as Kafka's create does
-    /// when it runs out of time, or NOT_CONTROLLER once it resigned, instead of dropping the
-    /// client's connection. The topics may or may not exist afterwards; the client's retry finds out.
+    /// The controller's creation; a store failure it could not ride out answers every topic as
+    /// <see cref="StoreFailure"/> says. The topics may or may not exist afterwards.
     /// </summary>
-    private async ValueTask<IReadOnlyList<TopicCreationResult>> CreateAsync(List<TopicCreation> creations, bool validateOnly, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await controller.CreateTopicsAsync(creations, validateOnly, cancellationToken).ConfigureAwait(false);
-        }
-        catch (CoordinationException e)
-        {
-            // A controller fenced by a newer one (its epoch check failed) resigned: the client asks the new one.
-            ErrorCode error = controller.IsActive ? ErrorCode.RequestTimedOut : ErrorCode.NotController;
-            var failed = new List<TopicCreationResult>(creations.Count);
-            foreach (TopicCreation creation in creations)
-            {
-                failed.Add(TopicCreationResult.Failed(creation.Name, error, $"The cluster metadata store failed: {e.Message}"));
-            }
-
-            return failed;
-        }
-    }
+    private Task<IReadOnlyList<TopicCreationResult>> CreateAsync(List<TopicCreation> creations, bool validateOnly, CancellationToken cancellationToken) =>
+        StoreFailure.AnswerAsync(
+            () => controller.CreateTopicsAsync(creations, validateOnly, cancellationToken),
+            controller,
+            (error, message) => creations.ConvertAll(creation => TopicCreationResult.Failed(creation.Name, error, message)));
 }

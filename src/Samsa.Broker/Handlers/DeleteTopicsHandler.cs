@@ -45,7 +45,11 @@ internal sealed class DeleteTopicsHandler(KafkaController controller, MetadataCa
             return response;
         }
 
-        foreach ((string topic, Uuid topicId, ErrorCode error, string? message) in await controller.DeleteTopicsAsync(names, cancellationToken).ConfigureAwait(false))
+        IReadOnlyList<(string Topic, Uuid TopicId, ErrorCode Error, string? Message)> results = await StoreFailure.AnswerAsync(
+            () => controller.DeleteTopicsAsync(names, cancellationToken),
+            controller,
+            (error, message) => names.ConvertAll(name => (name, Uuid.Zero, error, (string?)message))).ConfigureAwait(false);
+        foreach ((string topic, Uuid topicId, ErrorCode error, string? message) in results)
         {
             response.Responses.Add(new DeleteTopicsResponseData.DeletableTopicResult { Name = topic, TopicId = topicId, ErrorCode = (short)error, ErrorMessage = message });
         }

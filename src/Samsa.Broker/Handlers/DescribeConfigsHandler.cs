@@ -32,7 +32,10 @@ internal sealed class DescribeConfigsHandler(DynamicBrokerConfig brokerConfig, T
                 ResourceName = resource.ResourceName,
                 ErrorMessage = null,
             };
-            (ErrorCode error, string? message, List<ConfigEntry>? entries) = await DescribeAsync(resource, cancellationToken).ConfigureAwait(false);
+            (ErrorCode error, string? message, List<ConfigEntry>? entries) = await StoreFailure.AnswerAsync(
+                () => DescribeAsync(resource, cancellationToken).AsTask(),
+                controller: null,
+                (failure, text) => (failure, (string?)text, (List<ConfigEntry>?)null)).ConfigureAwait(false);
             result.ErrorCode = (short)error;
             result.ErrorMessage = message;
             if (entries is not null)

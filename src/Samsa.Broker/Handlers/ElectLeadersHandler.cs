@@ -43,7 +43,11 @@ internal sealed class ElectLeadersHandler(KafkaController controller) : RequestH
             }
         }
 
-        IReadOnlyList<PartitionElectionResult>? results = await controller.ElectLeadersAsync(type, partitions, cancellationToken).ConfigureAwait(false);
+        // Null from a fenced controller too: it resigned, and the client asks the new one.
+        IReadOnlyList<PartitionElectionResult>? results = await StoreFailure.AnswerAsync(
+            () => controller.ElectLeadersAsync(type, partitions, cancellationToken),
+            controller,
+            (error, message) => error == ErrorCode.NotController ? null : Failed(partitions ?? [], error, message)).ConfigureAwait(false);
         if (results is null)
         {
             // Not the controller: every partition asked for says so (and, for v1+, the request as a whole).
@@ -52,7 +56,7 @@ internal sealed class ElectLeadersHandler(KafkaController controller) : RequestH
                 response.ErrorCode = (short)ErrorCode.NotController;
             }
 
-            results = NotController(partitions ?? []);
+            results = Failed(partitions ?? [], ErrorCode.NotController, "This is not the correct controller for this cluster.");
         }
 
         var byTopic = new Dictionary<string, ElectLeadersResponseData.ReplicaElectionResult>(StringComparer.Ordinal);
@@ -71,14 +75,6 @@ internal sealed class ElectLeadersHandler(KafkaController controller) : RequestH
         return response;
     }
 
-    private static List<PartitionElectionResult> NotController(List<(string Topic, int Partition)> partitions)
-    {
-        var results = new List<PartitionElectionResult>(partitions.Count);
-        foreach ((string topic, int partition) in partitions)
-        {
-            results.Add(new PartitionElectionResult(topic, partition, ErrorCode.NotController, "This is not the correct controller for this cluster."));
-        }
-
-        return results;
-    }
+    private static List<PartitionElectionResult> Failed(List<(string Topic, int Partition)> partitions, ErrorCode error, string message) =>
+        partitions.ConvertAll(p => new PartitionElectionResult(p.Topic, p.Partition, error, message));
 }

@@ -1,4 +1,5 @@
 using Samsa.Broker.Configuration;
+using Samsa.Broker.Controller;
 using Samsa.Broker.Requests;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
@@ -31,8 +32,8 @@ internal sealed class IncrementalAlterConfigsHandler(TopicConfigEditor editor, B
         {
             (ErrorCode error, string? message) = (ConfigResourceType)resource.ResourceType switch
             {
-                ConfigResourceType.Topic => await AlterAsync(resource, request.ValidateOnly, topic: true, cancellationToken).ConfigureAwait(false),
-                ConfigResourceType.Broker => await AlterAsync(resource, request.ValidateOnly, topic: false, cancellationToken).ConfigureAwait(false),
+                ConfigResourceType.Topic => await StoreFailure.AnswerAsync(() => AlterAsync(resource, request.ValidateOnly, topic: true, cancellationToken), controller: null).ConfigureAwait(false),
+                ConfigResourceType.Broker => await StoreFailure.AnswerAsync(() => AlterAsync(resource, request.ValidateOnly, topic: false, cancellationToken), controller: null).ConfigureAwait(false),
                 _ => (ErrorCode.InvalidRequest, $"Unsupported resource type: {resource.ResourceType}"),
             };
             response.Responses.Add(new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse

@@ -5,7 +5,8 @@ namespace Samsa.Broker.Tests.Cluster;
 /// <summary>
 /// A broker's coordination session that can be told to lose its writes: while
 /// <see cref="FailWrites"/> is set, Create, Delete, SetData and Multi fail with ConnectionLoss, as a
-/// ZooKeeper client does when its connection drops mid-request. Reads go to the real session.
+/// ZooKeeper client does when its connection drops mid-request. Reads go to the real session unless
+/// <see cref="FailReads"/> says otherwise.
 /// <see cref="AfterMulti"/> runs right after a Multi is written, for a test that needs something to
 /// happen exactly between a write and what follows it.
 /// </summary>
@@ -14,6 +15,8 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     private volatile bool _failWrites;
     private int _refusedWrites;
     private int _loseMultiAnswers;
+    private int _loseWriteAnswers;
+    private int _failReads;
 
     public bool FailWrites
     {
@@ -34,6 +37,20 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
         set => Volatile.Write(ref _loseMultiAnswers, value);
     }
 
+    /// <summary>As <see cref="LoseMultiAnswers"/>, for the next single-node writes (Create, Delete, SetData).</summary>
+    public int LoseWriteAnswers
+    {
+        get => Volatile.Read(ref _loseWriteAnswers);
+        set => Volatile.Write(ref _loseWriteAnswers, value);
+    }
+
+    /// <summary>How many of the next reads (Exists, GetData, GetChildren) fail with ConnectionLoss.</summary>
+    public int FailReads
+    {
+        get => Volatile.Read(ref _failReads);
+        set => Volatile.Write(ref _failReads, value);
+    }
+
     /// <summary>How many writes were refused so far: a test waits on it instead of sleeping.</summary>
     public int RefusedWrites => Volatile.Read(ref _refusedWrites);
 
@@ -48,22 +65,30 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     }
 
     public ValueTask<string> CreateAsync(string path, ReadOnlyMemory<byte> data, CreateMode mode, CancellationToken cancellationToken = default) =>
-        _failWrites ? throw Lost(path) : inner.CreateAsync(path, data, mode, cancellationToken);
+        _failWrites ? throw Lost(path) : AnswerAsync(inner.CreateAsync(path, data, mode, cancellationToken), path);
 
-    public ValueTask DeleteAsync(string path, int expectedVersion = -1, CancellationToken cancellationToken = default) =>
-        _failWrites ? throw Lost(path) : inner.DeleteAsync(path, expectedVersion, cancellationToken);
+    public async ValueTask DeleteAsync(string path, int expectedVersion = -1, CancellationToken cancellationToken = default)
+    {
+        if (_failWrites)
+        {
+            throw Lost(path);
+        }
+
+        await inner.DeleteAsync(path, expectedVersion, cancellationToken).ConfigureAwait(false);
+        LoseAnswer(path);
+    }
 
     public ValueTask<NodeStat?> ExistsAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
-        inner.ExistsAsync(path, watcher, cancellationToken);
+        ReadFails() ? throw Lost(path) : inner.ExistsAsync(path, watcher, cancellationToken);
 
     public ValueTask<NodeData?> GetDataAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
-        inner.GetDataAsync(path, watcher, cancellationToken);
+        ReadFails() ? throw Lost(path) : inner.GetDataAsync(path, watcher, cancellationToken);
 
     public ValueTask<NodeStat> SetDataAsync(string path, ReadOnlyMemory<byte> data, int expectedVersion = -1, CancellationToken cancellationToken = default) =>
-        _failWrites ? throw Lost(path) : inner.SetDataAsync(path, data, expectedVersion, cancellationToken);
+        _failWrites ? throw Lost(path) : AnswerAsync(inner.SetDataAsync(path, data, expectedVersion, cancellationToken), path);
 
     public ValueTask<IReadOnlyList<string>?> GetChildrenAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
-        inner.GetChildrenAsync(path, watcher, cancellationToken);
+        ReadFails() ? throw Lost(path) : inner.GetChildrenAsync(path, watcher, cancellationToken);
 
     public async ValueTask<IReadOnlyList<CoordinationOpResult>> MultiAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken = default)
     {
@@ -85,6 +110,35 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     }
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
+
+    private async ValueTask<T> AnswerAsync<T>(ValueTask<T> write, string path)
+    {
+        T result = await write.ConfigureAwait(false);
+        LoseAnswer(path);
+        return result;
+    }
+
+    /// <summary>After a single-node write was applied: its answer is lost while <see cref="LoseWriteAnswers"/> counts.</summary>
+    private void LoseAnswer(string path)
+    {
+        // Each test drives one writer at a time: no two writes race for the count.
+        if (LoseWriteAnswers > 0)
+        {
+            LoseWriteAnswers--;
+            throw new CoordinationException(CoordinationError.ConnectionLoss, "injected loss of the answer to an applied write", path);
+        }
+    }
+
+    private bool ReadFails()
+    {
+        if (FailReads > 0)
+        {
+            FailReads--;
+            return true;
+        }
+
+        return false;
+    }
 
     private CoordinationException Lost(string? path)
     {

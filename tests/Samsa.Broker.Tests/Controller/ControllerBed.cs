@@ -87,6 +87,13 @@ internal sealed class ControllerBed : IAsyncDisposable
         await Store.DeleteAsync(ZkPaths.Controller);
     }
 
+    /// <summary>Another controller took over meanwhile: the controller epoch znode moves on, and this controller's next write is fenced.</summary>
+    public async Task MoveControllerEpochAsync()
+    {
+        NodeData epoch = (await Store.GetDataAsync(ZkPaths.ControllerEpoch))!;
+        await Store.SetDataAsync(ZkPaths.ControllerEpoch, epoch.Data);
+    }
+
     public async Task<Uuid> CreateTopicAsync(Dictionary<int, int[]> assignment)
     {
         IReadOnlyList<TopicCreationResult> created = await Controller.CreateTopicsAsync([new TopicCreation(Topic, -1, -1, assignment, new Dictionary<string, string>())], false, CancellationToken.None);

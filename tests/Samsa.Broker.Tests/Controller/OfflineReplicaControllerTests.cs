@@ -376,10 +376,11 @@ public sealed class OfflineReplicaControllerTests
         await using ControllerBed bed = await ControllerBed.StartAsync(logger: logger);
         Uuid topicId = await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3, 1] });
 
-        // Refused writes: the election is retried every 500 ms; let at least five attempts fail.
+        // Refused writes: the election is retried every 500 ms, each attempt sending its write
+        // ConnectionLoss.MaxAttempts times; let at least five attempts fail.
         bed.Session.FailWrites = true;
         bed.Channel.Answer(2, await bed.BrokerEpochAsync(2), Answer(topicId, (0, ErrorCode.KafkaStorageError)));
-        await Polling.UntilAsync(() => bed.Session.RefusedWrites >= 5, Patience, "the election is retried");
+        await Polling.UntilAsync(() => bed.Session.RefusedWrites >= 5 * ConnectionLoss.MaxAttempts, Patience, "the election is retried");
         bed.Session.FailWrites = false;
         await Polling.UntilAsync(async () => (await bed.StateAsync(0)).State.Leader == 3, Patience, "the refused election is finished");
         await bed.Controller.WhenIdleAsync(CancellationToken.None);

@@ -111,9 +111,7 @@ public sealed class TopicCreationTests
     {
         await using ControllerBed bed = await ControllerBed.StartAsync();
 
-        // Another controller took over meanwhile: the controller epoch znode moved on.
-        NodeData epoch = (await bed.Store.GetDataAsync(ZkPaths.ControllerEpoch))!;
-        await bed.Store.SetDataAsync(ZkPaths.ControllerEpoch, epoch.Data);
+        await bed.MoveControllerEpochAsync();
         var request = new CreateTopicsRequestData { TimeoutMs = 30_000 };
         request.Topics.Add(new CreateTopicsRequestData.CreatableTopic { Name = "late", NumPartitions = 1, ReplicationFactor = 1 });
 

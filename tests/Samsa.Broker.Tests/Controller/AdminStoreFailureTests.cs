@@ -1,0 +1,185 @@
+using Samsa.Broker.Controller;
+using Samsa.Broker.Handlers;
+using Samsa.Broker.Metadata;
+using Samsa.Broker.Tests.Handlers;
+using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
+using Samsa.Protocol;
+using Samsa.Protocol.Messages;
+
+namespace Samsa.Broker.Tests.Controller;
+
+/// <summary>
+/// DeleteTopics, CreatePartitions and ElectLeaders on a store that misbehaves, as
+/// <see cref="TopicCreationTests"/> does for CreateTopics: writes whose answers were lost (a
+/// ZooKeeper leader election) are sent again and their first attempt recognised; a store that
+/// keeps failing answers each resource REQUEST_TIMED_OUT, and a fenced controller NOT_CONTROLLER,
+/// instead of an exception that drops the admin client's connection.
+/// </summary>
+public sealed class AdminStoreFailureTests
+{
+    private static Dictionary<int, int[]> TwoPartitions() => new() { [0] = [1, 2], [1] = [2, 3] };
+
+    [Fact]
+    public async Task A_deletion_whose_answers_were_lost_completes_once()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(TwoPartitions());
+
+        // The delete marker and the first two node deletions are applied, their answers lost.
+        bed.Session.LoseWriteAnswers = 3;
+        DeleteTopicsResponseData response = await DeleteAsync(bed);
+
+        Assert.Equal((short)ErrorCode.None, Assert.Single(response.Responses).ErrorCode);
+        Assert.Equal(0, bed.Session.LoseWriteAnswers);
+        Assert.Null(await bed.Store.ExistsAsync(ZkPaths.Topic(ControllerBed.Topic)));
+        Assert.Null(await bed.Store.ExistsAsync(ZkPaths.TopicPartitions(ControllerBed.Topic)));
+        Assert.Null(await bed.Store.ExistsAsync(ZkPaths.DeleteTopic(ControllerBed.Topic)));
+    }
+
+    [Fact]
+    public async Task A_deletion_on_a_store_that_keeps_failing_answers_REQUEST_TIMED_OUT()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(TwoPartitions());
+        bed.Session.FailWrites = true;
+
+        DeleteTopicsResponseData.DeletableTopicResult result = Assert.Single((await DeleteAsync(bed)).Responses);
+
+        Assert.Equal(ControllerBed.Topic, result.Name);
+        Assert.Equal((short)ErrorCode.RequestTimedOut, result.ErrorCode);
+        Assert.Contains("ConnectionLoss", result.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task New_partitions_whose_assignment_answer_was_lost_are_added_once()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(TwoPartitions());
+
+        bed.Session.LoseMultiAnswers = 1;
+        CreatePartitionsResponseData response = await GrowAsync(bed, 4);
+
+        Assert.Equal((short)ErrorCode.None, Assert.Single(response.Results).ErrorCode);
+        Assert.Equal(0, bed.Session.LoseMultiAnswers);
+        NodeData stored = (await bed.Store.GetDataAsync(ZkPaths.Topic(ControllerBed.Topic)))!;
+        Assert.Equal(4, TopicAssignmentZNode.Decode(stored.Data.Span).Partitions.Count);
+        Assert.Equal(0, (await bed.StateAsync(3)).Version);
+    }
+
+    [Fact]
+    public async Task New_partitions_on_a_store_that_keeps_failing_answer_REQUEST_TIMED_OUT()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(TwoPartitions());
+        bed.Session.FailWrites = true;
+
+        CreatePartitionsResponseData.CreatePartitionsTopicResult result = Assert.Single((await GrowAsync(bed, 4)).Results);
+
+        Assert.Equal((short)ErrorCode.RequestTimedOut, result.ErrorCode);
+        Assert.Contains("ConnectionLoss", result.ErrorMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task New_partitions_on_a_fenced_controller_answer_NOT_CONTROLLER()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(TwoPartitions());
+        await bed.MoveControllerEpochAsync();
+
+        CreatePartitionsResponseData.CreatePartitionsTopicResult result = Assert.Single((await GrowAsync(bed, 4)).Results);
+
+        Assert.Equal((short)ErrorCode.NotController, result.ErrorCode);
+        Assert.False(bed.Controller.IsActive);
+        NodeData stored = (await bed.Store.GetDataAsync(ZkPaths.Topic(ControllerBed.Topic)))!;
+        Assert.Equal(2, TopicAssignmentZNode.Decode(stored.Data.Span).Partitions.Count);
+    }
+
+    [Fact]
+    public async Task A_preferred_election_whose_answer_was_lost_is_recognised_as_done()
+    {
+        await using ControllerBed bed = await LedByTheSecondReplicaAsync();
+        int before = (await bed.StateAsync(0)).Version;
+
+        bed.Session.LoseMultiAnswers = 1;
+        ElectLeadersResponseData response = await ElectAsync(bed);
+
+        Assert.Equal((short)ErrorCode.None, Partition(response).ErrorCode);
+        Assert.Equal(0, bed.Session.LoseMultiAnswers);
+        (PartitionStateZNode state, int version) = await bed.StateAsync(0);
+        Assert.Equal(1, state.Leader);
+        Assert.Equal(before + 1, version);
+        LeaderAndIsrRequestData sent = bed.Channel.Sent<LeaderAndIsrRequestData>()[^1].Request;
+        Assert.Equal(1, sent.TopicStates[0].PartitionStates[0].Leader);
+    }
+
+    [Fact]
+    public async Task A_preferred_election_on_a_store_that_keeps_failing_answers_REQUEST_TIMED_OUT()
+    {
+        await using ControllerBed bed = await LedByTheSecondReplicaAsync();
+        bed.Session.FailWrites = true;
+
+        ElectLeadersResponseData response = await ElectAsync(bed);
+
+        Assert.Equal((short)ErrorCode.None, response.ErrorCode);
+        Assert.Equal((short)ErrorCode.RequestTimedOut, Partition(response).ErrorCode);
+        Assert.Contains("ConnectionLoss", Partition(response).ErrorMessage, StringComparison.Ordinal);
+        Assert.Equal(2, (await bed.StateAsync(0)).State.Leader);
+    }
+
+    [Fact]
+    public async Task A_preferred_election_on_a_fenced_controller_answers_NOT_CONTROLLER()
+    {
+        await using ControllerBed bed = await LedByTheSecondReplicaAsync();
+        await bed.MoveControllerEpochAsync();
+
+        ElectLeadersResponseData response = await ElectAsync(bed);
+
+        Assert.Equal((short)ErrorCode.NotController, response.ErrorCode);
+        Assert.Equal((short)ErrorCode.NotController, Partition(response).ErrorCode);
+        Assert.False(bed.Controller.IsActive);
+        Assert.Equal(2, (await bed.StateAsync(0)).State.Leader);
+    }
+
+    private static async Task<DeleteTopicsResponseData> DeleteAsync(ControllerBed bed)
+    {
+        var request = new DeleteTopicsRequestData { TimeoutMs = 30_000, TopicNames = [ControllerBed.Topic] };
+        return await new DeleteTopicsHandler(bed.Controller, new MetadataCache(1, "bed")).CallAsync<DeleteTopicsResponseData>(request, 5);
+    }
+
+    private static async Task<CreatePartitionsResponseData> GrowAsync(ControllerBed bed, int count)
+    {
+        var request = new CreatePartitionsRequestData { TimeoutMs = 30_000 };
+        request.Topics.Add(new CreatePartitionsRequestData.CreatePartitionsTopic { Name = ControllerBed.Topic, Count = count, Assignments = null });
+        return await new CreatePartitionsHandler(bed.Controller, new MetadataCache(1, "bed")).CallAsync<CreatePartitionsResponseData>(request, 3);
+    }
+
+    /// <summary>Partition 0 of the bed's topic (replicas 1, 2), led by broker 2 as a controller before this one left it.</summary>
+    private static async Task<ControllerBed> LedByTheSecondReplicaAsync()
+    {
+        ControllerBed bed = await ControllerBed.StartAsync();
+        try
+        {
+            await bed.CreateTopicAsync(TwoPartitions());
+            await bed.StopControllerAsync();
+            await bed.Store.SetDataAsync(ZkPaths.TopicPartitionState(ControllerBed.Topic, 0), new PartitionStateZNode(1, 2, 1, [1, 2]).Encode());
+            await bed.StartControllerAsync(brokerId: 2);
+            return bed;
+        }
+        catch
+        {
+            await bed.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<ElectLeadersResponseData> ElectAsync(ControllerBed bed)
+    {
+        var request = new ElectLeadersRequestData { ElectionType = KafkaController.PreferredElection, TimeoutMs = 30_000 };
+        request.TopicPartitions!.Add(new ElectLeadersRequestData.TopicPartitionsData { Topic = ControllerBed.Topic, Partitions = [0] });
+        return await new ElectLeadersHandler(bed.Controller).CallAsync<ElectLeadersResponseData>(request, 2);
+    }
+
+    private static ElectLeadersResponseData.PartitionResult Partition(ElectLeadersResponseData response) =>
+        Assert.Single(Assert.Single(response.ReplicaElectionResults).PartitionResult);
+}
