@@ -76,11 +76,17 @@ internal sealed class MetadataHandler(MetadataCache metadata, KafkaController co
             if (missing.Count > 0)
             {
                 // Any broker may auto-create (the controller picks the topic up); the answer then says LEADER_NOT_AVAILABLE until leaders exist.
-                IReadOnlyList<TopicCreationResult> created = await controller.AutoCreateTopicsAsync(missing, cancellationToken).ConfigureAwait(false);
+                IReadOnlyList<TopicCreationResult> created = await StoreFailure.AnswerAsync(
+                    () => controller.AutoCreateTopicsAsync(missing, cancellationToken),
+                    controller,
+                    (error, message) => missing.ConvertAll(topic => TopicCreationResult.Failed(topic.Name, error, message))).ConfigureAwait(false);
                 snapshot = metadata.Current;
                 foreach (TopicCreationResult result in created)
                 {
-                    if (result.Error is ErrorCode.None or ErrorCode.TopicAlreadyExists && snapshot.Topic(result.Name) is null)
+                    // A store failure (REQUEST_TIMED_OUT) may have created the topic: the client asks again.
+                    // Kafka answers its own REQUEST_TIMED_OUT here LEADER_NOT_AVAILABLE too
+                    // (createTopicsInZk), a creation that threw UNKNOWN_SERVER_ERROR, which clients do not retry.
+                    if (result.Error is ErrorCode.None or ErrorCode.TopicAlreadyExists or ErrorCode.RequestTimedOut && snapshot.Topic(result.Name) is null)
                     {
                         pending.Add(result.Name);
                     }

@@ -1,16 +1,21 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Samsa.Broker.Configuration;
 using Samsa.Broker.Controller;
 using Samsa.Broker.Handlers;
 using Samsa.Broker.Metadata;
+using Samsa.Broker.Partitions;
 using Samsa.Broker.Tests.Handlers;
 using Samsa.Broker.ZNodes;
 using Samsa.Coordination;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
+using Samsa.Storage;
+using Samsa.Testing;
 
 namespace Samsa.Broker.Tests.Controller;
 
 /// <summary>
-/// DeleteTopics, CreatePartitions and ElectLeaders on a store that misbehaves, as
+/// DeleteTopics, CreatePartitions, ElectLeaders and Metadata's auto-creation on a store that misbehaves, as
 /// <see cref="TopicCreationTests"/> does for CreateTopics: writes whose answers were lost (a
 /// ZooKeeper leader election) are sent again and their first attempt recognised; a store that
 /// keeps failing answers each resource REQUEST_TIMED_OUT, and a fenced controller NOT_CONTROLLER,
@@ -139,6 +144,23 @@ public sealed class AdminStoreFailureTests
         Assert.Equal((short)ErrorCode.NotController, Partition(response).ErrorCode);
         Assert.False(bed.Controller.IsActive);
         Assert.Equal(2, (await bed.StateAsync(0)).State.Leader);
+    }
+
+    [Fact]
+    public async Task An_auto_creation_on_a_store_that_keeps_failing_answers_LEADER_NOT_AVAILABLE()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        using var dir = new TempDirectory("auto-create-failure");
+        var configs = new TopicLogConfigs(BrokerOptions.Load(new Dictionary<string, string> { ["broker.id"] = "1", ["log.dirs"] = dir.Path }, out _));
+        using LogDirectory logs = LogDirectory.Open(dir.Path, TimeProvider.System, configs.For);
+        var partitions = new LocalPartitions(1, logs, configs.For, NullLogger.Instance);
+        var handler = new MetadataHandler(new MetadataCache(1, "bed"), bed.Controller, autoCreateTopicsEnable: true, partitions, 1, TimeSpan.Zero);
+        bed.Session.FailWrites = true;
+        var request = new MetadataRequestData { AllowAutoTopicCreation = true, Topics = [new MetadataRequestData.MetadataRequestTopic { Name = "wished-for" }] };
+
+        MetadataResponseData response = await handler.CallAsync<MetadataResponseData>(request, 9);
+
+        Assert.Equal((short)ErrorCode.LeaderNotAvailable, Assert.Single(response.Topics).ErrorCode);
     }
 
     private static async Task<DeleteTopicsResponseData> DeleteAsync(ControllerBed bed)
