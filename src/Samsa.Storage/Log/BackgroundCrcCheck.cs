@@ -36,6 +36,9 @@ internal sealed class BackgroundCrcCheck : IThreadPoolWorkItem
     {
     }
 
+    /// <summary>Whether the check has run (by a pool thread or the appender) and its answer is in.</summary>
+    internal bool IsDone => Volatile.Read(ref _state) == Done;
+
     /// <summary>Whether an append of <paramref name="bytes"/> gains from checking beside its write.</summary>
     public static bool Suits(int bytes) => bytes >= MinBytes && Environment.ProcessorCount > 1;
 
@@ -57,7 +60,7 @@ internal sealed class BackgroundCrcCheck : IThreadPoolWorkItem
         check._records = records;
         check._valid = false;
 
-        // Publishes the fields above to whichever thread claims the check (the CAS in Claim).
+        // Publishes the fields above to whichever thread claims the check (the CAS in TryRun).
         Volatile.Write(ref check._state, Pending);
         ThreadPool.UnsafeQueueUserWorkItem(check, preferLocal: false);
         return check;
@@ -95,8 +98,16 @@ internal sealed class BackgroundCrcCheck : IThreadPoolWorkItem
             return false;
         }
 
-        _valid = AllValid(_records);
-        Volatile.Write(ref _state, Done);
+        try
+        {
+            _valid = AllValid(_records);
+        }
+        finally
+        {
+            // Even if the check threw (it cannot, framing is checked first): Complete must not spin forever.
+            Volatile.Write(ref _state, Done);
+        }
+
         return true;
     }
 

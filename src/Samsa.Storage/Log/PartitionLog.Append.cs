@@ -39,7 +39,7 @@ public sealed partial class PartitionLog
         BackgroundCrcCheck? crc = checkBesideWrite ? BackgroundCrcCheck.Start(records) : null;
         try
         {
-            return AppendAsLeader(records, leaderEpoch, logAppendTime, recordCount, crc);
+            return AppendAsLeaderAfterCheck(records, leaderEpoch, logAppendTime, recordCount, crc);
         }
         finally
         {
@@ -51,7 +51,7 @@ public sealed partial class PartitionLog
     /// <see cref="AppendAsLeader(Memory{byte}, int, ChunkedCrc32C?)"/> after the structure check,
     /// with the batches' CRC check still running beside it when <paramref name="crc"/> is set.
     /// </summary>
-    private LogAppendInfo AppendAsLeader(Memory<byte> records, int leaderEpoch, bool logAppendTime, int recordCount, BackgroundCrcCheck? crc)
+    private LogAppendInfo AppendAsLeaderAfterCheck(Memory<byte> records, int leaderEpoch, bool logAppendTime, int recordCount, BackgroundCrcCheck? crc)
     {
         LogAppendInfo info;
         lock (_lock)
@@ -120,7 +120,7 @@ public sealed partial class PartitionLog
             catch (Exception e) when (IsIoFailure(e))
             {
                 // Nothing was published: the log end, segments and producer state are as before.
-                return AppendFailed(e);
+                return FailedUnlessCorrupt(crc, AppendFailed(e));
             }
 
             UpdateProducers(span);
@@ -161,7 +161,7 @@ public sealed partial class PartitionLog
         BackgroundCrcCheck? crc = checkBesideWrite ? BackgroundCrcCheck.Start(records) : null;
         try
         {
-            return AppendAsFollower(records, recordCount, crc);
+            return AppendAsFollowerAfterCheck(records, recordCount, crc);
         }
         finally
         {
@@ -173,7 +173,7 @@ public sealed partial class PartitionLog
     /// <see cref="AppendAsFollower(ReadOnlyMemory{byte})"/> after the structure check, with the
     /// batches' CRC check still running beside it when <paramref name="crc"/> is set.
     /// </summary>
-    private LogAppendInfo AppendAsFollower(ReadOnlyMemory<byte> records, int recordCount, BackgroundCrcCheck? crc)
+    private LogAppendInfo AppendAsFollowerAfterCheck(ReadOnlyMemory<byte> records, int recordCount, BackgroundCrcCheck? crc)
     {
         LogAppendInfo info;
         lock (_lock)
@@ -239,7 +239,7 @@ public sealed partial class PartitionLog
             }
             catch (Exception e) when (IsIoFailure(e))
             {
-                return AppendFailed(e);
+                return FailedUnlessCorrupt(crc, AppendFailed(e));
             }
 
             UpdateProducers(span);
@@ -276,7 +276,9 @@ public sealed partial class PartitionLog
         while (batches.MoveNext())
         {
             ReadOnlyMemory<byte> batch = batches.Current;
-            LogAppendStatus status = crcLater ? CheckBatchFrame(batch, config.MaxMessageBytes) : CheckBatchStructure(batch, config.MaxMessageBytes, checksums);
+            LogAppendStatus status = crcLater
+                ? CheckBatchFrame(batch, config.MaxMessageBytes)
+                : CheckBatchStructure(batch, config.MaxMessageBytes, checksums);
             if (status != LogAppendStatus.Success)
             {
                 if (crcLater)
@@ -316,6 +318,10 @@ public sealed partial class PartitionLog
     /// <summary>A failed append answered <paramref name="status"/>, or CORRUPT_MESSAGE if its batches were corrupt. Under _lock.</summary>
     private LogAppendInfo FailedUnlessCorrupt(BackgroundCrcCheck? crc, LogAppendStatus status) =>
         LogAppendInfo.Failed(Corrupt(crc) ? LogAppendStatus.CorruptMessage : status, _logStartOffset);
+
+    /// <summary><paramref name="failed"/> (an I/O failure's answer, the log possibly offline), or CORRUPT_MESSAGE if the batches were corrupt.</summary>
+    private static LogAppendInfo FailedUnlessCorrupt(BackgroundCrcCheck? crc, in LogAppendInfo failed) =>
+        Corrupt(crc) ? LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, failed.LogStartOffset) : failed;
 
     /// <summary>
     /// The structural check of one whole batch (exactly its bytes, as <see cref="RecordBatch.Enumerate"/>
@@ -360,6 +366,12 @@ public sealed partial class PartitionLog
         LogSegment active = _activeSegment;
         if (ShouldRoll(active, records.Length, lastOffset, nowMs))
         {
+            // The roll is decided from lastOffset (CRC-covered) and seals a segment: not for a corrupt append.
+            if (Corrupt(crc))
+            {
+                return false;
+            }
+
             active = Roll(firstOffset);
         }
 

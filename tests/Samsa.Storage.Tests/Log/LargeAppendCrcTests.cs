@@ -116,6 +116,86 @@ public sealed class LargeAppendCrcTests
         log.Close();
     }
 
+    [Fact]
+    public void A_large_corrupt_append_that_would_roll_leaves_the_segments_as_they_were()
+    {
+        using var dir = new TempDirectory();
+        PartitionLog log = LogTestKit.Open(dir, LogConfig.Default with { SegmentBytes = 512 * 1024 }, _clock);
+        Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(LargeBatch(tag: 0), 0).Status);
+        byte[] corrupt = LargeBatch(tag: 1000);
+        corrupt[^1] ^= 0x01;
+        AssertCheckedBesideWrite(corrupt);
+
+        Assert.Equal(LogAppendStatus.CorruptMessage, log.AppendAsLeader(corrupt, 0).Status);
+        Assert.Single(log.Segments);
+
+        Assert.Equal(LogAppendStatus.Success, log.AppendAsLeader(LargeBatch(tag: 1000), 0).Status);
+        Assert.Equal(2, log.Segments.Count);
+        Assert.Equal(2 * RecordsPerBatch, LogTestKit.ReadAll(log).Count);
+        log.Close();
+    }
+
+    [Fact]
+    public void A_large_append_answers_the_first_fault_in_batch_order_as_a_small_one_does()
+    {
+        using var dir = new TempDirectory();
+        byte[] valid = LargeBatch(tag: 0);
+        PartitionLog log = LogTestKit.Open(dir, LogConfig.Default with { MaxMessageBytes = valid.Length + 100 }, _clock);
+        byte[] oversized = LogTestKit.Batch(RecordsPerBatch + 20, 1000, valueSize: RecordBytes);
+        byte[] corrupt = LargeBatch(tag: 0);
+        corrupt[^1] ^= 0x01;
+
+        Assert.Equal(LogAppendStatus.CorruptMessage, log.AppendAsLeader(Join(corrupt, oversized), 0).Status);
+        Assert.Equal(LogAppendStatus.MessageTooLarge, log.AppendAsLeader(Join(valid, oversized), 0).Status);
+        Assert.Equal(LogAppendStatus.MessageTooLarge, log.AppendAsLeader(Join(oversized, corrupt), 0).Status);
+        Assert.Equal(0, log.LogEndOffset);
+        log.Close();
+    }
+
+    [Fact]
+    public void A_large_corrupt_idempotent_batch_leaves_no_producer_state()
+    {
+        using var dir = new TempDirectory();
+        PartitionLog log = LogTestKit.Open(dir, LogConfig.Default, _clock);
+        byte[] batch = ProducerTestKit.Batch(producerId: 9, epoch: 0, baseSequence: 0, count: LargeCount(8));
+        byte[] corrupt = batch.ToArray();
+        corrupt[^2] ^= 0x10;
+        AssertCheckedBesideWrite(corrupt);
+
+        Assert.Equal(LogAppendStatus.CorruptMessage, log.AppendAsLeader(corrupt, 0).Status);
+
+        // Sequence 0 again: not a duplicate of the refused batch, and not out of order either.
+        LogAppendInfo stored = log.AppendAsLeader(batch, 0);
+        Assert.Equal(LogAppendStatus.Success, stored.Status);
+        Assert.Equal(0, stored.FirstOffset);
+        log.Close();
+    }
+
+    [Fact]
+    public void The_check_answers_alike_whether_the_appender_or_a_pool_thread_runs_it()
+    {
+        byte[] valid = [.. LargeBatch(tag: 0), .. LargeBatch(tag: 1)];
+        byte[] corrupt = valid.ToArray();
+        corrupt[(valid.Length / 2) + 100] ^= 0x01;
+        foreach (byte[] records in (byte[][])[valid, corrupt])
+        {
+            bool expected = ReferenceEquals(records, valid);
+
+            // Completed at once: usually before any pool thread took it, so the appender runs it.
+            BackgroundCrcCheck early = BackgroundCrcCheck.Start(records);
+            Assert.Equal(expected, early.Complete());
+            Assert.Equal(expected, early.Complete());
+
+            // Completed only once a pool thread has run it.
+            BackgroundCrcCheck late = BackgroundCrcCheck.Start(records);
+            SpinWait.SpinUntil(() => late.IsDone, TimeSpan.FromSeconds(30));
+            Assert.True(late.IsDone);
+            Assert.Equal(expected, late.Complete());
+        }
+    }
+
+    private static byte[] Join(byte[] first, byte[] second) => [.. first, .. second];
+
     private static void AssertCheckedBesideWrite(byte[] records) =>
         Assert.True(BackgroundCrcCheck.Suits(records.Length) || Environment.ProcessorCount == 1, $"{records.Length} bytes are checked before the write");
 
