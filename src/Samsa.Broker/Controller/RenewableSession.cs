@@ -52,7 +52,12 @@ internal sealed partial class RenewableSession : ICoordinationStore
         return forward;
     }
 
-    /// <summary>Raised on the session's delivery loop: the renewal runs elsewhere, so that loop is never blocked by it.</summary>
+    /// <summary>
+    /// Raised on the session's delivery loop: the renewal runs elsewhere, so that loop is never
+    /// blocked by it. Subscribers hear Expired before the renewal starts: started first, on a busy
+    /// machine the new session's Connected reached them before the Expired, and a broker that
+    /// re-registers on "Connected after Expired" never registered again.
+    /// </summary>
     private void OnSessionStateChanged(ICoordinationStore session, SessionState state)
     {
         lock (_lock)
@@ -61,14 +66,19 @@ internal sealed partial class RenewableSession : ICoordinationStore
             {
                 return;
             }
-
-            if (state == SessionState.Expired)
-            {
-                _renewing = Task.Run(() => RenewAsync(session), CancellationToken.None);
-            }
         }
 
         SessionStateChanged?.Invoke(this, state);
+        if (state == SessionState.Expired)
+        {
+            lock (_lock)
+            {
+                if (ReferenceEquals(session, _current) && !_disposed.IsCancellationRequested)
+                {
+                    _renewing = Task.Run(() => RenewAsync(session), CancellationToken.None);
+                }
+            }
+        }
     }
 
     private async Task RenewAsync(ICoordinationStore expired)

@@ -6,7 +6,7 @@ namespace Samsa.Broker.Tests.Cluster;
 /// A broker's coordination session that can be told to lose its writes: while
 /// <see cref="FailWrites"/> is set, Create, Delete, SetData and Multi fail with ConnectionLoss, as a
 /// ZooKeeper client does when its connection drops mid-request. Reads go to the real session unless
-/// <see cref="FailReads"/> says otherwise.
+/// <see cref="FailReadsOf"/> says otherwise.
 /// <see cref="AfterMulti"/> runs right after a Multi is written, for a test that needs something to
 /// happen exactly between a write and what follows it.
 /// </summary>
@@ -17,6 +17,7 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     private int _loseMultiAnswers;
     private int _loseWriteAnswers;
     private int _failReads;
+    private string? _failReadsPath;
 
     public bool FailWrites
     {
@@ -44,11 +45,14 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
         set => Volatile.Write(ref _loseWriteAnswers, value);
     }
 
-    /// <summary>How many of the next reads (Exists, GetData, GetChildren) fail with ConnectionLoss.</summary>
-    public int FailReads
+    /// <summary>
+    /// Makes the next <paramref name="count"/> reads (Exists, GetData, GetChildren) of <paramref name="path"/>
+    /// fail with ConnectionLoss. Only that path's: the broker's own watchers read others meanwhile.
+    /// </summary>
+    public void FailReadsOf(string path, int count)
     {
-        get => Volatile.Read(ref _failReads);
-        set => Volatile.Write(ref _failReads, value);
+        Volatile.Write(ref _failReadsPath, path);
+        Volatile.Write(ref _failReads, count);
     }
 
     /// <summary>How many writes were refused so far: a test waits on it instead of sleeping.</summary>
@@ -79,16 +83,16 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     }
 
     public ValueTask<NodeStat?> ExistsAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
-        ReadFails() ? throw Lost(path) : inner.ExistsAsync(path, watcher, cancellationToken);
+        ReadFails(path) ? throw Lost(path) : inner.ExistsAsync(path, watcher, cancellationToken);
 
     public ValueTask<NodeData?> GetDataAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
-        ReadFails() ? throw Lost(path) : inner.GetDataAsync(path, watcher, cancellationToken);
+        ReadFails(path) ? throw Lost(path) : inner.GetDataAsync(path, watcher, cancellationToken);
 
     public ValueTask<NodeStat> SetDataAsync(string path, ReadOnlyMemory<byte> data, int expectedVersion = -1, CancellationToken cancellationToken = default) =>
         _failWrites ? throw Lost(path) : AnswerAsync(inner.SetDataAsync(path, data, expectedVersion, cancellationToken), path);
 
     public ValueTask<IReadOnlyList<string>?> GetChildrenAsync(string path, IWatcher? watcher = null, CancellationToken cancellationToken = default) =>
-        ReadFails() ? throw Lost(path) : inner.GetChildrenAsync(path, watcher, cancellationToken);
+        ReadFails(path) ? throw Lost(path) : inner.GetChildrenAsync(path, watcher, cancellationToken);
 
     public async ValueTask<IReadOnlyList<CoordinationOpResult>> MultiAsync(IReadOnlyList<CoordinationOp> operations, CancellationToken cancellationToken = default)
     {
@@ -129,12 +133,19 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
         }
     }
 
-    private bool ReadFails()
+    private bool ReadFails(string path)
     {
-        if (FailReads > 0)
+        if (!string.Equals(Volatile.Read(ref _failReadsPath), path, StringComparison.Ordinal))
         {
-            FailReads--;
-            return true;
+            return false;
+        }
+
+        for (int left = Volatile.Read(ref _failReads); left > 0; left = Volatile.Read(ref _failReads))
+        {
+            if (Interlocked.CompareExchange(ref _failReads, left - 1, left) == left)
+            {
+                return true;
+            }
         }
 
         return false;

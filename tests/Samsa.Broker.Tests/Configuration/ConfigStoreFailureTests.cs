@@ -4,6 +4,7 @@ using Samsa.Broker.Handlers;
 using Samsa.Broker.Partitions;
 using Samsa.Broker.Tests.Controller;
 using Samsa.Broker.Tests.Handlers;
+using Samsa.Broker.ZNodes;
 using Samsa.Protocol;
 using Samsa.Protocol.Messages;
 using Samsa.Testing;
@@ -79,7 +80,7 @@ public sealed class ConfigStoreFailureTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task A_broker_config_change_whose_read_fails_answers_REQUEST_TIMED_OUT()
     {
-        _bed.Session.FailReads = 1;
+        _bed.Session.FailReadsOf(BrokerConfigStore.PathOf("1"), 1);
 
         AlterConfigsResponseData.AlterConfigsResourceResponse result = Assert.Single((await AlterAsync(ConfigResourceType.Broker, "1", "log.cleaner.threads", "2")).Responses);
 
@@ -92,7 +93,7 @@ public sealed class ConfigStoreFailureTests : IAsyncLifetime, IDisposable
         var handler = new DescribeConfigsHandler(_brokerConfig, new TopicConfigStore(_bed.Session));
 
         // The ZooKeeper client resends reads itself: a read that still fails lost its connection for good.
-        _bed.Session.FailReads = 1;
+        _bed.Session.FailReadsOf(ZkPaths.TopicConfig(ControllerBed.Topic), 1);
         DescribeConfigsResponseData.DescribeConfigsResult failed = Assert.Single((await DescribeAsync(handler)).Results);
 
         Assert.Equal((short)ErrorCode.RequestTimedOut, failed.ErrorCode);
