@@ -68,14 +68,21 @@ internal sealed partial class RenewableSession : ICoordinationStore
             }
         }
 
-        SessionStateChanged?.Invoke(this, state);
-        if (state == SessionState.Expired)
+        try
         {
-            lock (_lock)
+            SessionStateChanged?.Invoke(this, state);
+        }
+        finally
+        {
+            // Even if a subscriber threw: without the renewal the broker would stay sessionless.
+            if (state == SessionState.Expired)
             {
-                if (ReferenceEquals(session, _current) && !_disposed.IsCancellationRequested)
+                lock (_lock)
                 {
-                    _renewing = Task.Run(() => RenewAsync(session), CancellationToken.None);
+                    if (ReferenceEquals(session, _current) && !_disposed.IsCancellationRequested)
+                    {
+                        _renewing = Task.Run(() => RenewAsync(session), CancellationToken.None);
+                    }
                 }
             }
         }
