@@ -1,4 +1,5 @@
 using Samsa.Broker.ZNodes;
+using Samsa.Coordination;
 using Samsa.Protocol;
 
 namespace Samsa.Broker.Controller;
@@ -35,6 +36,7 @@ internal sealed partial class KafkaController
         var changed = new List<(string, int)>();
         var followed = new List<(string, int)>();
         var remaining = new List<(string, int)>();
+        string? storeFailure = null;
         foreach (TopicInfo topic in _topics.Values)
         {
             foreach ((int partition, int[] replicas) in topic.Partitions)
@@ -46,6 +48,17 @@ internal sealed partial class KafkaController
                 }
 
                 PartitionStateZNode state = current.State;
+                if (storeFailure is not null)
+                {
+                    // Not tried on a store that is down; the stopping broker asks again.
+                    if (state.Leader == brokerId)
+                    {
+                        remaining.Add((topic.Name, partition));
+                    }
+
+                    continue;
+                }
+
                 PartitionStateZNode? next;
                 if (state.Leader == brokerId)
                 {
@@ -64,9 +77,23 @@ internal sealed partial class KafkaController
                     followed.Add((topic.Name, partition));
                 }
 
-                if (next is not null && await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    changed.Add((topic.Name, partition));
+                    if (next is not null && await WritePartitionStateAsync(topic.Name, partition, next, cancellationToken).ConfigureAwait(false))
+                    {
+                        changed.Add((topic.Name, partition));
+                    }
+                }
+                catch (CoordinationException e) when (_isActive)
+                {
+                    // The store failed for good (a fenced controller resigned and lets it through:
+                    // NOT_CONTROLLER). Leaderships moved before it stand and are still sent below,
+                    // or their new leaders would never hear of them: a retry sees them moved already.
+                    storeFailure = StoreFailure.Message(e);
+                    if (state.Leader == brokerId)
+                    {
+                        remaining.Add((topic.Name, partition));
+                    }
                 }
             }
         }
@@ -78,7 +105,7 @@ internal sealed partial class KafkaController
 
         await SendStopReplicaAsync(brokerId, followed, cancellationToken).ConfigureAwait(false);
         LogControlledShutdown(_logger, brokerId, remaining.Count);
-        return (ErrorCode.None, remaining);
+        return (storeFailure is null ? ErrorCode.None : ErrorCode.RequestTimedOut, remaining);
     }
 
     private static int[] Without(int[] members, int brokerId)

@@ -20,7 +20,11 @@ internal sealed class ControlledShutdownHandler(KafkaController controller) : Re
 
     protected override async ValueTask<ControlledShutdownResponseData?> HandleAsync(RequestContext context, ControlledShutdownRequestData request, CancellationToken cancellationToken)
     {
-        (ErrorCode error, IReadOnlyList<(string Topic, int Partition)> remaining) = await controller.ControlledShutdownAsync(request.BrokerId, request.BrokerEpoch, cancellationToken).ConfigureAwait(false);
+        // A store failure answers an error the stopping broker retries, not a dropped connection.
+        (ErrorCode error, IReadOnlyList<(string Topic, int Partition)> remaining) = await StoreFailure.AnswerAsync(
+            () => controller.ControlledShutdownAsync(request.BrokerId, request.BrokerEpoch, cancellationToken),
+            controller,
+            (failure, _) => (failure, (IReadOnlyList<(string Topic, int Partition)>)[])).ConfigureAwait(false);
         var response = new ControlledShutdownResponseData { ErrorCode = (short)error };
         foreach ((string topic, int partition) in remaining)
         {

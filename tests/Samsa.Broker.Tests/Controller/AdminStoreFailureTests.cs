@@ -43,6 +43,36 @@ public sealed class AdminStoreFailureTests
     }
 
     [Fact]
+    public async Task A_controlled_shutdown_cut_short_by_the_store_still_sends_what_moved_and_asks_for_a_retry()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(new Dictionary<int, int[]> { [0] = [2, 3], [1] = [2, 1] });
+        var handler = new ControlledShutdownHandler(bed.Controller);
+        var request = new ControlledShutdownRequestData { BrokerId = 2, BrokerEpoch = await bed.BrokerEpochAsync(2) };
+
+        // The first leadership moves; then the store goes down for good.
+        bed.Session.AfterMulti = () => bed.Session.FailWrites = true;
+        ControlledShutdownResponseData cut = await handler.CallAsync<ControlledShutdownResponseData>(request, 3);
+
+        Assert.Equal((short)ErrorCode.RequestTimedOut, cut.ErrorCode);
+        int stillLed = Assert.Single(cut.RemainingPartitions).PartitionIndex;
+        int moved = 1 - stillLed;
+        int newLeader = (await bed.StateAsync(moved)).State.Leader;
+        Assert.NotEqual(2, newLeader);
+        Assert.Equal(2, (await bed.StateAsync(stillLed)).State.Leader);
+        Assert.Contains(bed.Channel.Sent<LeaderAndIsrRequestData>(), s => s.BrokerId == newLeader && s.Request.TopicStates[0].PartitionStates.Exists(p => p.PartitionIndex == moved && p.Leader == newLeader));
+
+        // The store is back: the stopping broker's retry moves the rest.
+        bed.Session.AfterMulti = null;
+        bed.Session.FailWrites = false;
+        ControlledShutdownResponseData retried = await handler.CallAsync<ControlledShutdownResponseData>(request, 3);
+
+        Assert.Equal((short)ErrorCode.None, retried.ErrorCode);
+        Assert.Empty(retried.RemainingPartitions);
+        Assert.NotEqual(2, (await bed.StateAsync(stillLed)).State.Leader);
+    }
+
+    [Fact]
     public async Task A_deletion_on_a_store_that_keeps_failing_answers_REQUEST_TIMED_OUT()
     {
         await using ControllerBed bed = await ControllerBed.StartAsync();
