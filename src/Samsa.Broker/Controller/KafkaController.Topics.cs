@@ -391,6 +391,7 @@ internal sealed partial class KafkaController
     private async Task<IReadOnlyList<(string, Uuid, ErrorCode, string?)>> DeleteTopicsOnLoopAsync(IReadOnlyList<string> topics, CancellationToken cancellationToken)
     {
         var results = new List<(string, Uuid, ErrorCode, string?)>(topics.Count);
+        string? storeFailure = null;
         foreach (string topic in topics)
         {
             if (!_isActive)
@@ -405,12 +406,28 @@ internal sealed partial class KafkaController
             {
                 results.Add((topic, Uuid.Zero, ErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition."));
             }
+            else if (storeFailure is not null)
+            {
+                // Not tried on a store that is down: the client's retry asks again.
+                results.Add((topic, info.TopicId, ErrorCode.RequestTimedOut, storeFailure));
+            }
             else
             {
-                // Sent again after a lost answer: a marker or a deletion already there is as good.
-                await CreatePathAsync(ZkPaths.DeleteTopic(topic), cancellationToken).ConfigureAwait(false);
-                await CompleteDeletionAsync(topic, cancellationToken).ConfigureAwait(false);
-                results.Add((topic, info.TopicId, ErrorCode.None, null));
+                try
+                {
+                    // Sent again after a lost answer: a marker or a deletion already there is as good.
+                    await CreatePathAsync(ZkPaths.DeleteTopic(topic), cancellationToken).ConfigureAwait(false);
+                    await CompleteDeletionAsync(topic, cancellationToken).ConfigureAwait(false);
+                    results.Add((topic, info.TopicId, ErrorCode.None, null));
+                }
+                catch (CoordinationException e) when (_isActive)
+                {
+                    // Topics deleted before the failure are answered as deleted (a fenced controller
+                    // lets the failure through: NOT_CONTROLLER for all). This one may finish later
+                    // from its marker, or not: REQUEST_TIMED_OUT, as StoreFailure answers.
+                    storeFailure = StoreFailure.Message(e);
+                    results.Add((topic, info.TopicId, ErrorCode.RequestTimedOut, storeFailure));
+                }
             }
         }
 

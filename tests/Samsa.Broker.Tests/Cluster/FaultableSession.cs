@@ -28,6 +28,9 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
     /// <summary>Called once a Multi has been written, before its caller goes on.</summary>
     public Action? AfterMulti { get; set; }
 
+    /// <summary>Called with the path once a node has been deleted, before its caller goes on.</summary>
+    public Action<string>? AfterDelete { get; set; }
+
     /// <summary>
     /// How many of the next Multis are applied but answered with ConnectionLoss, as when the
     /// connection drops after the server committed the transaction (a ZooKeeper leader election).
@@ -79,6 +82,7 @@ internal sealed class FaultableSession(ICoordinationStore inner) : ICoordination
         }
 
         await inner.DeleteAsync(path, expectedVersion, cancellationToken).ConfigureAwait(false);
+        AfterDelete?.Invoke(path);
         LoseAnswer(path);
     }
 

@@ -73,6 +73,32 @@ public sealed class AdminStoreFailureTests
     }
 
     [Fact]
+    public async Task Topics_deleted_before_the_store_failed_are_answered_as_deleted()
+    {
+        await using ControllerBed bed = await ControllerBed.StartAsync();
+        await bed.CreateTopicAsync(TwoPartitions());
+        IReadOnlyList<TopicCreationResult> created = await bed.Controller.CreateTopicsAsync([new TopicCreation("second", -1, -1, TwoPartitions(), new Dictionary<string, string>())], false, CancellationToken.None);
+        Assert.Equal(ErrorCode.None, created[0].Error);
+
+        // The first topic's deletion completes (its marker is removed last); then the store goes down.
+        bed.Session.AfterDelete = path =>
+        {
+            if (path == ZkPaths.DeleteTopic(ControllerBed.Topic))
+            {
+                bed.Session.FailWrites = true;
+            }
+        };
+        var request = new DeleteTopicsRequestData { TimeoutMs = 30_000, TopicNames = [ControllerBed.Topic, "second", "no-such-topic"] };
+        DeleteTopicsResponseData response = await new DeleteTopicsHandler(bed.Controller, new MetadataCache(1, "bed")).CallAsync<DeleteTopicsResponseData>(request, 5);
+
+        Assert.Equal(
+            [(ControllerBed.Topic, ErrorCode.None), ("second", ErrorCode.RequestTimedOut), ("no-such-topic", ErrorCode.UnknownTopicOrPartition)],
+            response.Responses.Select(r => (r.Name!, (ErrorCode)r.ErrorCode)));
+        Assert.Null(await bed.Store.ExistsAsync(ZkPaths.Topic(ControllerBed.Topic)));
+        Assert.NotNull(await bed.Store.ExistsAsync(ZkPaths.Topic("second")));
+    }
+
+    [Fact]
     public async Task A_deletion_on_a_store_that_keeps_failing_answers_REQUEST_TIMED_OUT()
     {
         await using ControllerBed bed = await ControllerBed.StartAsync();
