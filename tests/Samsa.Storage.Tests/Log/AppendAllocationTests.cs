@@ -18,8 +18,9 @@ public sealed class AppendAllocationTests(ITestOutputHelper output)
     private const int ValueSize = 100;
     private const int RecordsPerBatch = 4;
 
-    // What a run may allocate in all, whatever its length: one-off runtime work (a lazily
-    // initialised static, a tier-up stub), never per append. 200 appends at 4 bytes each exceed it.
+    // What a half of the measured appends may allocate, whatever its length: one-off runtime work
+    // (a lazily initialised static, a tier-up stub), never per append. An object is at least 24 B,
+    // so one every fifth append over ~100 appends exceeds it.
     private const long ConstantAllowance = 512;
 
     [Fact]
@@ -39,22 +40,10 @@ public sealed class AppendAllocationTests(ITestOutputHelper output)
         }
 
         Assert.Equal(4, log.Segments.Count);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        int measured = 0;
-        for (; next < batches.Length - 1; next++, measured++)
-        {
-            LogAppendInfo info = log.AppendAsLeader(batches[next], 0);
-            if (info.Status != LogAppendStatus.Success)
-            {
-                Assert.Fail($"append {next}: {info.Status}");
-            }
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"leader: {allocated} B over {measured} appends");
+        int measured = batches.Length - 1 - next;
+        AssertAllocatesNothingPerAppend("leader", next, batches.Length - 1, i => log.AppendAsLeader(batches[i], 0));
         Assert.Equal(4, log.Segments.Count);
         Assert.True(measured >= BatchesPerSegment - 2, $"only {measured} appends measured");
-        Assert.True(allocated <= ConstantAllowance, $"{allocated} B over {measured} appends ({allocated / (double)measured:F1} B per append)");
 
         // Everything measured was indexed and reads back.
         Assert.Equal((long)(batches.Length - 1) * RecordsPerBatch, log.LogEndOffset);
@@ -86,23 +75,42 @@ public sealed class AppendAllocationTests(ITestOutputHelper output)
             Assert.Equal(LogAppendStatus.Success, follower.AppendAsFollower(batches[next]).Status);
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        int measured = 0;
-        for (; next < batches.Length - 1; next++, measured++)
-        {
-            LogAppendInfo info = follower.AppendAsFollower(batches[next]);
-            if (info.Status != LogAppendStatus.Success)
-            {
-                Assert.Fail($"append {next}: {info.Status}");
-            }
-        }
-
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        output.WriteLine($"follower: {allocated} B over {measured} appends");
+        AssertAllocatesNothingPerAppend("follower", next, batches.Length - 1, i => follower.AppendAsFollower(batches[i]));
         Assert.Equal(4, follower.Segments.Count);
-        Assert.True(allocated <= ConstantAllowance, $"{allocated} B over {measured} appends ({allocated / (double)measured:F1} B per append)");
         Assert.Equal(follower.LogEndOffset, LogTestKit.ReadAll(follower).Count);
         follower.Close();
+    }
+
+    /// <summary>
+    /// Runs appends <paramref name="from"/> to <paramref name="to"/> (exclusive) in two halves, each
+    /// measured on this thread. A per-append allocation shows in both; a one-off (the runtime's
+    /// first wait on a lock a background roll flush holds, on a busy machine: ≈ 8 KB once in a
+    /// stress round) in one only, so the smaller half is held to the allowance.
+    /// </summary>
+    private void AssertAllocatesNothingPerAppend(string side, int from, int to, Func<int, LogAppendInfo> append)
+    {
+        int middle = from + ((to - from) / 2);
+        long first = Measure(from, middle);
+        long second = Measure(middle, to);
+        output.WriteLine($"{side}: {first} B over {middle - from} appends, then {second} B over {to - middle}");
+        Assert.True(
+            Math.Min(first, second) <= ConstantAllowance,
+            $"{first} B over {middle - from} appends, then {second} B over {to - middle} ({Math.Min(first, second) / (double)(middle - from):F1} B per append at least)");
+
+        long Measure(int start, int end)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = start; i < end; i++)
+            {
+                LogAppendInfo info = append(i);
+                if (info.Status != LogAppendStatus.Success)
+                {
+                    Assert.Fail($"append {i}: {info.Status}");
+                }
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
     }
 
     [Fact]
