@@ -66,7 +66,7 @@ public sealed partial class PartitionLog
             ProducerCheckResult producers = CheckProducers(span);
             if (producers.Outcome != ProducerAppendCheck.Append)
             {
-                return Corrupt(crc) ? LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset) : ProducerOutcome(producers, logAppendTime);
+                return Corrupt(crc) ? CorruptAnswer : ProducerOutcome(producers, logAppendTime);
             }
 
             long now = NowMs;
@@ -106,7 +106,7 @@ public sealed partial class PartitionLog
                 {
                     if (Corrupt(crc))
                     {
-                        return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                        return CorruptAnswer;
                     }
 
                     _epochCache.Assign(leaderEpoch, firstOffset);
@@ -114,7 +114,7 @@ public sealed partial class PartitionLog
 
                 if (!AppendLocked(span, firstOffset, next - 1, now, crc))
                 {
-                    return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                    return CorruptAnswer;
                 }
             }
             catch (Exception e) when (IsIoFailure(e))
@@ -223,7 +223,7 @@ public sealed partial class PartitionLog
                     {
                         if (Corrupt(crc))
                         {
-                            return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                            return CorruptAnswer;
                         }
 
                         _epochCache.Assign(epoch, header.BaseOffset);
@@ -234,7 +234,7 @@ public sealed partial class PartitionLog
 
                 if (!AppendLocked(span, firstOffset, previousLast, NowMs, crc))
                 {
-                    return LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+                    return CorruptAnswer;
                 }
             }
             catch (Exception e) when (IsIoFailure(e))
@@ -315,9 +315,12 @@ public sealed partial class PartitionLog
     /// </summary>
     private static bool Corrupt(BackgroundCrcCheck? crc) => crc is not null && !crc.Complete();
 
+    /// <summary>The answer to batches that failed their CRC check beside the write. Under _lock.</summary>
+    private LogAppendInfo CorruptAnswer => LogAppendInfo.Failed(LogAppendStatus.CorruptMessage, _logStartOffset);
+
     /// <summary>A failed append answered <paramref name="status"/>, or CORRUPT_MESSAGE if its batches were corrupt. Under _lock.</summary>
     private LogAppendInfo FailedUnlessCorrupt(BackgroundCrcCheck? crc, LogAppendStatus status) =>
-        LogAppendInfo.Failed(Corrupt(crc) ? LogAppendStatus.CorruptMessage : status, _logStartOffset);
+        Corrupt(crc) ? CorruptAnswer : LogAppendInfo.Failed(status, _logStartOffset);
 
     /// <summary><paramref name="failed"/> (an I/O failure's answer, the log possibly offline), or CORRUPT_MESSAGE if the batches were corrupt.</summary>
     private static LogAppendInfo FailedUnlessCorrupt(BackgroundCrcCheck? crc, in LogAppendInfo failed) =>
